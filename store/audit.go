@@ -1,0 +1,207 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// FileRecord describes one file or part seen in an upload.
+type FileRecord struct {
+	Name     string   `json:"name"`
+	Size     int64    `json:"size"`
+	SHA256   string   `json:"sha256"`
+	Type     string   `json:"type,omitempty"`
+	Findings []string `json:"findings,omitempty"` // masked summary, e.g. "phone×12"
+	Blob     string   `json:"blob,omitempty"`     // sha256 of the kept original in the blob area
+	MarkID   string   `json:"mark_id,omitempty"`  // set when the file left with a watermark
+	Marked   string   `json:"marked_sha256,omitempty"`
+}
+
+// Event is one audit record; events are hash-chained so edits and deletions are detectable.
+type Event struct {
+	ID        uint64            `json:"id"`
+	Time      time.Time         `json:"time"`
+	Action    string            `json:"action"` // upload, message, approval.request, approval.approve, grant.use, ...
+	User      string            `json:"user"`
+	Host      string            `json:"host,omitempty"`
+	Category  string            `json:"category,omitempty"`
+	Method    string            `json:"method,omitempty"`
+	Path      string            `json:"path,omitempty"`
+	Files     []FileRecord      `json:"files,omitempty"`
+	Verdict   string            `json:"verdict,omitempty"`
+	Reasons   []string          `json:"reasons,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
+	Extra     map[string]string `json:"extra,omitempty"`
+	Prev      string            `json:"prev"`
+	Hash      string            `json:"hash"`
+}
+
+// chainHash computes the event's hash over its content and the previous hash.
+func chainHash(e *Event) (string, error) {
+	c := *e
+	c.Hash = ""
+	data, err := json.Marshal(&c)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	h.Write([]byte(e.Prev))
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+const metaAuditHead = "audit.head" // 8-byte last id + hash of the last event
+
+// AppendEvent assigns the event its id, time (if unset) and chain hash, and stores it.
+func (db *DB) AppendEvent(e *Event) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error { return appendEventTx(tx, e) })
+}
+
+func appendEventTx(tx *bolt.Tx, e *Event) error {
+	b := tx.Bucket(bucketEvents)
+	id, err := nextSeq(b)
+	if err != nil {
+		return err
+	}
+	e.ID = id
+	if e.Time.IsZero() {
+		e.Time = time.Now().UTC()
+	}
+	head := tx.Bucket(bucketMeta).Get([]byte(metaAuditHead))
+	e.Prev = ""
+	if len(head) > 8 {
+		e.Prev = string(head[8:])
+	}
+	if e.Hash, err = chainHash(e); err != nil {
+		return err
+	}
+	if err := putJSON(b, u64(id), e); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketMeta).Put([]byte(metaAuditHead), append(u64(id), e.Hash...))
+}
+
+// Event loads one audit event by id.
+func (db *DB) Event(id uint64) (*Event, error) {
+	var e Event
+	err := db.bolt.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketEvents), u64(id), &e) })
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// EventFilter selects audit events; zero fields match everything.
+type EventFilter struct {
+	User     string
+	Verdict  string
+	Action   string // prefix match
+	Host     string // substring match on host
+	Category string
+	Since    time.Time
+	Until    time.Time
+	Text     string // substring of a file name or sha256
+	Limit    int    // newest first; 0 = 100
+}
+
+func (f *EventFilter) match(e *Event) bool {
+	switch {
+	case f.User != "" && e.User != f.User,
+		f.Verdict != "" && e.Verdict != f.Verdict,
+		f.Action != "" && !strings.HasPrefix(e.Action, f.Action),
+		f.Host != "" && !strings.Contains(e.Host, f.Host),
+		f.Category != "" && e.Category != f.Category,
+		!f.Since.IsZero() && e.Time.Before(f.Since),
+		!f.Until.IsZero() && e.Time.After(f.Until):
+		return false
+	}
+	if f.Text != "" {
+		for _, fr := range e.Files {
+			if strings.Contains(strings.ToLower(fr.Name), strings.ToLower(f.Text)) || strings.HasPrefix(fr.SHA256, strings.ToLower(f.Text)) || fr.MarkID == f.Text {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// Events returns the events matching f, newest first.
+func (db *DB) Events(f EventFilter) ([]*Event, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []*Event
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketEvents).Cursor()
+		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
+			var e Event
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("sluice: audit record %d is unreadable: %w", binary.BigEndian.Uint64(k), err)
+			}
+			if f.match(&e) {
+				out = append(out, &e)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ChainProblem is one place where the audit chain does not verify.
+type ChainProblem struct {
+	ID     uint64 `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// VerifyChain walks every audit event and reports edited, deleted or reordered records.
+func (db *DB) VerifyChain() (count int, problems []ChainProblem, err error) {
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		prev, want := "", uint64(1)
+		c := tx.Bucket(bucketEvents).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			id := binary.BigEndian.Uint64(k)
+			count++
+			if id != want {
+				problems = append(problems, ChainProblem{want, fmt.Sprintf("records %d to %d are missing (deleted)", want, id-1)})
+			}
+			want = id + 1
+			var e Event
+			if err := json.Unmarshal(v, &e); err != nil {
+				problems = append(problems, ChainProblem{id, "record is not valid JSON (edited)"})
+				prev = ""
+				continue
+			}
+			h, _ := chainHash(&e)
+			switch {
+			case e.ID != id:
+				problems = append(problems, ChainProblem{id, fmt.Sprintf("record claims id %d (moved or edited)", e.ID)})
+			case h != e.Hash:
+				problems = append(problems, ChainProblem{id, "content does not match its hash (edited)"})
+			case e.Prev != prev:
+				problems = append(problems, ChainProblem{id, "does not follow the previous record (a record before it was edited or deleted)"})
+			}
+			prev = e.Hash
+		}
+		head := tx.Bucket(bucketMeta).Get([]byte(metaAuditHead))
+		if len(head) > 8 {
+			last := binary.BigEndian.Uint64(head[:8])
+			if last != want-1 {
+				problems = append(problems, ChainProblem{last, fmt.Sprintf("chain head says %d records but %d exist (records at the end were deleted)", last, want-1)})
+			} else if !bytes.Equal(head[8:], []byte(prev)) {
+				problems = append(problems, ChainProblem{last, "last record does not match the chain head (edited)"})
+			}
+		}
+		return nil
+	})
+	return count, problems, err
+}

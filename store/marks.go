@@ -1,0 +1,145 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// MaxMarkID bounds mark ids: the watermark payload carries 48 bits of id.
+const MaxMarkID = 1<<48 - 1
+
+// Outbound is the archive record of one file that left through a watched destination.
+type Outbound struct {
+	MarkID      uint64    `json:"mark_id"` // 0 when the file left unmarked
+	EventID     uint64    `json:"event_id"`
+	Time        time.Time `json:"time"`
+	User        string    `json:"user"`
+	DisplayName string    `json:"display_name"`
+	StaffID     string    `json:"staff_id"`
+	Host        string    `json:"host"`
+	Category    string    `json:"category"`
+	Path        string    `json:"path"`
+	FileName    string    `json:"file_name"`
+	Type        string    `json:"type"`
+	OrigSHA256  string    `json:"orig_sha256"`
+	MarkSHA256  string    `json:"marked_sha256,omitempty"`
+	ApprovalID  string    `json:"approval,omitempty"`
+	GrantID     string    `json:"grant,omitempty"`
+	Note        string    `json:"note,omitempty"` // e.g. "unmarked: integrity-checked upload"
+}
+
+// MarkIDString formats a mark id the way people see it: 12 hex digits.
+func MarkIDString(id uint64) string { return fmt.Sprintf("%012x", id) }
+
+// ParseMarkID parses a 12-hex-digit mark id.
+func ParseMarkID(s string) (uint64, error) {
+	id, err := strconv.ParseUint(strings.TrimSpace(s), 16, 64)
+	if err != nil || id > MaxMarkID {
+		return 0, fmt.Errorf("sluice: %q is not a mark id (12 hex digits)", s)
+	}
+	return id, nil
+}
+
+// NewMarkID reserves a fresh random, unused mark id.
+func (db *DB) NewMarkID() (uint64, error) {
+	var id uint64
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMarks)
+		for range 16 {
+			var r [8]byte
+			if _, err := rand.Read(r[:]); err != nil {
+				return err
+			}
+			id = binary.BigEndian.Uint64(r[:]) & MaxMarkID
+			if id == 0 || b.Get(u64(id)) != nil {
+				continue
+			}
+			return putJSON(b, u64(id), &Outbound{MarkID: id, Time: time.Now().UTC()})
+		}
+		return fmt.Errorf("sluice: could not allocate a free mark id")
+	})
+	return id, err
+}
+
+// PutOutbound stores an outbound archive record (under its mark id, or a fresh key when unmarked).
+func (db *DB) PutOutbound(o *Outbound) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMarks)
+		key := u64(o.MarkID)
+		if o.MarkID == 0 {
+			seq, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			key = append([]byte("u"), u64(seq)...) // unmarked records sort after marks
+		}
+		return putJSON(b, key, o)
+	})
+}
+
+// Outbound loads the archive record of a mark id, or ErrNotFound.
+func (db *DB) Outbound(markID uint64) (*Outbound, error) {
+	var o Outbound
+	err := db.bolt.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketMarks), u64(markID), &o) })
+	if err != nil {
+		return nil, err
+	}
+	if o.User == "" && o.FileName == "" {
+		return nil, ErrNotFound // reserved, never used
+	}
+	return &o, nil
+}
+
+// ArchiveFilter selects outbound records; zero fields match everything.
+type ArchiveFilter struct {
+	User  string
+	Host  string // substring
+	Text  string // substring of file name, or prefix of either sha256
+	Since time.Time
+	Until time.Time
+	Limit int // 0 = 100
+}
+
+// Archive searches the outbound archive, newest first.
+func (db *DB) Archive(f ArchiveFilter) ([]*Outbound, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []*Outbound
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMarks).ForEach(func(k, v []byte) error {
+			var o Outbound
+			if json.Unmarshal(v, &o) != nil || o.User == "" {
+				return nil
+			}
+			t := strings.ToLower(f.Text)
+			switch {
+			case f.User != "" && o.User != f.User,
+				f.Host != "" && !strings.Contains(o.Host, f.Host),
+				!f.Since.IsZero() && o.Time.Before(f.Since),
+				!f.Until.IsZero() && o.Time.After(f.Until),
+				t != "" && !strings.Contains(strings.ToLower(o.FileName), t) && !strings.HasPrefix(o.OrigSHA256, t) && !strings.HasPrefix(o.MarkSHA256, t) && MarkIDString(o.MarkID) != t:
+				return nil
+			}
+			out = append(out, &o)
+			return nil
+		})
+	})
+	// newest first
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	sortOutbound(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, err
+}
