@@ -1,0 +1,299 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Request statuses; approved, denied, expired and withdrawn are final.
+const (
+	StatusPending      = "pending"
+	StatusLeadApproved = "lead_approved"
+	StatusApproved     = "approved"
+	StatusDenied       = "denied"
+	StatusExpired      = "expired"
+	StatusWithdrawn    = "withdrawn"
+)
+
+// Limits on what a requester may ask for, and how long an undecided request waits.
+const (
+	MaxRequestDays    = 90
+	MaxRequestUses    = 100
+	DefaultDecideTime = 72 * time.Hour
+	maxRequestText    = 500
+)
+
+// ErrForbidden means the actor may not perform this step on this request.
+var ErrForbidden = errors.New("sluice: not allowed")
+
+// ErrConflict means the request is not in a state that allows this step.
+var ErrConflict = errors.New("sluice: request state does not allow this")
+
+// Request is one approval request for a held upload.
+type Request struct {
+	ID              string       `json:"id"` // "R-" + short random
+	EventID         uint64       `json:"event_id"`
+	Requester       string       `json:"requester"`
+	Host            string       `json:"host"`
+	Category        string       `json:"category"`
+	Files           []FileRecord `json:"files"`
+	FindingsSummary []string     `json:"findings_summary"`
+	Receiver        string       `json:"receiver"` // 接收方身份
+	Purpose         string       `json:"purpose"`  // 资料用途
+	Days            int          `json:"days"`     // 使用期限, counted from final approval
+	MaxUses         int          `json:"max_uses"`
+	Status          string       `json:"status"`
+	Lead            string       `json:"lead"` // who must approve, from the requester's record at filing time
+	Head            string       `json:"head"`
+	History         []Step       `json:"history"`
+	Created         time.Time    `json:"created"`
+	DecideBy        time.Time    `json:"decide_by"` // undecided after this → expired
+	ApprovedAt      time.Time    `json:"approved_at,omitempty"`
+	GrantID         string       `json:"grant_id,omitempty"`  // first grant
+	GrantIDs        []string     `json:"grant_ids,omitempty"` // one grant per file
+}
+
+// Step is one transition in a request's history.
+type Step struct {
+	Actor      string    `json:"actor"`
+	Action     string    `json:"action"` // request, approve, deny, withdraw, expire
+	Time       time.Time `json:"time"`
+	Comment    string    `json:"comment,omitempty"`
+	Substitute bool      `json:"substitute,omitempty"` // an admin acted in place of the lead or head
+	Stage      string    `json:"stage,omitempty"`      // lead or head, for approvals
+}
+
+// Final reports whether no further transition is possible.
+func (r *Request) Final() bool {
+	switch r.Status {
+	case StatusApproved, StatusDenied, StatusExpired, StatusWithdrawn:
+		return true
+	}
+	return false
+}
+
+// Stage returns which approval the request waits for: "lead", "head", or "" when final.
+func (r *Request) Stage() string {
+	switch r.Status {
+	case StatusPending:
+		return "lead"
+	case StatusLeadApproved:
+		return "head"
+	}
+	return ""
+}
+
+// Approver returns who is expected to act at the current stage.
+func (r *Request) Approver() string {
+	switch r.Stage() {
+	case "lead":
+		return r.Lead
+	case "head":
+		return r.Head
+	}
+	return ""
+}
+
+// leadActor returns who did the lead approval, or "".
+func (r *Request) leadActor() string {
+	for _, s := range r.History {
+		if s.Action == "approve" && s.Stage == "lead" {
+			return s.Actor
+		}
+	}
+	return ""
+}
+
+// NewRequest is what a requester fills in when filing a request for a held event.
+type NewRequest struct {
+	EventID  uint64 `json:"event_id"`
+	Receiver string `json:"receiver"`
+	Purpose  string `json:"purpose"`
+	Days     int    `json:"days"`
+	MaxUses  int    `json:"max_uses"`
+}
+
+// Validate checks the requester's fields and applies the default of one use.
+func (n *NewRequest) Validate() error {
+	n.Receiver, n.Purpose = strings.TrimSpace(n.Receiver), strings.TrimSpace(n.Purpose)
+	if n.MaxUses == 0 {
+		n.MaxUses = 1
+	}
+	switch {
+	case n.EventID == 0:
+		return fmt.Errorf("%w: event_id is missing; use the id from the block page or notice", ErrInvalid)
+	case n.Receiver == "" || len(n.Receiver) > maxRequestText:
+		return fmt.Errorf("%w: receiver (接收方身份) is required, at most %d bytes", ErrInvalid, maxRequestText)
+	case n.Purpose == "" || len(n.Purpose) > maxRequestText:
+		return fmt.Errorf("%w: purpose (资料用途) is required, at most %d bytes", ErrInvalid, maxRequestText)
+	case n.Days < 1 || n.Days > MaxRequestDays:
+		return fmt.Errorf("%w: days (使用期限) must be between 1 and %d", ErrInvalid, MaxRequestDays)
+	case n.MaxUses < 1 || n.MaxUses > MaxRequestUses:
+		return fmt.Errorf("%w: max_uses must be between 1 and %d", ErrInvalid, MaxRequestUses)
+	}
+	return nil
+}
+
+// ErrInvalid means the caller sent a malformed or out-of-range value.
+var ErrInvalid = errors.New("sluice: invalid request")
+
+var bucketByEvent = []byte("by-event") // nested in approvals: event id → request id
+
+func newRequestID() (string, error) {
+	var b [5]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return "R-" + base32.StdEncoding.EncodeToString(b[:]), nil
+}
+
+// FileRequest creates a pending request for a held (approval-verdict) event of requester,
+// records it in the audit chain in the same transaction, and returns it.
+func (db *DB) FileRequest(requester string, n NewRequest, now time.Time) (*Request, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	now = now.UTC()
+	var req *Request
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		var ev Event
+		if err := getJSON(tx.Bucket(bucketEvents), u64(n.EventID), &ev); err != nil {
+			return fmt.Errorf("sluice: no event %d: %w", n.EventID, err)
+		}
+		if ev.User != requester {
+			return fmt.Errorf("%w: event %d belongs to another user; only %s can request it", ErrForbidden, n.EventID, ev.User)
+		}
+		if ev.Verdict != "approval" || len(ev.Files) == 0 {
+			return fmt.Errorf("%w: event %d was not held for approval (verdict %q)", ErrConflict, n.EventID, ev.Verdict)
+		}
+		var u User
+		if err := getJSON(tx.Bucket(bucketUsers), []byte(requester), &u); err != nil {
+			return fmt.Errorf("sluice: no user %q: %w", requester, err)
+		}
+		ap := tx.Bucket(bucketApprovals)
+		idx, err := ap.CreateBucketIfNotExists(bucketByEvent)
+		if err != nil {
+			return err
+		}
+		if old := idx.Get(u64(n.EventID)); old != nil {
+			return fmt.Errorf("%w: event %d already has request %s", ErrConflict, n.EventID, old)
+		}
+		id, err := newRequestID()
+		if err != nil {
+			return err
+		}
+		req = &Request{ID: id, EventID: ev.ID, Requester: requester, Host: ev.Host, Category: ev.Category,
+			Files: ev.Files, FindingsSummary: summarize(&ev), Receiver: n.Receiver, Purpose: n.Purpose,
+			Days: n.Days, MaxUses: n.MaxUses, Status: StatusPending, Lead: u.Lead, Head: u.Head,
+			Created: now, DecideBy: now.Add(DefaultDecideTime),
+			History: []Step{{Actor: requester, Action: "request", Time: now}}}
+		if err := idx.Put(u64(n.EventID), []byte(id)); err != nil {
+			return err
+		}
+		if err := putJSON(ap, []byte(id), req); err != nil {
+			return err
+		}
+		return appendEventTx(tx, &Event{Time: now, Action: "approval.request", User: requester, Host: ev.Host,
+			Category: ev.Category, Files: ev.Files, Verdict: "approval", RequestID: id,
+			Extra: map[string]string{"event": strconv.FormatUint(ev.ID, 10), "receiver": n.Receiver,
+				"purpose": n.Purpose, "days": strconv.Itoa(n.Days), "max_uses": strconv.Itoa(n.MaxUses),
+				"lead": u.Lead, "head": u.Head}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// summarize collects the masked findings and reasons of an event, without duplicates.
+func summarize(ev *Event) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, f := range ev.Files {
+		for _, s := range f.Findings {
+			add(s)
+		}
+	}
+	for _, s := range ev.Reasons {
+		add(s)
+	}
+	return out
+}
+
+// Request loads one request by id, or returns ErrNotFound.
+func (db *DB) Request(id string) (*Request, error) {
+	var r Request
+	err := db.bolt.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketApprovals), []byte(id), &r) })
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// RequestForEvent returns the request filed for an event, or ErrNotFound.
+func (db *DB) RequestForEvent(eventID uint64) (*Request, error) {
+	var id []byte
+	db.bolt.View(func(tx *bolt.Tx) error {
+		if idx := tx.Bucket(bucketApprovals).Bucket(bucketByEvent); idx != nil {
+			id = append(id, idx.Get(u64(eventID))...)
+		}
+		return nil
+	})
+	if len(id) == 0 {
+		return nil, ErrNotFound
+	}
+	return db.Request(string(id))
+}
+
+// RequestFilter selects requests; zero fields match everything.
+type RequestFilter struct {
+	Requester string
+	Status    string
+	Approver  string // waiting for this user as lead (pending) or head (lead_approved)
+	Limit     int    // newest first; 0 = 200
+}
+
+// Requests returns the requests matching f, newest first.
+func (db *DB) Requests(f RequestFilter) ([]*Request, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 200
+	}
+	var out []*Request
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketApprovals).ForEach(func(k, v []byte) error {
+			if v == nil {
+				return nil // nested index bucket
+			}
+			var r Request
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("sluice: approval record %s is unreadable: %w", k, err)
+			}
+			if f.Requester != "" && r.Requester != f.Requester || f.Status != "" && r.Status != f.Status ||
+				f.Approver != "" && (r.Approver() != f.Approver || r.leadActor() == f.Approver) {
+				return nil
+			}
+			out = append(out, &r)
+			return nil
+		})
+	})
+	sortRequests(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, err
+}
