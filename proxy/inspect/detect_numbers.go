@@ -1,0 +1,353 @@
+package inspect
+
+import (
+	"strings"
+	"time"
+)
+
+// match is one detected value: its byte span in the folded text, its kind and its
+// normalised value (digits for numbers, lower case for e-mail, the ID for WeChat).
+type match struct {
+	start, end int
+	kind       string
+	value      string
+}
+
+// span is a byte range of the folded text already claimed by another detector.
+type span struct{ start, end int }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isASCIIAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+// numGroup is one run of digits inside a number-like token.
+type numGroup struct{ start, end int }
+
+// numChunk is a sequence of digit groups joined by hard separators ('-', '.', parentheses,
+// a leading '+'); chunks are joined to their neighbours only by single spaces.
+type numChunk struct {
+	start, end int
+	digits     string
+	groups     int
+	first      string // digits of the first group
+	plus       bool   // written with a leading '+'
+	x          bool   // ends with an X check character (ID numbers)
+	ok         bool   // every group has >= 3 digits (or is a leading 86 country code)
+}
+
+// findNumbers finds CN mobiles, landlines, resident IDs and bank cards in folded text t,
+// ignoring anything inside the skip spans (e-mail addresses). It rejects digit runs glued
+// to letters, decimals, and runs whose length or checksum fits none of the kinds.
+func findNumbers(t string, skip []span) []match {
+	var out []match
+	i := 0
+	for i < len(t) {
+		c := t[i]
+		if !(isDigit(c) || ((c == '+' || c == '(') && i+1 < len(t) && (isDigit(t[i+1]) || t[i+1] == '+'))) {
+			i++
+			continue
+		}
+		if k := inSpan(skip, i); k >= 0 {
+			i = k
+			continue
+		}
+		if i > 0 && (isASCIIAlnum(t[i-1]) || (t[i-1] == '.' && i > 1 && isDigit(t[i-2]))) {
+			// inside a word such as "SO2026..." or a decimal: skip the whole token
+			for i < len(t) && (isASCIIAlnum(t[i]) || t[i] == '.' || t[i] == '-') {
+				i++
+			}
+			continue
+		}
+		chunks, end := parseChunks(t, i)
+		if end < len(t) && (isASCIIAlnum(t[end]) || t[end] == '@') {
+			// glued to a word on the right, e.g. "13812345678abc": not a number of ours
+			for end < len(t) && (isASCIIAlnum(t[end]) || t[end] == '.' || t[end] == '-') {
+				end++
+			}
+			i = end
+			continue
+		}
+		out = classifyChunks(t, chunks, out)
+		if end <= i {
+			end = i + 1
+		}
+		i = end
+	}
+	return out
+}
+
+// inSpan returns the end of the skip span containing i, or -1.
+func inSpan(skip []span, i int) int {
+	for _, s := range skip {
+		if i >= s.start && i < s.end {
+			return s.end
+		}
+	}
+	return -1
+}
+
+// parseChunks reads a number-like token starting at i and splits it into chunks at spaces.
+func parseChunks(t string, i int) ([]numChunk, int) {
+	var chunks []numChunk
+	cur := numChunk{start: i, ok: true}
+	var digits strings.Builder
+	groups := 0
+	j := i
+	closeChunk := func(end int) {
+		cur.end = end
+		cur.digits = digits.String()
+		cur.groups = groups
+		if groups > 0 {
+			chunks = append(chunks, cur)
+		}
+		digits.Reset()
+		groups = 0
+	}
+	for j < len(t) {
+		st := j
+		open := false
+		if t[j] == '(' {
+			open = true
+			j++
+		}
+		if j < len(t) && t[j] == '+' && groups == 0 {
+			cur.plus = true
+			j++
+		}
+		g := numGroup{start: j}
+		for j < len(t) && isDigit(t[j]) {
+			j++
+		}
+		g.end = j
+		if g.end == g.start {
+			j = st
+			break
+		}
+		if open {
+			if j < len(t) && t[j] == ')' {
+				j++
+			} else {
+				j = st // unbalanced '(' ends the token before it
+				break
+			}
+		}
+		gd := t[g.start:g.end]
+		if groups == 0 {
+			cur.first = gd
+		}
+		if len(gd) < 3 && !(groups == 0 && gd == "86") {
+			cur.ok = false
+		}
+		digits.WriteString(gd)
+		groups++
+		if j < len(t) && (t[j] == 'X' || t[j] == 'x') && (j+1 >= len(t) || !isASCIIAlnum(t[j+1])) {
+			cur.x = true
+			j++
+			break
+		}
+		if j >= len(t) {
+			break
+		}
+		// separators: ')' followed directly by digits, a single '-' or '.', or a space
+		if open && isDigit(t[j]) {
+			continue
+		}
+		if j+1 < len(t) && (t[j] == '-' || t[j] == '.') && (isDigit(t[j+1]) || t[j+1] == '(') {
+			j++
+			continue
+		}
+		if j+1 < len(t) && t[j] == ' ' && (isDigit(t[j+1]) || t[j+1] == '(' || t[j+1] == '+') {
+			closeChunk(j)
+			j++
+			cur = numChunk{start: j, ok: true}
+			continue
+		}
+		break
+	}
+	if groups > 0 {
+		closeChunk(j)
+	}
+	return chunks, j
+}
+
+// classifyChunks joins consecutive space-separated chunks greedily (longest first) into
+// numbers and appends those that classify as a phone, landline, ID or bank card.
+func classifyChunks(t string, chunks []numChunk, out []match) []match {
+	k := 0
+	for k < len(chunks) {
+		found := false
+		for j := min(len(chunks)-1, k+5); j >= k; j-- {
+			if kind, val, ok := classifyRange(chunks[k : j+1]); ok {
+				out = append(out, match{start: chunks[k].start, end: chunks[j].end, kind: kind, value: val})
+				k = j + 1
+				found = true
+				break
+			}
+		}
+		if !found {
+			k++
+		}
+	}
+	return out
+}
+
+// classifyRange decides what the digits of consecutive chunks are, if anything.
+func classifyRange(cs []numChunk) (kind, value string, ok bool) {
+	var b strings.Builder
+	groups := 0
+	for i, c := range cs {
+		if !c.ok || (c.plus && i > 0) || (c.x && i < len(cs)-1) {
+			return "", "", false
+		}
+		b.WriteString(c.digits)
+		groups += c.groups
+	}
+	d := b.String()
+	first := cs[0].first
+	x := cs[len(cs)-1].x
+	if x {
+		if len(d) == 17 && validResidentID(d+"X") {
+			return KindIDNumber, d + "X", true
+		}
+		return "", "", false
+	}
+	plus := cs[0].plus
+	if first == "86" && groups == 1 && !plus {
+		return "", "", false // a lone two-digit group is not a number of ours
+	}
+	switch {
+	case plus || first == "86" || first == "0086":
+		// country code: only a CN mobile may follow
+		rest := ""
+		switch {
+		case strings.HasPrefix(d, "0086"):
+			rest = d[4:]
+		case strings.HasPrefix(d, "86"):
+			rest = d[2:]
+		}
+		if isMobile(rest) {
+			return KindPhone, rest, true
+		}
+		return "", "", false
+	case isMobile(d):
+		return KindPhone, d, true
+	case d[0] == '0':
+		if isLandline(d, first, groups) {
+			return KindLandline, d, true
+		}
+		return "", "", false
+	case len(d) == 18 && validResidentID(d):
+		return KindIDNumber, d, true
+	case len(d) >= 16 && len(d) <= 19 && validBankCard(d):
+		return KindBankCard, d, true
+	}
+	return "", "", false
+}
+
+// isMobile reports whether d is an 11-digit CN mobile number (1[3-9]xxxxxxxxx).
+func isMobile(d string) bool {
+	return len(d) == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9' && allDigits(d)
+}
+
+func allDigits(d string) bool {
+	for i := 0; i < len(d); i++ {
+		if !isDigit(d[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// areaCodeLen returns the length of the CN area code d starts with (010, 02x: 3; 0[3-9]xx: 4).
+func areaCodeLen(d string) int {
+	if len(d) < 4 || d[0] != '0' {
+		return 0
+	}
+	switch {
+	case d[1] == '1' && d[2] == '0':
+		return 3
+	case d[1] == '2':
+		return 3
+	case d[1] >= '3' && d[1] <= '9':
+		return 4
+	}
+	return 0
+}
+
+// isLandline reports whether d is area code + 7-8 digit local number; when written in
+// several groups, the first group must be the area code itself.
+func isLandline(d, first string, groups int) bool {
+	n := areaCodeLen(d)
+	if n == 0 {
+		return false
+	}
+	local := d[n:]
+	if len(local) < 7 || len(local) > 8 || local[0] == '0' {
+		return false
+	}
+	return groups == 1 || len(first) == n
+}
+
+// provinces holds the valid first two digits of a resident ID (GB/T 2260 provinces).
+var provinces = map[string]bool{
+	"11": true, "12": true, "13": true, "14": true, "15": true, "21": true, "22": true, "23": true,
+	"31": true, "32": true, "33": true, "34": true, "35": true, "36": true, "37": true,
+	"41": true, "42": true, "43": true, "44": true, "45": true, "46": true,
+	"50": true, "51": true, "52": true, "53": true, "54": true,
+	"61": true, "62": true, "63": true, "64": true, "65": true, "71": true, "81": true, "82": true, "83": true, "91": true,
+}
+
+var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+
+// validResidentID checks an 18-character resident ID: province, plausible birth date and
+// the GB 11643 check character.
+func validResidentID(id string) bool {
+	if len(id) != 18 || !allDigits(id[:17]) || !provinces[id[:2]] {
+		return false
+	}
+	birth, err := time.Parse("20060102", id[6:14])
+	if err != nil || birth.Year() < 1900 || birth.After(time.Now()) {
+		return false
+	}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		sum += int(id[i]-'0') * idWeights[i]
+	}
+	check := "10X98765432"[sum%11]
+	last := id[17]
+	if last == 'x' {
+		last = 'X'
+	}
+	return last == check
+}
+
+// validBankCard checks a 16-19 digit card number: issuer prefix (62 UnionPay, 4 Visa,
+// 5 Mastercard, 3 JCB/Amex) and the Luhn checksum.
+func validBankCard(d string) bool {
+	if len(d) < 16 || len(d) > 19 || !allDigits(d) {
+		return false
+	}
+	if !(strings.HasPrefix(d, "62") || d[0] == '4' || d[0] == '5' || d[0] == '3') {
+		return false
+	}
+	return luhn(d)
+}
+
+// luhn reports whether the digit string d passes the Luhn checksum.
+func luhn(d string) bool {
+	sum := 0
+	double := false
+	for i := len(d) - 1; i >= 0; i-- {
+		n := int(d[i] - '0')
+		if double {
+			n *= 2
+			if n > 9 {
+				n -= 9
+			}
+		}
+		sum += n
+		double = !double
+	}
+	return sum%10 == 0
+}

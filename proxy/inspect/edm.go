@@ -1,0 +1,117 @@
+package inspect
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Exact data match (EDM) against the company's customer list.
+//
+// The store keeps only HMAC-SHA256 hashes (secret per-store salt) of values normalised by
+// NormalizeField; the index hashes each candidate the same way. A customer-list entry is
+// hit by a segment when:
+//   - one of its phone numbers or e-mail addresses appears (found by the detectors), or
+//   - its company name (4+ characters after normalisation) is a whole cell, a token between
+//     separators, or a Han run ending in 公司/集团 in free text, or
+//   - its contact name is a whole cell or a person name in free text AND the segment also
+//     holds an identifier (phone, e-mail, WeChat, QQ): a common name alone is not evidence.
+// customer_match counts distinct entries over the whole part.
+
+// tokenSeparators split free text into tokens that may be company names.
+const tokenSeparators = "\t\n\r ,;:|/、。；：，!?！？\"“”'‘’<>《》[]【】"
+
+// maxCandidates bounds the index lookups per segment piece.
+const maxCandidates = 512
+
+// matchCustomers looks up the candidates of one piece of folded text t.
+func (d *Detector) matchCustomers(t string, ms []match, hasIdent bool, loc string) {
+	ix := d.opt.Customers
+	budget := maxCandidates
+	look := func(field, norm, shown string) {
+		if budget <= 0 || norm == "" {
+			return
+		}
+		budget--
+		if id, ok := ix.LookupCustomer(field, norm); ok {
+			if !d.customers[id] {
+				d.customers[id] = true
+				d.add(KindCustomer, shown, loc)
+			}
+		}
+	}
+	for _, m := range ms {
+		switch m.kind {
+		case KindPhone, KindLandline:
+			look(FieldPhone, m.value, maskValue(m.kind, m.value))
+		case KindEmail:
+			look(FieldEmail, m.value, maskValue(m.kind, m.value))
+		case KindWeChatID:
+			if isMobile(m.value) {
+				look(FieldPhone, m.value, maskValue(KindPhone, m.value))
+			}
+		}
+	}
+	seen := map[string]bool{}
+	company := func(s string) {
+		n := NormalizeName(s)
+		if c := utf8.RuneCountInString(n); c < 4 || c > 80 || seen[n] || allDigits(n) {
+			return
+		}
+		seen[n] = true
+		look(FieldCompany, n, maskName(s))
+	}
+	contact := func(s string) {
+		n := NormalizeName(s)
+		if c := utf8.RuneCountInString(n); c < 2 || c > 30 || seen["\x00"+n] {
+			return
+		}
+		seen["\x00"+n] = true
+		look(FieldContact, n, maskName(s))
+	}
+	for _, cell := range strings.Split(t, "\t") {
+		cell = strings.TrimSpace(cell)
+		if cell == "" {
+			continue
+		}
+		company(cell)
+		if hasIdent && utf8.RuneCountInString(cell) <= 30 {
+			contact(cell)
+		}
+		if !strings.ContainsAny(cell, tokenSeparators) && !strings.Contains(cell, "公司") && !strings.Contains(cell, "集团") {
+			continue
+		}
+		for _, tok := range strings.FieldsFunc(cell, func(r rune) bool { return strings.ContainsRune(tokenSeparators, r) }) {
+			company(tok)
+			companyWindows(tok, company)
+		}
+	}
+	if hasIdent {
+		for _, name := range personNamesInText(t, 16) {
+			contact(name)
+		}
+	}
+}
+
+// companyWindows calls f with every substring of tok that ends in 公司 or 集团 and starts
+// at a character boundary, so "合作方上海某某有限公司" also tries "上海某某有限公司".
+func companyWindows(tok string, f func(string)) {
+	for _, suf := range []string{"公司", "集团"} {
+		from := 0
+		for n := 0; n < 8; n++ {
+			k := strings.Index(tok[from:], suf)
+			if k < 0 {
+				break
+			}
+			end := from + k + len(suf)
+			starts := 0
+			for i := range tok[:end] {
+				if starts == 40 {
+					break
+				}
+				starts++
+				f(tok[i:end])
+			}
+			from = end
+		}
+	}
+}
