@@ -1,0 +1,179 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sluice-dlp/sluice/proxy/inspect"
+)
+
+// Input is everything Decide looks at for one request.
+type Input struct {
+	User      string
+	Dest      Destination
+	Results   []*inspect.Result // one per file part
+	Names     []string          // declared file names, parallel to Results (optional)
+	Messages  []*inspect.Result // text fields, chat messages, mail bodies
+	Integrity bool              // the upload declares the original's hash or size (cannot be rewritten)
+}
+
+// Reason explains a verdict in both languages.
+type Reason struct {
+	Code string `json:"code"`
+	ZH   string `json:"zh"`
+	EN   string `json:"en"`
+}
+
+// Text returns the reason in the given language ("en" or zh-CN by default).
+func (r Reason) Text(lang string) string {
+	if lang == "en" {
+		return r.EN
+	}
+	return r.ZH
+}
+
+// Decision is a verdict with the reasons that led to it.
+type Decision struct {
+	Verdict   Verdict  `json:"verdict"`
+	Reasons   []Reason `json:"reasons"`
+	Sensitive bool     `json:"sensitive"`
+}
+
+// Texts returns all reasons in one language.
+func (d Decision) Texts(lang string) []string {
+	out := make([]string, len(d.Reasons))
+	for i, r := range d.Reasons {
+		out[i] = r.Text(lang)
+	}
+	return out
+}
+
+// SensitiveFile reports whether a file result reaches the file thresholds, and why.
+func (p *Policy) SensitiveFile(r *inspect.Result) (bool, []string, []string) {
+	return reached(p.Sensitive.Files, r)
+}
+
+// reached checks thresholds and returns zh/en summaries of what was reached.
+func reached(t Thresholds, r *inspect.Result) (bool, []string, []string) {
+	var zh, en []string
+	check := func(limit, n int, zhName, enName string) {
+		if limit > 0 && n >= limit {
+			zh = append(zh, fmt.Sprintf("%s %d", zhName, n))
+			en = append(en, fmt.Sprintf("%d %s", n, enName))
+		}
+	}
+	check(t.CustomerMatches, r.Count(inspect.KindCustomer), "命中客户名单", "customer-list entries")
+	check(t.ContactRecords, r.Count(inspect.KindContactRecord), "联系人记录", "contact records")
+	check(t.Phones, r.Count(inspect.KindPhone), "手机号", "mobile numbers")
+	check(t.IDNumbers, r.Count(inspect.KindIDNumber), "身份证号", "ID numbers")
+	check(t.BankCards, r.Count(inspect.KindBankCard), "银行卡号", "bank card numbers")
+	check(t.Fingerprints, r.Count(inspect.KindFingerprint), "登记的敏感文件", "registered sensitive file matches")
+	return len(zh) > 0, zh, en
+}
+
+// IsPDFOrImage reports whether a real type can carry a watermark.
+func IsPDFOrImage(typ string) bool {
+	switch typ {
+	case "pdf", "jpeg", "png", "gif", "webp", "bmp", "tiff":
+		return true
+	}
+	return false
+}
+
+// Decide returns the verdict for one request: the strictest verdict over its files and messages.
+func (p *Policy) Decide(in Input) Decision {
+	d := Decision{Verdict: Allow}
+	if !in.Dest.Watched() {
+		return d
+	}
+	rule := p.Rules[in.Dest.Category]
+	where := in.Dest.Service
+	if where == "" {
+		where = in.Dest.Host
+	}
+	add := func(v Verdict, code, zh, en string) {
+		d.Verdict = Stricter(d.Verdict, v)
+		d.Reasons = append(d.Reasons, Reason{Code: code, ZH: zh, EN: en})
+	}
+	for i, r := range in.Results {
+		if r == nil {
+			continue
+		}
+		name := r.Type
+		if i < len(in.Names) && in.Names[i] != "" {
+			name = in.Names[i]
+		}
+		if r.Has(inspect.KindDisguised) {
+			add(Allow, "disguised", fmt.Sprintf("「%s」的扩展名与真实类型 %s 不符（伪装文件）", name, r.Type),
+				fmt.Sprintf("%s is really a %s file (disguised by its name)", name, r.Type))
+		}
+		switch sens, zh, en := p.SensitiveFile(r); {
+		case r.Has(inspect.KindEncrypted) || r.Has(inspect.KindUninspectable):
+			why := detailOf(r, inspect.KindEncrypted, inspect.KindUninspectable)
+			add(rule.Uninspectable, "uninspectable", fmt.Sprintf("无法检查「%s」的内容（%s），发往%s需审批", name, why, where),
+				fmt.Sprintf("cannot inspect %s (%s); sending it to %s needs approval", name, why, where))
+		case sens:
+			d.Sensitive = true
+			add(rule.SensitiveFile, "sensitive_file", fmt.Sprintf("「%s」含客户资料：%s（发往%s）", name, strings.Join(zh, "、"), where),
+				fmt.Sprintf("%s holds customer data: %s (to %s)", name, strings.Join(en, ", "), where))
+		case IsPDFOrImage(r.Type):
+			v := rule.PDFOrImage
+			if v == Watermark && in.Integrity {
+				v = rule.IntegrityChecked
+				add(v, "integrity_checked", fmt.Sprintf("「%s」的上传方式校验原文件哈希，无法加水印", name),
+					fmt.Sprintf("the upload of %s declares the original's hash, so it cannot be watermarked", name))
+				continue
+			}
+			add(v, "pdf_or_image", fmt.Sprintf("「%s」为 PDF/图片，发往%s", name, where), fmt.Sprintf("%s is a PDF/image going to %s", name, where))
+		default:
+			add(rule.OtherFile, "file", fmt.Sprintf("文件「%s」发往%s", name, where), fmt.Sprintf("file %s going to %s", name, where))
+		}
+	}
+	for _, m := range in.Messages {
+		if m == nil {
+			continue
+		}
+		if sens, zh, en := reached(p.Sensitive.Messages, m); sens {
+			d.Sensitive = true
+			add(rule.SensitiveMessage, "sensitive_message", fmt.Sprintf("消息含客户资料：%s（发往%s）", strings.Join(zh, "、"), where),
+				fmt.Sprintf("message holds customer data: %s (to %s)", strings.Join(en, ", "), where))
+		} else if rule.Message != Allow {
+			add(rule.Message, "message", fmt.Sprintf("消息发往%s", where), fmt.Sprintf("message to %s", where))
+		}
+	}
+	return d
+}
+
+// UnmarkableDecision returns the verdict for a file that should be watermarked but cannot be.
+func (p *Policy) UnmarkableDecision(dest Destination, name, why string) Decision {
+	v := p.Rules[dest.Category].Unmarkable
+	if v == "" {
+		v = Approval
+	}
+	return Decision{Verdict: v, Reasons: []Reason{{Code: "unmarkable",
+		ZH: fmt.Sprintf("「%s」无法加水印（%s）", name, why),
+		EN: fmt.Sprintf("%s cannot be watermarked (%s)", name, why)}}}
+}
+
+// UninspectableDecision returns the verdict for a body Sluice could not read at all (too large, malformed).
+func (p *Policy) UninspectableDecision(dest Destination, why string) Decision {
+	if !dest.Watched() {
+		return Decision{Verdict: Allow}
+	}
+	return Decision{Verdict: p.Rules[dest.Category].Uninspectable, Reasons: []Reason{{Code: "uninspectable",
+		ZH: fmt.Sprintf("无法检查上传内容（%s）", why), EN: fmt.Sprintf("cannot inspect the upload (%s)", why)}}}
+}
+
+func detailOf(r *inspect.Result, kinds ...string) string {
+	for _, f := range r.Findings {
+		for _, k := range kinds {
+			if f.Kind == k {
+				if f.Detail != "" {
+					return f.Detail
+				}
+				return k
+			}
+		}
+	}
+	return "unknown"
+}

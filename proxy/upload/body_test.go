@@ -1,0 +1,232 @@
+package upload
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func multipartBody(t testing.TB, file []byte) ([]byte, string) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("to", "someone@qq.com")
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="file"; filename="客户清单.xlsx"`)
+	h.Set("Content-Type", "application/octet-stream")
+	w, _ := mw.CreatePart(h)
+	w.Write(file)
+	mw.WriteField("subject", "报价")
+	mw.Close()
+	return buf.Bytes(), mw.FormDataContentType()
+}
+
+func read(t testing.TB, body []byte, h http.Header, u string) *Body {
+	t.Helper()
+	pu, _ := url.Parse(u)
+	b, err := Read(bytes.NewReader(body), h, pu, Options{Dir: t.TempDir(), SpoolThreshold: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
+func TestMultipartPartsAndExactRewrite(t *testing.T) {
+	file := bytes.Repeat([]byte("PK\x03\x04 customer rows\r\n"), 50)
+	body, ct := multipartBody(t, file)
+	b := read(t, body, http.Header{"Content-Type": {ct}}, "https://mail.163.com/upload")
+	if b.Problem != "" {
+		t.Fatal(b.Problem)
+	}
+	files := b.Files()
+	if len(files) != 1 || files[0].FileName != "客户清单.xlsx" || files[0].Size() != int64(len(file)) {
+		t.Fatalf("files = %+v", files)
+	}
+	got, _ := io.ReadAll(files[0].Data.Reader())
+	if !bytes.Equal(got, file) {
+		t.Fatal("file content differs")
+	}
+	if len(b.Fields()) != 2 {
+		t.Fatalf("fields = %d", len(b.Fields()))
+	}
+	out, err := b.Rewrite(map[*Part][]byte{files[0]: []byte("MARKED")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb, _ := io.ReadAll(out.Reader())
+	want := bytes.Replace(body, file, []byte("MARKED"), 1)
+	if !bytes.Equal(nb, want) {
+		t.Fatalf("rewrite changed other bytes:\n%q\n%q", nb, want)
+	}
+	// the rewritten body is still valid multipart
+	_, params, _ := strings.Cut(ct, "boundary=")
+	mr := multipart.NewReader(bytes.NewReader(nb), params)
+	n := 0
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		io.Copy(io.Discard, p)
+	}
+	if n != 3 {
+		t.Fatalf("parts after rewrite = %d", n)
+	}
+}
+
+func TestGzipBodyRoundTrip(t *testing.T) {
+	body, ct := multipartBody(t, []byte("%PDF-1.4 hello"))
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(body)
+	zw.Close()
+	b := read(t, gz.Bytes(), http.Header{"Content-Type": {ct}, "Content-Encoding": {"gzip"}}, "https://x/")
+	if b.Problem != "" || len(b.Files()) != 1 {
+		t.Fatalf("problem %q files %d", b.Problem, len(b.Files()))
+	}
+	out, err := b.Rewrite(map[*Part][]byte{b.Files()[0]: []byte("%PDF-1.4 marked")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(out.Reader())
+	if err != nil {
+		t.Fatal("rewritten body is not gzip:", err)
+	}
+	plain, _ := io.ReadAll(zr)
+	if !bytes.Contains(plain, []byte("%PDF-1.4 marked")) || !bytes.Contains(plain, []byte("someone@qq.com")) {
+		t.Fatal("gzip rewrite lost content")
+	}
+}
+
+func TestJSONBase64Attachment(t *testing.T) {
+	file := bytes.Repeat([]byte("\x89PNG\r\n\x1a\n-image-"), 40)
+	for _, tc := range []struct {
+		name string
+		val  string
+	}{
+		{"plain", base64.StdEncoding.EncodeToString(file)},
+		{"dataurl", "data:image/png;base64," + base64.StdEncoding.EncodeToString(file)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := map[string]any{"Body": map[string]any{"Content": "见附件 13800138000"},
+				"Attachments": []any{map[string]any{"ContentBytes": tc.val, "Name": "photo.png", "ContentType": "image/png"}}}
+			body, _ := json.Marshal(doc)
+			body = bytes.ReplaceAll(body, []byte("/"), []byte(`\/`)) // some clients escape slashes
+			b := read(t, body, http.Header{"Content-Type": {"application/json; charset=utf-8"}}, "https://outlook.live.com/owa/")
+			if b.Problem != "" {
+				t.Fatal(b.Problem)
+			}
+			files := b.Files()
+			if len(files) != 1 || files[0].FileName != "photo.png" {
+				t.Fatalf("files = %+v", files)
+			}
+			got, _ := io.ReadAll(files[0].Data.Reader())
+			if !bytes.Equal(got, file) {
+				t.Fatal("decoded attachment differs")
+			}
+			if f := b.Fields(); len(f) != 1 || !strings.Contains(string(mustRead(f[0])), "13800138000") {
+				t.Fatal("message text not gathered")
+			}
+			out, err := b.Rewrite(map[*Part][]byte{files[0]: []byte("NEWPNG")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back map[string]any
+			if err := json.Unmarshal(mustReadSpool(out), &back); err != nil {
+				t.Fatal("rewritten JSON invalid:", err)
+			}
+			att := back["Attachments"].([]any)[0].(map[string]any)["ContentBytes"].(string)
+			att = strings.TrimPrefix(att, "data:image/png;base64,")
+			if dec, _ := base64.StdEncoding.DecodeString(att); string(dec) != "NEWPNG" {
+				t.Fatalf("attachment after rewrite = %q", att)
+			}
+		})
+	}
+}
+
+func TestMalformedBodiesReportProblem(t *testing.T) {
+	body, ct := multipartBody(t, []byte("data"))
+	for name, tc := range map[string]struct {
+		body []byte
+		h    http.Header
+	}{
+		"truncated multipart": {body[:len(body)-20], http.Header{"Content-Type": {ct}}},
+		"no boundary":         {body, http.Header{"Content-Type": {"multipart/form-data"}}},
+		"bad gzip":            {[]byte("not gzip"), http.Header{"Content-Type": {ct}, "Content-Encoding": {"gzip"}}},
+		"bad json":            {[]byte(`{"a": [1, 2`), http.Header{"Content-Type": {"application/json"}}},
+		"unknown encoding":    {body, http.Header{"Content-Type": {ct}, "Content-Encoding": {"zstd-x"}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := read(t, tc.body, tc.h, "https://pan.baidu.com/")
+			if b.Problem == "" {
+				t.Fatalf("no problem reported; parts %d", len(b.Parts))
+			}
+		})
+	}
+}
+
+func TestRawBodyNameAndSpill(t *testing.T) {
+	data := bytes.Repeat([]byte("x"), 1000)
+	b := read(t, data, http.Header{"Content-Type": {"application/octet-stream"}}, "https://d.pcs.baidu.com/rest/2.0/pcs/file?method=upload&path=%2F%E5%AE%A2%E6%88%B7.xlsx")
+	if len(b.Files()) != 1 || b.Files()[0].FileName != "客户.xlsx" {
+		t.Fatalf("raw file part = %+v", b.Files())
+	}
+	if !b.Raw.OnDisk() {
+		t.Fatal("1000 bytes over a 64-byte threshold should spill to disk")
+	}
+	if !b.Declared(http.Header{})["path"] {
+		t.Fatal("query fields not declared")
+	}
+}
+
+func TestTooLarge(t *testing.T) {
+	pu, _ := url.Parse("https://x/")
+	b, err := Read(bytes.NewReader(make([]byte, 2000)), http.Header{}, pu, Options{Dir: t.TempDir(), SpoolThreshold: 100, MaxInspect: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if !strings.Contains(b.Problem, "larger than the inspection limit") || b.Raw.Size() != 2000 {
+		t.Fatalf("problem %q size %d", b.Problem, b.Raw.Size())
+	}
+}
+
+func mustRead(p *Part) []byte { return mustReadSpool(p.Data) }
+
+func mustReadSpool(s *Spool) []byte {
+	b, _ := io.ReadAll(s.Reader())
+	return b
+}
+
+func FuzzRead(f *testing.F) {
+	body, ct := multipartBody(f, []byte("%PDF-1.4"))
+	f.Add(body, ct, "")
+	f.Add([]byte(`{"a":"`+strings.Repeat("QUJD", 100)+`","name":"x.pdf"}`), "application/json", "")
+	f.Add([]byte("a=1&b=2"), "application/x-www-form-urlencoded", "")
+	f.Add([]byte{0x1f, 0x8b, 0, 0}, ct, "gzip")
+	f.Fuzz(func(t *testing.T, body []byte, ct, enc string) {
+		h := http.Header{"Content-Type": {ct}, "Content-Encoding": {enc}}
+		b, err := Read(bytes.NewReader(body), h, nil, Options{Dir: t.TempDir(), SpoolThreshold: 512, MaxInspect: 1 << 20, MaxJSON: 1 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if b.Problem == "" && len(b.Files()) > 0 {
+			if _, err := b.Rewrite(map[*Part][]byte{b.Files()[0]: []byte("z")}); err != nil && b.Format != "json" {
+				t.Logf("rewrite: %v", err)
+			}
+		}
+	})
+}
