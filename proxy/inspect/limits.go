@@ -62,9 +62,10 @@ const ratioSlack = 1 << 20
 // kind is KindUninspectable or KindEncrypted. A fatal problem (a limit of the whole
 // part was hit) stops the scan; a non-fatal one only skips the entry it concerns.
 type problem struct {
-	kind   string
-	detail string
-	fatal  bool
+	kind     string
+	detail   string
+	fatal    bool
+	recorded bool // already turned into a finding by an inner walk
 }
 
 func (p *problem) Error() string { return p.kind + ": " + p.detail }

@@ -1,5 +1,13 @@
 package inspect
 
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+)
+
 // Segment is one unit of extracted text: a spreadsheet row (cells joined by '\t'), a line
 // of CSV/TXT, a paragraph of docx, a PDF text line, etc.
 type Segment struct {
@@ -10,4 +18,89 @@ type Segment struct {
 // Sink receives segments as they are extracted (streaming); return an error to stop.
 type Sink interface {
 	Segment(Segment) error
+}
+
+// Options configure a Scanner.
+type Options struct {
+	Limits Limits        // zero fields take DefaultLimits values
+	Detect DetectOptions // passed to NewDetector for every part
+}
+
+// Scanner inspects uploaded parts; it is safe for concurrent use (each Scan has its own state).
+type Scanner struct {
+	opts Options
+}
+
+// NewScanner returns a Scanner with o's limits (defaults for zero fields) and detector options.
+func NewScanner(o Options) *Scanner {
+	o.Limits = o.Limits.withDefaults()
+	return &Scanner{opts: o}
+}
+
+// Scan reads one part (r with its size; name is the declared file name, may be "") and
+// returns its Result. It never panics and never returns an allow-worthy empty result for
+// content it could not read: corrupt, over-limit or timed-out content yields a
+// KindUninspectable finding (Detail says why), encrypted content KindEncrypted. The error
+// return is only for I/O errors of r itself and for cancellation of ctx by the caller.
+func (s *Scanner) Scan(ctx context.Context, r io.ReaderAt, size int64, name string) (*Result, error) {
+	d := NewDetector(s.opts.Detect)
+	res, err := s.scan(ctx, r, size, name, d)
+	if err != nil {
+		return nil, err
+	}
+	d.CheckFingerprint(res.SHA256)
+	own := res.Findings
+	res.Findings = append(d.Findings(), own...)
+	res.Excerpt = MaskText(res.Excerpt)
+	return res, nil
+}
+
+// scan walks one part feeding sink; Result.Findings holds only extraction findings and
+// Result.Excerpt is unmasked.
+func (s *Scanner) scan(ctx context.Context, r io.ReaderAt, size int64, name string, sink Sink) (res *Result, err error) {
+	rec := &recReaderAt{r: r}
+	res = &Result{Size: size, Findings: []Finding{}}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(rec, 0, size)); err != nil {
+		return nil, fmt.Errorf("sluice: reading the part to scan: %w", err)
+	}
+	res.SHA256 = hex.EncodeToString(h.Sum(nil))
+
+	sctx, cancel := context.WithTimeout(ctx, s.opts.Limits.TimeBudget)
+	defer cancel()
+	w := &walker{b: &budget{ctx: sctx, lim: s.opts.Limits}, sink: sink}
+	top := node{r: rec, size: size, name: name}
+	ti, werr := w.walk(top)
+	res.Type, res.MIME = ti.typ, ti.mime
+	if res.Type == "" {
+		res.Type, res.MIME = "bin", "application/octet-stream"
+	}
+	w.settle(top, res.Type, werr)
+	if rec.err != nil {
+		return nil, fmt.Errorf("sluice: reading the part to scan: %w", rec.err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("sluice: scan cancelled: %w", err)
+	}
+	res.Findings = w.own
+	if res.Findings == nil {
+		res.Findings = []Finding{}
+	}
+	res.Excerpt = w.excerpt.String()
+	return res, nil
+}
+
+// recReaderAt remembers the first I/O error of the underlying reader, so that read
+// failures of the part itself are returned as errors rather than mistaken for corruption.
+type recReaderAt struct {
+	r   io.ReaderAt
+	err error
+}
+
+func (x *recReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := x.r.ReadAt(p, off)
+	if err != nil && err != io.EOF && x.err == nil {
+		x.err = err
+	}
+	return n, err
 }

@@ -1,0 +1,164 @@
+package inspect
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"compress/bzip2"
+	"compress/gzip"
+	"errors"
+	"io"
+	"path"
+	"strings"
+)
+
+// openZip returns the central directory of a zip-based part, opening it if needed.
+func openZip(n node, zr *zip.Reader) (*zip.Reader, error) {
+	if zr != nil {
+		return zr, nil
+	}
+	zr, err := zip.NewReader(n.r, n.size)
+	if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && zr != nil) {
+		return nil, corrupt("corrupt or truncated zip structure: %v", err)
+	}
+	return zr, nil
+}
+
+// zipEncrypted reports whether an entry is encrypted (PKWARE flag bit 0 or WinZip AES).
+func zipEncrypted(f *zip.File) bool {
+	return f.Flags&0x1 != 0 || f.Method == 99
+}
+
+// openEntry opens a zip entry for reading, counting its decompressed bytes against the
+// budget. Encrypted entries and unknown compression methods are problems.
+func (w *walker) openEntry(n node, f *zip.File) (io.ReadCloser, error) {
+	if zipEncrypted(f) {
+		return nil, encrypted("encrypted zip entry %s", f.Name)
+	}
+	if f.Method != zip.Store && f.Method != zip.Deflate {
+		return nil, corrupt("zip entry %s uses unsupported compression method %d", f.Name, f.Method)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, corrupt("cannot open zip entry %s: %v", f.Name, err)
+	}
+	csize := min(int64(f.CompressedSize64), n.size) // never trust the header beyond the file
+	return struct {
+		io.Reader
+		io.Closer
+	}{&inflated{r: rc, b: w.b, csize: csize, what: f.Name}, rc}, nil
+}
+
+// readEntry reads one zip entry fully, within the budget.
+func (w *walker) readEntry(n node, f *zip.File) ([]byte, error) {
+	rc, err := w.openEntry(n, f)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		if _, ok := err.(*problem); ok {
+			return nil, err
+		}
+		return nil, corrupt("corrupt zip entry %s: %v", f.Name, err)
+	}
+	return data, nil
+}
+
+// zipArchive walks every file of a zip archive as a nested part.
+func (w *walker) zipArchive(n node, zr *zip.Reader) error {
+	zr, err := openZip(n, zr)
+	if err != nil {
+		return err
+	}
+	if len(zr.File) > w.b.lim.MaxEntries {
+		return overLimit("zip has %d entries, more than %d", len(zr.File), w.b.lim.MaxEntries)
+	}
+	if n.depth+1 > w.b.lim.MaxDepth {
+		return overLimit("archives nested deeper than %d levels", w.b.lim.MaxDepth)
+	}
+	for _, f := range zr.File {
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		data, err := w.readEntry(n, f)
+		if err != nil {
+			c := n.child(nil, 0, f.Name)
+			if serr := w.settle(c, "zip entry", err); serr != nil {
+				return serr
+			}
+			continue
+		}
+		if err := w.entry(n, data, f.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decompress inflates a gzip or bzip2 part and walks its content as a nested part.
+func (w *walker) decompress(n node, typ string) error {
+	if n.depth+1 > w.b.lim.MaxDepth {
+		return overLimit("archives nested deeper than %d levels", w.b.lim.MaxDepth)
+	}
+	src := io.NewSectionReader(n.r, 0, n.size)
+	var r io.Reader
+	inner := strings.TrimSuffix(path.Base(n.archivePath()), "."+typ)
+	switch typ {
+	case "gz":
+		zr, err := gzip.NewReader(src)
+		if err != nil {
+			return corrupt("corrupt gzip header: %v", err)
+		}
+		if zr.Name != "" {
+			inner = path.Base(zr.Name)
+		}
+		r = zr
+	default:
+		r = bzip2.NewReader(src)
+	}
+	if strings.HasSuffix(n.archivePath(), ".tgz") {
+		inner = strings.TrimSuffix(path.Base(n.archivePath()), ".tgz") + ".tar"
+	}
+	data, err := w.b.readAll(r, n.size, typ)
+	if err != nil {
+		if _, ok := err.(*problem); ok {
+			return err
+		}
+		return corrupt("corrupt %s stream: %v", typ, err)
+	}
+	return w.entry(n, data, inner)
+}
+
+// tarArchive walks every regular file of a tar archive as a nested part.
+func (w *walker) tarArchive(n node) error {
+	if n.depth+1 > w.b.lim.MaxDepth {
+		return overLimit("archives nested deeper than %d levels", w.b.lim.MaxDepth)
+	}
+	tr := tar.NewReader(io.NewSectionReader(n.r, 0, n.size))
+	for count := 0; ; count++ {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return corrupt("corrupt tar archive: %v", err)
+		}
+		if count >= w.b.lim.MaxEntries {
+			return overLimit("tar has more than %d entries", w.b.lim.MaxEntries)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		data, err := w.b.readAll(tr, max(h.Size, 1), h.Name)
+		if err != nil {
+			if _, ok := err.(*problem); ok {
+				return err
+			}
+			return corrupt("corrupt tar entry %s: %v", h.Name, err)
+		}
+		if err := w.entry(n, data, h.Name); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,190 @@
+package inspect
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+var (
+	pdfConfOnce sync.Once
+	pdfConfBase *model.Configuration
+)
+
+// pdfConf returns a fresh pdfcpu configuration for reading untrusted files.
+func pdfConf() *model.Configuration {
+	pdfConfOnce.Do(func() { pdfConfBase = model.NewDefaultConfiguration() })
+	c := *pdfConfBase
+	c.ValidationMode = model.ValidationRelaxed
+	return &c
+}
+
+// maxFormDepth bounds nesting of form XObjects drawn with Do.
+const maxFormDepth = 4
+
+// pdf extracts the text shown by every page's content stream (Tj, TJ, ', "), one
+// segment per text line located "page N". Fonts with a ToUnicode CMap are decoded
+// through it; simple fonts without one are read as WinAnsi; UCS-2 CID encodings as
+// UTF-16BE. Identity-encoded CID fonts without ToUnicode cannot be decoded.
+func (w *walker) pdf(n node) error {
+	rs := io.NewSectionReader(n.r, 0, n.size)
+	ctx, err := pdfcpu.ReadWithContext(w.b.ctx, rs, pdfConf())
+	if err != nil {
+		if cerr := w.b.check(); cerr != nil {
+			return cerr
+		}
+		if errors.Is(err, pdfcpu.ErrWrongPassword) || strings.Contains(strings.ToLower(err.Error()), "password") {
+			return encrypted("PDF is password protected")
+		}
+		if pdfHasEncrypt(n) {
+			return encrypted("PDF is encrypted (%v)", err)
+		}
+		return corrupt("corrupt or truncated PDF: %v", err)
+	}
+	if err := ctx.EnsurePageCount(); err != nil {
+		return corrupt("PDF page tree unreadable: %v", err)
+	}
+	for p := 1; p <= ctx.PageCount; p++ {
+		if err := w.b.check(); err != nil {
+			return err
+		}
+		d, _, inh, err := ctx.PageDict(p, true)
+		if err != nil || d == nil {
+			return corrupt("PDF page %d unreadable: %v", p, err)
+		}
+		content, err := ctx.PageContent(d, p)
+		if err != nil && !errors.Is(err, model.ErrNoContent) {
+			return corrupt("PDF page %d content unreadable: %v", p, err)
+		}
+		res := d.DictEntry("Resources")
+		if inh != nil && inh.Resources != nil {
+			res = inh.Resources
+		}
+		pt := &pdfText{w: w, n: n, x: ctx.XRefTable, loc: "page " + strconv.Itoa(p), fonts: map[string]*pdfFont{}}
+		if err := pt.run(content, res, 0); err != nil {
+			return err
+		}
+		if err := pt.flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pdfHasEncrypt looks for an /Encrypt entry in the trailer area of a PDF.
+func pdfHasEncrypt(n node) bool {
+	off := max(0, n.size-64<<10)
+	tail := make([]byte, n.size-off)
+	k, _ := n.r.ReadAt(tail, off)
+	return bytes.Contains(tail[:k], []byte("/Encrypt"))
+}
+
+// pdfFont is what is needed to turn a font's string bytes into text.
+type pdfFont struct {
+	cmap    *toUnicode // from the ToUnicode stream, if any
+	twoByte bool       // composite (Type0) font: codes are 2 bytes
+	ucs2    bool       // predefined UCS-2/UTF-16 CMap: codes are Unicode
+}
+
+// pdfText runs one content stream, collecting text into lines.
+type pdfText struct {
+	w     *walker
+	n     node
+	x     *model.XRefTable
+	loc   string
+	fonts map[string]*pdfFont
+	font  *pdfFont
+	line  strings.Builder
+}
+
+// flush emits the current line.
+func (t *pdfText) flush() error {
+	s := t.line.String()
+	t.line.Reset()
+	return t.w.emit(t.n, t.loc, s)
+}
+
+// setFont selects the font resource name from the current resources.
+func (t *pdfText) setFont(res types.Dict, name string) {
+	if f, ok := t.fonts[name]; ok {
+		t.font = f
+		return
+	}
+	f := &pdfFont{}
+	t.fonts[name] = f
+	t.font = f
+	fonts, err := t.x.DereferenceDict(res["Font"])
+	if err != nil || fonts == nil {
+		return
+	}
+	fd, err := t.x.DereferenceDict(fonts[name])
+	if err != nil || fd == nil {
+		return
+	}
+	if st := fd.Subtype(); st != nil && *st == "Type0" {
+		f.twoByte = true
+		if enc := fd.NameEntry("Encoding"); enc != nil && (strings.Contains(*enc, "UCS2") || strings.Contains(*enc, "UTF16")) {
+			f.ucs2 = true
+		}
+	}
+	if o, ok := fd.Find("ToUnicode"); ok {
+		sd, _, err := t.x.DereferenceStreamDict(o)
+		if err == nil && sd != nil && sd.Decode() == nil {
+			f.cmap = parseToUnicode(sd.Content)
+		}
+	}
+}
+
+// decode turns the bytes of a shown string into text with the current font.
+func (t *pdfText) decode(s []byte) {
+	f := t.font
+	if f == nil {
+		f = &pdfFont{}
+	}
+	switch {
+	case f.cmap != nil:
+		f.cmap.decode(s, f.twoByte, &t.line)
+	case f.ucs2:
+		t.line.Write(decodeHead(s, encUTF16BE))
+	case f.twoByte:
+		// Identity-encoded CIDs without ToUnicode: glyph ids, not text.
+	default:
+		t.line.Write(decodeHead(s, encLatin1))
+	}
+}
+
+// form runs a form XObject drawn with Do, bounded in depth.
+func (t *pdfText) form(res types.Dict, name string, depth int) error {
+	if depth >= maxFormDepth {
+		return nil
+	}
+	xo, err := t.x.DereferenceDict(res["XObject"])
+	if err != nil || xo == nil {
+		return nil
+	}
+	sd, _, err := t.x.DereferenceStreamDict(xo[name])
+	if err != nil || sd == nil {
+		return nil
+	}
+	if st := sd.Subtype(); st == nil || *st != "Form" {
+		return nil
+	}
+	if err := sd.Decode(); err != nil {
+		return nil
+	}
+	fres := res
+	if r, err := t.x.DereferenceDict(sd.Dict["Resources"]); err == nil && r != nil {
+		fres = r
+	}
+	saved := t.fonts
+	t.fonts = map[string]*pdfFont{}
+	defer func() { t.fonts = saved }()
+	return t.run(sd.Content, fres, depth+1)
+}

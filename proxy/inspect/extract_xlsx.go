@@ -1,0 +1,273 @@
+package inspect
+
+import (
+	"archive/zip"
+	"encoding/xml"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// sheetRef is one worksheet of a workbook: its display name and part name.
+type sheetRef struct {
+	name string
+	part string
+}
+
+// maxColGap bounds the empty cells inserted between two cells of a row.
+const maxColGap = 64
+
+// xlsx extracts every worksheet row by row ("Sheet1!R12"), cells joined by '\t',
+// resolving shared and inline strings. Sheets are streamed, never loaded whole.
+func (w *walker) xlsx(n node, zr *zip.Reader) error {
+	zr, err := openZip(n, zr)
+	if err != nil {
+		return err
+	}
+	sheets, err := w.workbookSheets(n, zr)
+	if err != nil {
+		return err
+	}
+	sst, err := w.sharedStrings(n, zr)
+	if err != nil {
+		return err
+	}
+	for _, s := range sheets {
+		f := findFile(zr, s.part)
+		if f == nil {
+			continue // chart sheets and dangling references carry no cells
+		}
+		if err := w.sheet(n, f, s.name, sst); err != nil {
+			return err
+		}
+	}
+	return w.embeddings(n, zr)
+}
+
+// workbookSheets lists the worksheets in workbook order, falling back to the
+// xl/worksheets/sheetN.xml parts when workbook.xml or its relationships are missing.
+func (w *walker) workbookSheets(n node, zr *zip.Reader) ([]sheetRef, error) {
+	rels, err := w.rels(n, zr, "xl/_rels/workbook.xml.rels", "xl")
+	if err != nil {
+		return nil, err
+	}
+	var sheets []sheetRef
+	if f := findFile(zr, "xl/workbook.xml"); f != nil && rels != nil {
+		p, err := w.openXML(n, f)
+		if err != nil {
+			return nil, err
+		}
+		defer p.Close()
+		for {
+			tok, err := p.next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "sheet" {
+				if part, ok := rels[attr(se, "id")]; ok {
+					sheets = append(sheets, sheetRef{name: attr(se, "name"), part: part})
+				}
+			}
+		}
+	}
+	if len(sheets) == 0 {
+		for i, f := range numberedParts(zr, "xl/worksheets/sheet") {
+			sheets = append(sheets, sheetRef{name: "Sheet" + strconv.Itoa(i+1), part: f.Name})
+		}
+	}
+	return sheets, nil
+}
+
+// sharedStrings loads the shared string table (phonetic runs excluded).
+func (w *walker) sharedStrings(n node, zr *zip.Reader) ([]string, error) {
+	f := findFile(zr, "xl/sharedStrings.xml")
+	if f == nil {
+		return nil, nil
+	}
+	p, err := w.openXML(n, f)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	var sst []string
+	var sb strings.Builder
+	inT, phonetic := false, 0
+	for {
+		tok, err := p.next()
+		if err == io.EOF {
+			return sst, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "si":
+				sb.Reset()
+			case "t":
+				inT = phonetic == 0
+			case "rPh":
+				phonetic++
+			}
+		case xml.CharData:
+			if inT {
+				sb.Write(t)
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "t":
+				inT = false
+			case "rPh":
+				phonetic--
+			case "si":
+				sst = append(sst, sb.String())
+			}
+		}
+	}
+}
+
+// sheet streams one worksheet, emitting each row as a segment.
+func (w *walker) sheet(n node, f *zip.File, name string, sst []string) error {
+	p, err := w.openXML(n, f)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	var row strings.Builder
+	var val strings.Builder
+	rowNum, col, lastCol := 0, 0, 0
+	cellType := ""
+	inV, inIS, phonetic := false, false, 0
+	for {
+		tok, err := p.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "row":
+				if r, err := strconv.Atoi(attr(t, "r")); err == nil && r > 0 {
+					rowNum = r
+				} else {
+					rowNum++
+				}
+				row.Reset()
+				lastCol = 0
+			case "c":
+				cellType, col = "", lastCol+1
+				for _, a := range t.Attr {
+					switch a.Name.Local {
+					case "t":
+						cellType = a.Value
+					case "r":
+						if c := colIndex(a.Value); c > 0 {
+							col = c
+						}
+					}
+				}
+				val.Reset()
+			case "v":
+				inV = true
+			case "is":
+				inIS = true
+			case "t":
+				inV = inIS && phonetic == 0
+			case "rPh":
+				phonetic++
+			}
+		case xml.CharData:
+			if inV {
+				val.Write(t)
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "v", "t":
+				inV = false
+			case "is":
+				inIS = false
+			case "rPh":
+				phonetic--
+			case "c":
+				s := cellValue(cellType, val.String(), sst)
+				if s == "" {
+					continue
+				}
+				gap := min(col-1, maxColGap) // empty cells before the first one
+				if lastCol > 0 {
+					gap = max(1, min(col-lastCol, maxColGap))
+				}
+				for i := 0; i < gap; i++ {
+					row.WriteByte('\t')
+				}
+				row.WriteString(s)
+				lastCol = col
+			case "row":
+				loc := name + "!R" + strconv.Itoa(rowNum)
+				if err := w.emit(n, loc, row.String()); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
+// cellValue renders one cell by its type attribute.
+func cellValue(typ, v string, sst []string) string {
+	switch typ {
+	case "s":
+		i, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || i < 0 || i >= len(sst) {
+			return ""
+		}
+		return sst[i]
+	case "b":
+		if v == "1" {
+			return "TRUE"
+		}
+		return "FALSE"
+	case "inlineStr", "str", "e":
+		return v
+	}
+	return plainNumber(v)
+}
+
+// plainNumber writes whole numbers stored in exponent form (1.3812345678E10) as digits,
+// the way Excel displays them, so phone and ID numbers are found.
+func plainNumber(v string) string {
+	if !strings.ContainsAny(v, "eE") {
+		return v
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) >= 1e16 {
+		return v
+	}
+	return strconv.FormatFloat(f, 'f', 0, 64)
+}
+
+// colIndex converts the column letters of a cell reference ("AB12") to 1-based index.
+func colIndex(ref string) int {
+	c := 0
+	for i := 0; i < len(ref); i++ {
+		b := ref[i]
+		if b >= 'a' && b <= 'z' {
+			b -= 'a' - 'A'
+		}
+		if b < 'A' || b > 'Z' {
+			break
+		}
+		c = c*26 + int(b-'A'+1)
+		if c > 1<<20 {
+			return 0
+		}
+	}
+	return c
+}
