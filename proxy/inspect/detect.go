@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -88,8 +89,9 @@ func (d *Detector) Segment(s Segment) error {
 // pieceEnd returns where to cut text near n: after a newline or space if one is close, and
 // never inside a UTF-8 sequence.
 func pieceEnd(text string, n int) int {
-	if k := strings.LastIndexAny(text[n-1024:n], "\n\t "); k >= 0 {
-		return n - 1024 + k + 1
+	lo := max(0, n-1024)
+	if k := strings.LastIndexAny(text[lo:n], "\n\t "); k >= 0 {
+		return lo + k + 1
 	}
 	for n > 0 && !utf8.RuneStart(text[n]) {
 		n--
@@ -120,7 +122,11 @@ func (d *Detector) piece(text, loc string) {
 		}
 	}
 	if idents > 0 && hasNameField(t) {
-		d.add(KindContactRecord, excerpt(MaskText(text), 60), loc)
+		sample := ""
+		if tl := d.tallies[KindContactRecord]; tl == nil || len(tl.samples) < maxSamples {
+			sample = excerpt(maskMatches(t, view{text: t}, ms), 60)
+		}
+		d.add(KindContactRecord, sample, loc)
 	}
 	if d.opt.Customers != nil {
 		d.matchCustomers(t, ms, idents > 0, loc)
@@ -142,7 +148,7 @@ func findAll(t string) []match {
 		}
 	}
 	ms = append(ms, findNumbers(t, skip)...)
-	sort.SliceStable(ms, func(i, j int) bool { return ms[i].start < ms[j].start })
+	slices.SortStableFunc(ms, func(a, b match) int { return a.start - b.start })
 	return ms
 }
 
@@ -259,6 +265,9 @@ func (d *Detector) keywordDetail() string {
 
 // excerpt shortens s to at most n runes, marking the cut with "…".
 func excerpt(s string, n int) string {
+	if len(s) > 8*n {
+		s = s[:pieceEnd(s, 8*n)]
+	}
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) <= n {
 		return s

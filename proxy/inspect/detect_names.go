@@ -21,7 +21,7 @@ var nameLabels = []string{"联系人", "姓名", "收件人", "负责人", "对�
 
 // companySuffixes end company names; latinCompanyMarks are looked up in lower case.
 var (
-	companySuffixes   = []string{"有限公司", "公司", "集团", "有限", "商行", "工作室", "事务所", "研究院", "工厂", "厂"}
+	companySuffixes   = []string{"公司", "集团", "有限", "商行", "工作室", "事务所", "研究院", "厂"}
 	latinCompanyMarks = []string{" co.", "co.,", "co.ltd", " ltd", "limited", " inc.", " inc", " llc", " gmbh", " corp"}
 )
 
@@ -33,21 +33,39 @@ var surnameSet = func() map[rune]bool {
 	return m
 }()
 
-func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+// isHan reports whether r is a Chinese character (fast path for the main CJK block).
+func isHan(r rune) bool {
+	if r >= 0x4E00 && r <= 0x9FFF {
+		return true
+	}
+	return r >= 0x3400 && unicode.Is(unicode.Han, r)
+}
 
 // surnameLen returns the byte length of the surname s starts with, or 0.
 func surnameLen(s string) int {
-	for _, c := range compoundSurnames {
-		if strings.HasPrefix(s, c) {
-			return len(c)
+	r, size := utf8.DecodeRuneInString(s)
+	if compoundFirst[r] {
+		for _, c := range compoundSurnames {
+			if strings.HasPrefix(s, c) {
+				return len(c)
+			}
 		}
 	}
-	r, size := utf8.DecodeRuneInString(s)
 	if surnameSet[r] {
 		return size
 	}
 	return 0
 }
+
+// compoundFirst holds the first characters of the compound surnames.
+var compoundFirst = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, c := range compoundSurnames {
+		r, _ := utf8.DecodeRuneInString(c)
+		m[r] = true
+	}
+	return m
+}()
 
 // isPersonName reports whether s (already trimmed) looks like a Chinese person's name —
 // 2-4 Han characters starting with a common surname, or a surname plus a title — or a
@@ -101,10 +119,10 @@ func isCapitalisedWord(w string) bool {
 	return true
 }
 
-// isCompanyName reports whether s names a company (ends in 公司/集团/有限..., or carries
+// isCompanyName reports whether s names a company (contains 公司/集团/有限..., or carries
 // Co./Ltd/Inc in Latin script).
 func isCompanyName(s string) bool {
-	if utf8.RuneCountInString(s) < 4 {
+	if len(s) < 4 {
 		return false
 	}
 	for _, suf := range companySuffixes {
@@ -112,9 +130,12 @@ func isCompanyName(s string) bool {
 			return true
 		}
 	}
-	l := " " + asciiLower(s)
+	if !strings.ContainsAny(s, "cCdDlLiIgG") {
+		return false
+	}
+	l := asciiLower(s)
 	for _, m := range latinCompanyMarks {
-		if strings.Contains(l, m) {
+		if strings.Contains(l, m) || (m[0] == ' ' && strings.HasPrefix(l, m[1:])) {
 			return true
 		}
 	}
@@ -153,26 +174,25 @@ func namesInHanRun(run, after string, out []string, max int) []string {
 	if isPersonName(run) {
 		return append(out, run)
 	}
-	// label then name, inside the run or across a colon
-	for _, l := range nameLabels {
-		k := strings.Index(run, l)
-		if k < 0 {
-			continue
-		}
-		rest := run[k+len(l):]
-		if rest == "" {
-			rest = hanPrefix(strings.TrimLeft(after, " :"))
-		}
-		for _, name := range leadingNames(rest) {
-			if len(out) < max {
-				out = append(out, name)
+	for p := 0; p < len(run) && len(out) < max; {
+		r, size := utf8.DecodeRuneInString(run[p:])
+		if labelFirst[r] { // label then name, inside the run or across a colon
+			for _, l := range nameLabels {
+				if !strings.HasPrefix(run[p:], l) {
+					continue
+				}
+				rest := run[p+len(l):]
+				if rest == "" {
+					rest = hanPrefix(strings.TrimLeft(after, " :"))
+				}
+				for _, name := range leadingNames(rest) {
+					if len(out) < max {
+						out = append(out, name)
+					}
+				}
 			}
 		}
-	}
-	// surname + title anywhere in the run
-	for p := 0; p < len(run) && len(out) < max; {
-		_, size := utf8.DecodeRuneInString(run[p:])
-		if sl := surnameLen(run[p:]); sl > 0 {
+		if sl := surnameLen(run[p:]); sl > 0 { // surname + title: 王经理
 			for _, title := range nameTitles {
 				if strings.HasPrefix(run[p+sl:], title) {
 					out = append(out, run[p:p+sl+len(title)])
@@ -184,6 +204,16 @@ func namesInHanRun(run, after string, out []string, max int) []string {
 	}
 	return out
 }
+
+// labelFirst holds the first characters of the name labels.
+var labelFirst = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, l := range nameLabels {
+		r, _ := utf8.DecodeRuneInString(l)
+		m[r] = true
+	}
+	return m
+}()
 
 // hanPrefix returns the leading Han characters of s.
 func hanPrefix(s string) string {

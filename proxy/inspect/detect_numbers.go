@@ -41,6 +41,7 @@ type numChunk struct {
 // to letters, decimals, and runs whose length or checksum fits none of the kinds.
 func findNumbers(t string, skip []span) []match {
 	var out []match
+	var buf []numChunk
 	i := 0
 	for i < len(t) {
 		c := t[i]
@@ -54,12 +55,15 @@ func findNumbers(t string, skip []span) []match {
 		}
 		if i > 0 && (isASCIIAlnum(t[i-1]) || (t[i-1] == '.' && i > 1 && isDigit(t[i-2]))) {
 			// inside a word such as "SO2026..." or a decimal: skip the whole token
+			i++
 			for i < len(t) && (isASCIIAlnum(t[i]) || t[i] == '.' || t[i] == '-') {
 				i++
 			}
 			continue
 		}
-		chunks, end := parseChunks(t, i)
+		var chunks []numChunk
+		chunks, end := parseChunks(t, i, buf)
+		buf = chunks
 		if end < len(t) && (isASCIIAlnum(t[end]) || t[end] == '@') {
 			// glued to a word on the right, e.g. "13812345678abc": not a number of ours
 			for end < len(t) && (isASCIIAlnum(t[end]) || t[end] == '.' || t[end] == '-') {
@@ -87,23 +91,30 @@ func inSpan(skip []span, i int) int {
 	return -1
 }
 
-// parseChunks reads a number-like token starting at i and splits it into chunks at spaces.
-func parseChunks(t string, i int) ([]numChunk, int) {
-	var chunks []numChunk
+// parseChunks reads a number-like token starting at i and splits it into chunks at
+// spaces, appending them to buf (reused between calls to save allocations).
+func parseChunks(t string, i int, buf []numChunk) ([]numChunk, int) {
+	chunks := buf[:0]
 	cur := numChunk{start: i, ok: true}
-	var digits strings.Builder
+	var scratch [24]byte
+	digits := scratch[:0]
+	single := ""
 	groups := 0
-	j := i
 	closeChunk := func(end int) {
 		cur.end = end
-		cur.digits = digits.String()
 		cur.groups = groups
+		if groups == 1 {
+			cur.digits = single
+		} else {
+			cur.digits = string(digits)
+		}
 		if groups > 0 {
 			chunks = append(chunks, cur)
 		}
-		digits.Reset()
+		digits = digits[:0]
 		groups = 0
 	}
+	j := i
 	for j < len(t) {
 		st := j
 		open := false
@@ -115,12 +126,11 @@ func parseChunks(t string, i int) ([]numChunk, int) {
 			cur.plus = true
 			j++
 		}
-		g := numGroup{start: j}
+		gs := j
 		for j < len(t) && isDigit(t[j]) {
 			j++
 		}
-		g.end = j
-		if g.end == g.start {
+		if j == gs {
 			j = st
 			break
 		}
@@ -132,14 +142,22 @@ func parseChunks(t string, i int) ([]numChunk, int) {
 				break
 			}
 		}
-		gd := t[g.start:g.end]
+		gd := t[gs:j]
+		if open {
+			gd = t[gs : j-1]
+		}
 		if groups == 0 {
 			cur.first = gd
+			single = gd
 		}
 		if len(gd) < 3 && !(groups == 0 && gd == "86") {
 			cur.ok = false
 		}
-		digits.WriteString(gd)
+		if len(digits)+len(gd) <= 40 {
+			digits = append(digits, gd...)
+		} else {
+			cur.ok = false // far too long for any number of ours
+		}
 		groups++
 		if j < len(t) && (t[j] == 'X' || t[j] == 'x') && (j+1 >= len(t) || !isASCIIAlnum(t[j+1])) {
 			cur.x = true

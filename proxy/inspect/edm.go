@@ -103,13 +103,12 @@ func companyWindows(tok string, f func(string)) {
 				break
 			}
 			end := from + k + len(suf)
-			starts := 0
-			for i := range tok[:end] {
-				if starts == 40 {
-					break
-				}
-				starts++
-				f(tok[i:end])
+			lo := max(0, end-40*4) // names are at most ~40 characters long
+			for lo < end && !utf8.RuneStart(tok[lo]) {
+				lo++
+			}
+			for i := range tok[lo:end] {
+				f(tok[lo+i : end])
 			}
 			from = end
 		}

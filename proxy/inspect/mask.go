@@ -10,7 +10,11 @@ import (
 // value is shown in its normalised form (without +86 or separators).
 func MaskText(s string) string {
 	v := newView(s, true)
-	ms := findAll(v.text)
+	return maskMatches(s, v, findAll(v.text))
+}
+
+// maskMatches replaces the matches ms (offsets in the folded view v of s) in s.
+func maskMatches(s string, v view, ms []match) string {
 	if len(ms) == 0 {
 		return s
 	}

@@ -58,9 +58,8 @@ func foldMap(s string, withMap bool) (string, []int) {
 	if first < 0 {
 		return s, nil
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(s[:first])
+	b := make([]byte, 0, len(s))
+	b = append(b, s[:first]...)
 	var orig []int
 	if withMap {
 		orig = make([]int, 0, len(s)+1)
@@ -68,24 +67,34 @@ func foldMap(s string, withMap bool) (string, []int) {
 			orig = append(orig, i)
 		}
 	}
-	for i, r := range s[first:] {
-		i += first
-		f, ok := foldRune(r)
-		if !ok {
-			f = r
+	for i := first; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			b = append(b, c)
+			if withMap {
+				orig = append(orig, i)
+			}
+			i++
+			continue
 		}
-		n := b.Len()
-		b.WriteRune(f)
+		r, size := utf8.DecodeRuneInString(s[i:])
+		n := len(b)
+		if f, ok := foldRune(r); ok {
+			b = utf8.AppendRune(b, f)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
 		if withMap {
-			for k := n; k < b.Len(); k++ {
+			for k := n; k < len(b); k++ {
 				orig = append(orig, i)
 			}
 		}
+		i += size
 	}
 	if withMap {
 		orig = append(orig, len(s))
 	}
-	return b.String(), orig
+	return string(b), orig
 }
 
 // NormalizeName normalises a company or person name: width folded, lower case, with
