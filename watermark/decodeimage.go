@@ -1,0 +1,55 @@
+package watermark
+
+import "math"
+
+// decodeLuma runs the blind search on a suspect luma plane: first the
+// identity frame (re-saved, cropped or recompressed files), then frames
+// estimated from the tile's autocorrelation (scaled or rotated files), then
+// small perturbations of those.
+func (k *keyed) decodeLuma(lum *plane) (candidate, bool) {
+	try := func(t affine) (candidate, bool) {
+		y2, valid := canonicalY2(lum, t)
+		if y2.w < 24 || y2.h < 24 {
+			return candidate{}, false
+		}
+		f := newCorrField(&y2, valid, k)
+		return decodeField(&f, k)
+	}
+	for _, t := range []affine{identity, {a: 1, d: 1, tx: 1, ty: 1}} {
+		if c, ok := try(t); ok {
+			return c, true
+		}
+	}
+	est := estimateFrames(lum)
+	for _, t := range est {
+		if nearIdentity(t) {
+			continue
+		}
+		if c, ok := try(t); ok {
+			return c, true
+		}
+	}
+	// Fine steps around the best estimate absorb sub-pixel lattice error.
+	if len(est) > 0 && !nearIdentity(est[0]) {
+		for _, p := range [][2]float64{{1.004, 0}, {0.996, 0}, {1, 0.25}, {1, -0.25}} {
+			t := compose(est[0], scaleRot(p[0], p[1]))
+			if c, ok := try(t); ok {
+				return c, true
+			}
+		}
+	}
+	return candidate{}, false
+}
+
+func nearIdentity(t affine) bool {
+	return math.Abs(t.a-1) < 0.003 && math.Abs(t.d-1) < 0.003 && math.Abs(t.b) < 0.003 && math.Abs(t.c) < 0.003
+}
+
+// compose returns the affine t∘u (apply u first).
+func compose(t, u affine) affine {
+	return affine{
+		a: t.a*u.a + t.b*u.c, b: t.a*u.b + t.b*u.d,
+		c: t.c*u.a + t.d*u.c, d: t.c*u.b + t.d*u.d,
+		tx: t.a*u.tx + t.b*u.ty + t.tx, ty: t.c*u.tx + t.d*u.ty + t.ty,
+	}
+}

@@ -1,0 +1,118 @@
+package watermark
+
+import (
+	"image"
+	"math"
+)
+
+// Embedding strength (luma units, RMS per pixel of the added pattern).
+const (
+	strengthPerSigma = 0.30 // texture masking: stronger where the block is busy
+	strengthMin      = 1.3  // flat areas still carry a faint pattern
+	strengthMax      = 4.0
+)
+
+// embedHidden adds the keyed spread-spectrum pattern for signs to img in place.
+// The pattern lives on 8×8 blocks of the 2×-downsampled luma (16×16 pixels),
+// one tile slot per block, the 12×12-block tile repeated over the image.
+func embedHidden(img *image.NRGBA, k *keyed, signs *[tileSlots]int8) {
+	embedHiddenAt(img, k, signs, 0)
+}
+
+// embedHiddenAt is embedHidden with a fixed strength when fixed > 0
+// (used for the PDF pattern layer, which has no host texture to adapt to).
+func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed float64) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	nbx, nby := w/16, h/16
+	var y2 [64]float64
+	var d [64]float64
+	for by := 0; by < nby; by++ {
+		for bx := 0; bx < nbx; bx++ {
+			// 2×2 mean luma of the block's 16×16 pixels.
+			mean := 0.0
+			for yy := 0; yy < 8; yy++ {
+				for xx := 0; xx < 8; xx++ {
+					s := 0.0
+					for dy := 0; dy < 2; dy++ {
+						o := img.PixOffset(bx*16+xx*2, by*16+yy*2+dy)
+						p := img.Pix[o : o+8 : o+8]
+						s += lumaOf8(p[0], p[1], p[2]) + lumaOf8(p[4], p[5], p[6])
+					}
+					y2[yy*8+xx] = s / 4
+					mean += s / 4
+				}
+			}
+			mean /= 64
+			vr := 0.0
+			for _, v := range y2 {
+				vr += (v - mean) * (v - mean)
+			}
+			sigma := math.Sqrt(vr / 64)
+			a := math.Min(strengthMax, math.Max(strengthMin, strengthPerSigma*sigma))
+			if fixed > 0 {
+				a = fixed
+			}
+			slot := (by%tileBlocks)*tileBlocks + bx%tileBlocks
+			amp := a * 8 * float64(signs[slot])
+			for i := range d {
+				d[i] = amp * float64(k.kernel[i])
+			}
+			applyBlock(img, bx*16, by*16, &d)
+		}
+	}
+}
+
+// applyBlock adds the 8×8 pattern d (nearest-upsampled to 16×16) to every
+// channel. Where it would clip it is shifted (a faint tint on white or black
+// areas) so that the mark is not lost; the shift only moves the block's DC,
+// which the detector ignores.
+func applyBlock(img *image.NRGBA, x0, y0 int, d *[64]float64) {
+	lo, hi := 255.0, 0.0
+	dmin, dmax := math.Inf(1), math.Inf(-1)
+	for yy := 0; yy < 16; yy++ {
+		o := img.PixOffset(x0, y0+yy)
+		for xx := 0; xx < 16; xx++ {
+			p := img.Pix[o+xx*4 : o+xx*4+3 : o+xx*4+3]
+			dv := d[(yy/2)*8+xx/2]
+			for _, c := range p {
+				lo = math.Min(lo, float64(c)+dv)
+				hi = math.Max(hi, float64(c)+dv)
+			}
+			dmin, dmax = math.Min(dmin, dv), math.Max(dmax, dv)
+		}
+	}
+	shift, scale := 0.0, 1.0
+	switch {
+	case hi > 255 && lo < 0:
+		scale = 0.5 // both ends saturated: keep what fits
+	case hi > 255:
+		shift = 255 - hi
+	case lo < 0:
+		shift = -lo
+	}
+	for yy := 0; yy < 16; yy++ {
+		o := img.PixOffset(x0, y0+yy)
+		for xx := 0; xx < 16; xx++ {
+			dv := d[(yy/2)*8+xx/2]*scale + shift
+			p := img.Pix[o+xx*4 : o+xx*4+3 : o+xx*4+3]
+			for i, c := range p {
+				p[i] = clamp8(float64(c) + dv)
+			}
+		}
+	}
+}
+
+func lumaOf8(r, g, b uint8) float64 {
+	return 0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b)
+}
+
+func clamp8(v float64) uint8 {
+	v = math.Round(v)
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
+}

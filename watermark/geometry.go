@@ -1,0 +1,166 @@
+package watermark
+
+import (
+	"math"
+	"sort"
+)
+
+// tilePeriodY2 is the tile period in canonical half-resolution pixels.
+const tilePeriodY2 = tileBlocks * 8
+
+// Lattice search range in suspect half-resolution pixels: scales ≈0.42..1.75.
+const (
+	minLag   = 40
+	maxLag   = 170
+	maxSkew  = 0.12 // |tan| of the largest rotation searched (≈7°)
+	acWindow = 512  // largest window analysed, half-resolution pixels
+)
+
+// estimateFrames finds the tile lattice in the suspect image from the
+// autocorrelation of its high-pass residual (the repeated tile shows as
+// peaks at the tile period, scaled and rotated with the image) and returns
+// the canonical frames it implies, best first.
+func estimateFrames(lum *plane) []affine {
+	y2, _ := canonicalY2(lum, identity)
+	ww, wh := min(y2.w, acWindow), min(y2.h, acWindow)
+	if ww < 2*minLag || wh < 2*minLag {
+		return nil
+	}
+	x0, y0 := (y2.w-ww)/2, (y2.h-wh)/2
+	n := 1
+	for n < max(ww, wh)+maxLag+2 {
+		n <<= 1
+	}
+	buf := make([]complex128, n*n)
+	res := highPass(&y2, x0, y0, ww, wh)
+	for y := 0; y < wh; y++ {
+		for x := 0; x < ww; x++ {
+			buf[y*n+x] = complex(float64(res[y*ww+x]), 0)
+		}
+	}
+	fft2(buf, n, false)
+	for i, v := range buf {
+		// Whitened (magnitude) spectrum sharpens periodic peaks.
+		buf[i] = complex(math.Sqrt(real(v)*real(v)+imag(v)*imag(v)), 0)
+	}
+	fft2(buf, n, true)
+	ac := func(dx, dy int) float64 {
+		ov := float64((ww - abs0(dx)) * (wh - abs0(dy)))
+		if ov <= 0 {
+			return 0
+		}
+		return real(buf[((dy+n)%n)*n+(dx+n)%n]) / ov
+	}
+	type peak struct {
+		x, y float64
+		v    float64
+	}
+	findPeaks := func(horizontal bool) []peak {
+		var ps []peak
+		for l := minLag; l <= maxLag; l++ {
+			if l >= ww-minLag/2 && horizontal || l >= wh-minLag/2 && !horizontal {
+				break
+			}
+			span := int(float64(l)*maxSkew) + 1
+			for o := -span; o <= span; o++ {
+				dx, dy := l, o
+				if !horizontal {
+					dx, dy = o, l
+				}
+				v := ac(dx, dy)
+				if v <= ac(dx+1, dy) || v <= ac(dx-1, dy) || v <= ac(dx, dy+1) || v <= ac(dx, dy-1) ||
+					v <= ac(dx+1, dy+1) || v <= ac(dx-1, dy-1) || v <= ac(dx+1, dy-1) || v <= ac(dx-1, dy+1) {
+					continue
+				}
+				// Prominence over the surrounding ring removes the host
+				// image's own slowly decaying autocorrelation.
+				ring := 0.0
+				for _, d := range [][2]int{{-3, -3}, {0, -3}, {3, -3}, {-3, 0}, {3, 0}, {-3, 3}, {0, 3}, {3, 3}} {
+					ring += ac(dx+d[0], dy+d[1])
+				}
+				prom := v - ring/8
+				// Sub-pixel refinement by parabola fits.
+				fx := parabola(ac(dx-1, dy), v, ac(dx+1, dy))
+				fy := parabola(ac(dx, dy-1), v, ac(dx, dy+1))
+				ps = append(ps, peak{float64(dx) + fx, float64(dy) + fy, prom})
+			}
+		}
+		sort.Slice(ps, func(i, j int) bool { return ps[i].v > ps[j].v })
+		if len(ps) > 4 {
+			ps = ps[:4]
+		}
+		return ps
+	}
+	h, v := findPeaks(true), findPeaks(false)
+	type pair struct {
+		a, b peak
+		s    float64
+	}
+	var pairs []pair
+	for _, a := range h {
+		for _, b := range v {
+			la, lb := math.Hypot(a.x, a.y), math.Hypot(b.x, b.y)
+			if math.Abs(la-lb) > 0.06*la {
+				continue
+			}
+			// b should be a rotated by +90°.
+			if math.Abs(math.Atan2(a.y, a.x)-math.Atan2(-b.x, b.y)) > 0.03 {
+				continue
+			}
+			pairs = append(pairs, pair{a, b, a.v + b.v})
+		}
+	}
+	sort.Slice(pairs, func(i, j int) bool { return pairs[i].s > pairs[j].s })
+	var out, half []affine
+	for i := 0; i < len(pairs) && i < 3; i++ {
+		a, b := pairs[i].a, pairs[i].b
+		out = append(out, affine{a: a.x / tilePeriodY2, b: b.x / tilePeriodY2, c: a.y / tilePeriodY2, d: b.y / tilePeriodY2})
+		// The lattice may have been found at twice the period.
+		if a.x/2 >= minLag*0.9 {
+			half = append(half, affine{a: a.x / 2 / tilePeriodY2, b: b.x / 2 / tilePeriodY2, c: a.y / 2 / tilePeriodY2, d: b.y / 2 / tilePeriodY2})
+		}
+	}
+	return append(out, half...)
+}
+
+// highPass returns the window minus its 5×5 local mean.
+func highPass(p *plane, x0, y0, w, h int) []float32 {
+	out := make([]float32, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			s, c := float32(0), float32(0)
+			for dy := -2; dy <= 2; dy++ {
+				yy := y0 + y + dy
+				if yy < 0 || yy >= p.h {
+					continue
+				}
+				for dx := -2; dx <= 2; dx++ {
+					xx := x0 + x + dx
+					if xx < 0 || xx >= p.w {
+						continue
+					}
+					s += p.v[yy*p.w+xx]
+					c++
+				}
+			}
+			out[y*w+x] = p.v[(y0+y)*p.w+x0+x] - s/c
+		}
+	}
+	return out
+}
+
+// parabola returns the vertex offset of the parabola through (-1,a),(0,b),(1,c).
+func parabola(a, b, c float64) float64 {
+	d := a - 2*b + c
+	if d >= 0 {
+		return 0
+	}
+	return math.Max(-0.5, math.Min(0.5, 0.5*(a-c)/d))
+}
+
+func abs0(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}

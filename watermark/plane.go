@@ -1,0 +1,145 @@
+package watermark
+
+import (
+	"image"
+	"math"
+)
+
+// plane is a float32 luma image.
+type plane struct {
+	w, h int
+	v    []float32
+}
+
+// lumaPlane extracts BT.601 luma (the JPEG Y channel) from any image.
+func lumaPlane(img image.Image) plane {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	p := plane{w: w, h: h, v: make([]float32, w*h)}
+	switch m := img.(type) {
+	case *image.YCbCr:
+		for y := 0; y < h; y++ {
+			row := m.Y[(y)*m.YStride : y*m.YStride+w]
+			for x, c := range row {
+				p.v[y*w+x] = float32(c)
+			}
+		}
+	case *image.NRGBA:
+		for y := 0; y < h; y++ {
+			o := y * m.Stride
+			for x := 0; x < w; x++ {
+				q := m.Pix[o+4*x : o+4*x+3 : o+4*x+3]
+				p.v[y*w+x] = float32(lumaOf8(q[0], q[1], q[2]))
+			}
+		}
+	case *image.RGBA:
+		for y := 0; y < h; y++ {
+			o := y * m.Stride
+			for x := 0; x < w; x++ {
+				q := m.Pix[o+4*x : o+4*x+3 : o+4*x+3]
+				p.v[y*w+x] = float32(lumaOf8(q[0], q[1], q[2]))
+			}
+		}
+	case *image.Gray:
+		for y := 0; y < h; y++ {
+			for x, c := range m.Pix[y*m.Stride : y*m.Stride+w] {
+				p.v[y*w+x] = float32(c)
+			}
+		}
+	default:
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				r, g, bb, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+				// Composite over white so transparent areas read as paper.
+				wt := float64(0xffff-a) / 257
+				p.v[y*w+x] = float32(0.299*(float64(r)/257+wt) + 0.587*(float64(g)/257+wt) + 0.114*(float64(bb)/257+wt))
+			}
+		}
+	}
+	return p
+}
+
+// at samples p bilinearly at continuous pixel-index coordinates; ok is false
+// outside the image.
+func (p *plane) at(x, y float64) (float32, bool) {
+	if x < 0 || y < 0 || x > float64(p.w-1) || y > float64(p.h-1) {
+		return 0, false
+	}
+	x0, y0 := int(x), int(y)
+	fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
+	x1, y1 := min(x0+1, p.w-1), min(y0+1, p.h-1)
+	a := p.v[y0*p.w+x0]*(1-fx) + p.v[y0*p.w+x1]*fx
+	b := p.v[y1*p.w+x0]*(1-fx) + p.v[y1*p.w+x1]*fx
+	return a*(1-fy) + b*fy, true
+}
+
+// affine maps canonical (as-embedded) pixel coordinates to coordinates in
+// the suspect image: s = A·c + T.
+type affine struct {
+	a, b, c, d float64 // A = [[a b] [c d]]
+	tx, ty     float64
+}
+
+var identity = affine{a: 1, d: 1}
+
+func (t affine) isIdentity() bool { return t == identity }
+
+func (t affine) apply(x, y float64) (float64, float64) {
+	return t.a*x + t.b*y + t.tx, t.c*x + t.d*y + t.ty
+}
+
+// scaleRot builds the affine for a uniform scale and a rotation in degrees.
+func scaleRot(s, deg float64) affine {
+	r := deg * math.Pi / 180
+	c, sn := math.Cos(r), math.Sin(r)
+	return affine{a: s * c, b: -s * sn, c: s * sn, d: s * c}
+}
+
+// canonicalY2 resamples the suspect luma into the canonical frame at half
+// resolution (the domain the mark is embedded in). valid marks pixels that
+// came from inside the suspect image.
+func canonicalY2(src *plane, t affine) (plane, []bool) {
+	if t.a == 1 && t.d == 1 && t.b == 0 && t.c == 0 && (t.tx == 0 || t.tx == 1) && (t.ty == 0 || t.ty == 1) {
+		// Pure whole-pixel shift: exact 2×2 box average.
+		ox, oy := int(t.tx), int(t.ty)
+		w2, h2 := (src.w-ox)/2, (src.h-oy)/2
+		out := plane{w: w2, h: h2, v: make([]float32, w2*h2)}
+		for y := 0; y < h2; y++ {
+			r0 := src.v[(2*y+oy)*src.w+ox:]
+			r1 := src.v[(2*y+1+oy)*src.w+ox:]
+			for x := 0; x < w2; x++ {
+				out.v[y*w2+x] = (r0[2*x] + r0[2*x+1] + r1[2*x] + r1[2*x+1]) * 0.25
+			}
+		}
+		return out, nil
+	}
+	// Bounding box of the suspect image in canonical coordinates.
+	det := t.a*t.d - t.b*t.c
+	inv := func(x, y float64) (float64, float64) {
+		x, y = x-t.tx, y-t.ty
+		return (t.d*x - t.b*y) / det, (-t.c*x + t.a*y) / det
+	}
+	minx, miny, maxx, maxy := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, c := range [][2]float64{{0, 0}, {float64(src.w), 0}, {0, float64(src.h)}, {float64(src.w), float64(src.h)}} {
+		x, y := inv(c[0], c[1])
+		minx, maxx = math.Min(minx, x), math.Max(maxx, x)
+		miny, maxy = math.Min(miny, y), math.Max(maxy, y)
+	}
+	x0, y0 := math.Floor(minx), math.Floor(miny)
+	w2, h2 := int((maxx-x0)/2), int((maxy-y0)/2)
+	if w2 <= 0 || h2 <= 0 || w2*h2 > 1<<26 {
+		return plane{}, nil
+	}
+	out := plane{w: w2, h: h2, v: make([]float32, w2*h2)}
+	valid := make([]bool, w2*h2)
+	for y := 0; y < h2; y++ {
+		cy := y0 + 2*float64(y) + 1
+		for x := 0; x < w2; x++ {
+			sx, sy := t.apply(x0+2*float64(x)+1, cy)
+			v, ok := src.at(sx-0.5, sy-0.5)
+			out.v[y*w2+x] = v
+			valid[y*w2+x] = ok
+		}
+	}
+	return out, valid
+}
