@@ -1,0 +1,330 @@
+package review
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluice-dlp/sluice/store"
+)
+
+// page is the data every console template receives.
+type page struct {
+	Lang     Lang
+	Title    string
+	Nav      string
+	User     *store.User
+	Error    string
+	Next     string
+	Username string
+	LangURL  string
+
+	Requests []*store.Request
+	Req      *store.Request
+	Event    *store.Event
+	Files    []fileView
+	CanAct   bool
+	CanDraw  bool
+	Form     url.Values
+	MaxUses  int
+
+	Records []ArchiveRecord
+	Events  []*store.Event
+	Query   url.Values
+	ChainN  int
+	ChainOK bool
+
+	status int // HTTP status when not 200
+}
+
+// T translates a message key for the page's language.
+func (p *page) T(key string) string { return p.Lang.T(key) }
+
+// Status translates a request status.
+func (p *page) Status(s string) string { return p.Lang.T("status_" + s) }
+
+// Act translates a history action.
+func (p *page) Act(s string) string { return p.Lang.T("act_" + s) }
+
+// fileView is one held file as the detail and form pages show it.
+type fileView struct {
+	store.FileRecord
+	Index      int
+	PreviewURL string
+	Excerpt    string
+	NoPreview  bool
+}
+
+var pageNames = []string{"login", "list", "request", "new", "archive", "audit", "error"}
+
+func parsePages() map[string]*template.Template {
+	funcs := template.FuncMap{
+		"when": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.Local().Format("2006-01-02 15:04")
+		},
+		"short": func(s string) string {
+			if len(s) > 12 {
+				return s[:12] + "…"
+			}
+			return s
+		},
+		"size": humanSize,
+		"join": strings.Join,
+	}
+	out := map[string]*template.Template{}
+	for _, n := range pageNames {
+		out[n] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+n+".html"))
+	}
+	return out
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// render executes a page template into a buffer first, so a template error never sends half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *page) {
+	q := r.URL.Query()
+	if p.Lang == "en" {
+		q.Set("lang", "zh-CN")
+	} else {
+		q.Set("lang", "en")
+	}
+	if r.Method == http.MethodGet {
+		p.LangURL = r.URL.Path + "?" + q.Encode()
+	} else {
+		p.LangURL = "/?" + "lang=" + q.Get("lang")
+	}
+	var buf bytes.Buffer
+	if err := s.pages[name].Execute(&buf, p); err != nil {
+		s.c.Logger.Error("sluice: console page failed", "page", name, "err", err)
+		http.Error(w, "sluice: internal error rendering the page", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if p.status != 0 {
+		w.WriteHeader(p.status)
+	}
+	w.Write(buf.Bytes())
+}
+
+// fail shows an error page with status.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, u *store.User, status int, key, detail string) {
+	lang := pageLang(w, r)
+	msg := lang.T(key)
+	if detail != "" {
+		msg += "：" + detail
+	}
+	s.render(w, r, "error", &page{Lang: lang, Title: lang.T(key), User: u, Error: msg, status: status})
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request, u *store.User) {
+	dst := "/mine"
+	switch {
+	case isReviewer(u):
+		dst = "/queue"
+	case canInvestigate(u):
+		dst = "/archive"
+	}
+	if l := r.URL.Query().Get("lang"); l != "" {
+		pageLang(w, r)
+	}
+	http.Redirect(w, r, dst, http.StatusSeeOther)
+}
+
+func (s *Server) listPage(w http.ResponseWriter, r *http.Request, u *store.User, nav string, rs []*store.Request, err error) {
+	if err != nil {
+		s.c.Logger.Error("sluice: console list failed", "err", err)
+		s.fail(w, r, u, http.StatusInternalServerError, "internal", "")
+		return
+	}
+	lang := pageLang(w, r)
+	s.render(w, r, "list", &page{Lang: lang, Title: lang.T(nav), Nav: nav, User: u, Requests: rs})
+}
+
+func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	rs, err := s.queueFor(u)
+	s.listPage(w, r, u, "queue", rs, err)
+}
+
+func (s *Server) minePage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	rs, err := s.c.DB.Requests(store.RequestFilter{Requester: u.Name})
+	s.listPage(w, r, u, "mine", rs, err)
+}
+
+func (s *Server) historyPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	rs, err := s.visibleRequests(u, false, r.URL.Query().Get("status"))
+	s.listPage(w, r, u, "history", rs, err)
+}
+
+// fileViews prepares previews and excerpts of a request's or event's files.
+func (s *Server) fileViews(base string, files []store.FileRecord) []fileView {
+	out := make([]fileView, 0, len(files))
+	for i, f := range files {
+		v := fileView{FileRecord: f, Index: i}
+		switch previewKind(s.c.DB, f) {
+		case "pdf", "image":
+			v.PreviewURL = fmt.Sprintf("%s/preview/%d", base, i)
+		case "text":
+			v.Excerpt = textExcerpt(s.c.DB, f)
+		default:
+			v.NoPreview = true
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	s.showRequest(w, r, u, r.PathValue("id"), http.StatusOK, "")
+}
+
+func (s *Server) showRequest(w http.ResponseWriter, r *http.Request, u *store.User, id string, status int, errText string) {
+	req, err := s.c.DB.Request(id)
+	if err != nil || !canSeeRequest(u, req) {
+		s.fail(w, r, u, http.StatusNotFound, "not_found", id)
+		return
+	}
+	lang := pageLang(w, r)
+	p := &page{Lang: lang, Title: lang.T("request") + " " + req.ID, User: u, Req: req, Error: errText,
+		Files: s.fileViews("/request/"+req.ID, req.Files)}
+	p.CanAct = !req.Final() && isReviewer(u) && u.Name != req.Requester && (u.Name == req.Lead || u.Name == req.Head || isAdmin(u))
+	p.CanDraw = !req.Final() && u.Name == req.Requester
+	p.status = status
+	s.render(w, r, "request", p)
+}
+
+func (s *Server) requestAction(w http.ResponseWriter, r *http.Request, u *store.User) {
+	id, action := r.PathValue("id"), r.PathValue("action")
+	r.Body = http.MaxBytesReader(w, r.Body, maxAPIBody)
+	if err := r.ParseForm(); err != nil || (action != store.ActApprove && action != store.ActDeny && action != store.ActWithdraw) {
+		s.fail(w, r, u, http.StatusBadRequest, "invalid", "")
+		return
+	}
+	if old, err := s.c.DB.Request(id); err != nil || !canSeeRequest(u, old) {
+		s.fail(w, r, u, http.StatusNotFound, "not_found", id)
+		return
+	}
+	if _, err := s.act(u, id, action, r.PostFormValue("comment")); err != nil {
+		st, code := storeError(err)
+		s.showRequest(w, r, u, id, st, pageLang(w, r).T(code)+"："+err.Error())
+		return
+	}
+	http.Redirect(w, r, "/request/"+id, http.StatusSeeOther)
+}
+
+// heldEvent loads an event u may file a request for.
+func (s *Server) heldEvent(u *store.User, idText string) (*store.Event, error) {
+	id, err := strconv.ParseUint(idText, 10, 64)
+	if err != nil {
+		return nil, store.ErrNotFound
+	}
+	e, err := s.c.DB.Event(id)
+	if err != nil || e.User != u.Name {
+		return nil, store.ErrNotFound
+	}
+	return e, nil
+}
+
+func (s *Server) newRequestPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	e, err := s.heldEvent(u, r.URL.Query().Get("event"))
+	if err != nil {
+		s.fail(w, r, u, http.StatusNotFound, "not_found", r.URL.Query().Get("event"))
+		return
+	}
+	if req, err := s.c.DB.RequestForEvent(e.ID); err == nil {
+		http.Redirect(w, r, "/request/"+req.ID, http.StatusSeeOther)
+		return
+	}
+	s.showForm(w, r, u, e, url.Values{"days": {"7"}, "max_uses": {strconv.Itoa(s.c.MaxUses)}}, http.StatusOK, "")
+}
+
+func (s *Server) showForm(w http.ResponseWriter, r *http.Request, u *store.User, e *store.Event, form url.Values, status int, errText string) {
+	lang := pageLang(w, r)
+	p := &page{Lang: lang, Title: lang.T("new_request"), User: u, Event: e, Form: form, Error: errText,
+		Files: s.fileViews(fmt.Sprintf("/event/%d", e.ID), e.Files), MaxUses: store.MaxRequestUses}
+	if e.Verdict != "approval" {
+		p.Error = lang.T("conflict")
+	}
+	p.status = status
+	s.render(w, r, "new", p)
+}
+
+func (s *Server) newRequestPost(w http.ResponseWriter, r *http.Request, u *store.User) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxAPIBody)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, u, http.StatusBadRequest, "invalid", "")
+		return
+	}
+	e, err := s.heldEvent(u, r.PostFormValue("event"))
+	if err != nil {
+		s.fail(w, r, u, http.StatusNotFound, "not_found", r.PostFormValue("event"))
+		return
+	}
+	days, _ := strconv.Atoi(r.PostFormValue("days"))
+	uses, _ := strconv.Atoi(r.PostFormValue("max_uses"))
+	req, err := s.fileRequest(u, store.NewRequest{EventID: e.ID, Receiver: r.PostFormValue("receiver"),
+		Purpose: r.PostFormValue("purpose"), Days: days, MaxUses: uses})
+	if err != nil {
+		st, code := storeError(err)
+		s.showForm(w, r, u, e, r.PostForm, st, pageLang(w, r).T(code)+"："+err.Error())
+		return
+	}
+	http.Redirect(w, r, "/request/"+req.ID, http.StatusSeeOther)
+}
+
+func (s *Server) archivePage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if !canInvestigate(u) {
+		s.fail(w, r, u, http.StatusForbidden, "forbidden", "")
+		return
+	}
+	lang := pageLang(w, r)
+	p := &page{Lang: lang, Title: lang.T("archive"), Nav: "archive", User: u, Query: r.URL.Query()}
+	f, err := archiveQuery(r)
+	if err == nil {
+		p.Records, err = s.archive(f)
+	}
+	if err != nil {
+		p.Error = err.Error()
+	}
+	s.render(w, r, "archive", p)
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if !canInvestigate(u) {
+		s.fail(w, r, u, http.StatusForbidden, "forbidden", "")
+		return
+	}
+	lang := pageLang(w, r)
+	q := r.URL.Query()
+	p := &page{Lang: lang, Title: lang.T("audit"), Nav: "audit", User: u, Query: q}
+	f := store.EventFilter{User: strings.TrimSpace(q.Get("user")), Action: strings.TrimSpace(q.Get("action")),
+		Text: strings.TrimSpace(q.Get("q")), Limit: 200}
+	var err error
+	if p.Events, err = s.c.DB.Events(f); err != nil {
+		p.Error = err.Error()
+	}
+	n, problems, err := s.c.DB.VerifyChain()
+	p.ChainN, p.ChainOK = n, err == nil && len(problems) == 0
+	s.render(w, r, "audit", p)
+}
+
+// Reviewer reports whether the signed-in user may review requests.
+func (p *page) Reviewer() bool { return p.User != nil && isReviewer(p.User) }
+
+// Investigator reports whether the signed-in user may search the archive and audit log.
+func (p *page) Investigator() bool { return p.User != nil && canInvestigate(p.User) }
