@@ -74,7 +74,9 @@ func (w *walker) htmlFrom(n node, r io.Reader, locPrefix string) error {
 					skip++
 				}
 			case cellTags[a]:
-				sb.WriteByte('\t')
+				if !closing && sb.Len() > 0 {
+					sb.WriteByte('\t')
+				}
 			case blockTags[a]:
 				if err := flush(); err != nil {
 					return err
@@ -88,6 +90,8 @@ func (w *walker) htmlFrom(n node, r io.Reader, locPrefix string) error {
 type record struct {
 	parts []string
 	size  int
+	obj   bool // a JSON object: its tokens alternate key, value
+	key   bool // the next token of the object is a key
 }
 
 // maxRecord bounds a record before it is flushed as a segment of its own.
@@ -132,7 +136,8 @@ func (w *walker) json(n node, e textEnc) error {
 		switch t := tok.(type) {
 		case json.Delim:
 			if t == '{' || t == '[' {
-				stack = append(stack, &record{})
+				cur.key = cur.obj // the container was this member's value
+				stack = append(stack, &record{obj: t == '{', key: t == '{'})
 				continue
 			}
 			if len(stack) > 0 {
@@ -144,12 +149,18 @@ func (w *walker) json(n node, e textEnc) error {
 			}
 			continue
 		case string:
+			if cur.obj && cur.key {
+				cur.key = false
+				continue
+			}
 			val = t
 		case json.Number:
 			val = string(t)
 		default:
+			cur.key = cur.obj
 			continue
 		}
+		cur.key = cur.obj
 		cur.parts = append(cur.parts, val)
 		cur.size += len(val)
 		if cur.size > maxRecord || len(cur.parts) > 256 {

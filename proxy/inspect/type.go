@@ -166,9 +166,9 @@ func ooxmlMIME(t string) string {
 
 // extTypes lists, for declared file extensions, the real types that are not a disguise.
 var extTypes = map[string][]string{
-	"xlsx": {"xlsx"}, "xlsm": {"xlsx"}, "xls": {"xls", "xlsx", "html", "xml", "csv", "tsv", "txt"},
-	"docx": {"docx"}, "docm": {"docx"}, "doc": {"doc", "docx", "rtf", "html", "xml"},
-	"pptx": {"pptx"}, "ppt": {"ppt", "pptx"},
+	"xlsx": {"xlsx", "ooxml"}, "xlsm": {"xlsx", "ooxml"}, "xls": {"xls", "xlsx", "ooxml", "html", "xml", "csv", "tsv", "txt"},
+	"docx": {"docx", "ooxml"}, "docm": {"docx", "ooxml"}, "doc": {"doc", "docx", "ooxml", "rtf", "html", "xml"},
+	"pptx": {"pptx", "ooxml"}, "ppt": {"ppt", "pptx"},
 	"pdf": {"pdf"},
 	"zip": {"zip"}, "gz": {"gz"}, "tgz": {"gz"}, "tar": {"tar"}, "bz2": {"bz2"}, "xz": {"xz"},
 	"7z": {"7z"}, "rar": {"rar"}, "zst": {"zst"},
