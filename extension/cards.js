@@ -137,8 +137,9 @@ export function noticeCard(n, ctx) {
   return card;
 }
 
-/** eventDetails renders the files of an audit event (GET /api/events/{id}) into box. */
-export function eventDetails(ev, box) {
+/** eventDetails renders the files of an audit event (GET /api/events/{id} → {event, ...}) into box. */
+export function eventDetails(resp, box) {
+  const ev = resp && resp.event ? resp.event : resp;
   box.replaceChildren();
   const files = Array.isArray(ev && ev.files) ? ev.files : [];
   if (!files.length) {

@@ -60,7 +60,8 @@ export function t(key, subs) {
 /** uiLang returns the language the pages are shown in, as an Accept-Language value. */
 export function uiLang() {
   if (bundleLang) return bundleLang.replace('_', '-');
-  return chrome.i18n.getUILanguage() || 'zh-CN';
+  // @@ui_locale is the locale chrome.i18n actually uses for messages (getUILanguage may differ).
+  return (chrome.i18n.getMessage('@@ui_locale') || 'zh_CN').replace('_', '-');
 }
 
 /** localize fills every [data-i18n] and [data-i18n-placeholder] element under root. */
@@ -148,7 +149,7 @@ export function el(tag, attrs = {}, ...children) {
     else if (k === 'className') node.className = v;
     else node.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
