@@ -151,17 +151,17 @@ func (w *walker) walk(n node) (ti typeInfo, err error) {
 			err = corrupt("%s parser failed on malformed input: %v", ti.typ, v)
 		}
 	}()
-	if err := w.b.check(); err != nil {
-		return typeInfo{typ: "bin"}, err
-	}
-	if n.depth > w.b.lim.MaxDepth {
-		return typeInfo{typ: "bin"}, overLimit("archives nested deeper than %d levels", w.b.lim.MaxDepth)
-	}
 	head := make([]byte, min(n.size, sniffLen))
 	if k, rerr := n.r.ReadAt(head, 0); k < len(head) {
-		return typeInfo{typ: "bin"}, corrupt("cannot read content: %v", rerr)
+		return typeInfo{typ: "bin", mime: "application/octet-stream"}, corrupt("cannot read content: %v", rerr)
 	}
 	ti = detectType(n.r, n.size, head)
+	if err := w.b.check(); err != nil {
+		return ti, err
+	}
+	if n.depth > w.b.lim.MaxDepth {
+		return ti, overLimit("archives nested deeper than %d levels", w.b.lim.MaxDepth)
+	}
 	if ext, bad := disguise(n.name, ti.typ); bad {
 		w.addOwn(KindDisguised, fmt.Sprintf("name says .%s but content is %s", ext, ti.typ), n.loc(""))
 	}

@@ -1,0 +1,232 @@
+package inspect
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+)
+
+// wantProblem checks that res has a finding of kind whose detail contains want.
+func wantProblem(t *testing.T, res *Result, kind, want string) {
+	t.Helper()
+	f := finding(res, kind)
+	if f == nil {
+		t.Fatalf("no %s finding; findings %+v", kind, res.Findings)
+	}
+	if !strings.Contains(f.Detail, want) {
+		t.Errorf("%s detail %q, want it to mention %q", kind, f.Detail, want)
+	}
+}
+
+func TestZipBomb(t *testing.T) {
+	bomb := makeZipBomb(t, 3, 8, 4<<20) // 8*8*8 files of 4 MiB: 2 GiB if fully inflated
+	if len(bomb) > 1<<20 {
+		t.Fatalf("bomb fixture is %d bytes", len(bomb))
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res, _ := extract(t, bomb, "42.zip", Limits{})
+	runtime.ReadMemStats(&after)
+	wantProblem(t, res, KindUninspectable, "compression ratio")
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+		t.Errorf("bomb allocated %d MiB", alloc>>20)
+	}
+	// With the ratio cap out of the way, the total cap stops it.
+	res, _ = extract(t, bomb, "42.zip", Limits{MaxRatio: 1 << 40, MaxTotal: 40 << 20})
+	wantProblem(t, res, KindUninspectable, "more than 40 MiB uncompressed")
+}
+
+func TestNestingDepth(t *testing.T) {
+	data := []byte("电话 13812345678\n")
+	name := "a.txt"
+	for i := 0; i < 6; i++ {
+		data = makeZip(t, fixtureFile{name, data})
+		name = "level.zip"
+	}
+	res, _ := extract(t, data, "deep.zip", Limits{})
+	wantProblem(t, res, KindUninspectable, "nested deeper than 4")
+	res, segs := extract(t, data, "deep.zip", Limits{MaxDepth: 8})
+	wantOnly(t, res)
+	if len(segs) != 1 || !strings.HasSuffix(segs[0].Location, "level.zip/a.txt line 1") {
+		t.Errorf("deep segment %v", segs)
+	}
+}
+
+func TestEncryptedZip(t *testing.T) {
+	plain := []byte("王伟 13812345678\n")
+	data := makeEncryptedZip(t, "客户.txt", plain)
+	res, segs := extract(t, data, "secret.zip", Limits{})
+	wantOnly(t, res, KindEncrypted)
+	if f := finding(res, KindEncrypted); f.Samples[0].Location != "secret.zip/客户.txt" {
+		t.Errorf("encrypted location %q", f.Samples[0].Location)
+	}
+	if len(segs) != 0 {
+		t.Errorf("ciphertext emitted as text: %v", segs)
+	}
+	// An encrypted entry next to readable ones: both reported.
+	mixed := makeZip(t, fixtureFile{"locked.zip", data}, fixtureFile{"open.txt", plain})
+	res, segs = extract(t, mixed, "mixed.zip", Limits{})
+	wantOnly(t, res, KindEncrypted)
+	if len(segs) != 1 {
+		t.Errorf("open entry not extracted: %v", segs)
+	}
+}
+
+func TestBillionLaughs(t *testing.T) {
+	data := makeBillionLaughsDOCX(t)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	res, segs := extract(t, data, "laughs.docx", Limits{})
+	runtime.ReadMemStats(&after)
+	if res.Type != "docx" {
+		t.Errorf("type %q", res.Type)
+	}
+	wantProblem(t, res, KindUninspectable, "DOCTYPE")
+	if len(segs) != 0 {
+		t.Errorf("segments %v", segs)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+		t.Errorf("allocated %d MiB", alloc>>20)
+	}
+}
+
+func TestTruncatedAndCorrupt(t *testing.T) {
+	xlsx := makeXLSX(t, fixtureSheet{"Sheet1", customerRows(200)})
+	res, _ := extract(t, xlsx[:len(xlsx)*2/3], "客户.xlsx", Limits{})
+	if res.Type != "xlsx" {
+		t.Errorf("truncated xlsx type %q", res.Type)
+	}
+	wantProblem(t, res, KindUninspectable, "zip")
+
+	pdf := makePDF(t, []string{"13812345678"})
+	res, _ = extract(t, pdf[:len(pdf)/3], "a.pdf", Limits{})
+	if res.Type != "pdf" {
+		t.Errorf("truncated pdf type %q", res.Type)
+	}
+	if !res.Has(KindUninspectable) && !res.Has(KindNoText) {
+		t.Errorf("truncated pdf: %+v", res.Findings)
+	}
+	res, _ = extract(t, []byte("%PDF-1.4\n garbage garbage"), "b.pdf", Limits{})
+	wantProblem(t, res, KindUninspectable, "PDF")
+
+	// A zip entry whose data is damaged fails its CRC or inflate: uninspectable, located.
+	z := makeZip(t, fixtureFile{"a.txt", bytes.Repeat([]byte("13812345678 "), 1000)})
+	i := bytes.Index(z, []byte("a.txt")) + 5 + 10
+	z[i] ^= 0xFF
+	z[i+1] ^= 0xFF
+	res, _ = extract(t, z, "bad.zip", Limits{})
+	wantProblem(t, res, KindUninspectable, "a.txt")
+}
+
+func TestEncryptedPDF(t *testing.T) {
+	plain := makePDF(t, []string{"Zhang 13812345678"})
+	var out bytes.Buffer
+	conf := model.NewAESConfiguration("user-secret", "owner-secret", 256)
+	if err := api.Encrypt(bytes.NewReader(plain), &out, conf); err != nil {
+		t.Fatalf("pdfcpu encrypt: %v", err)
+	}
+	res, segs := extract(t, out.Bytes(), "locked.pdf", Limits{})
+	if res.Type != "pdf" {
+		t.Errorf("type %q", res.Type)
+	}
+	wantOnly(t, res, KindEncrypted)
+	if len(segs) != 0 {
+		t.Errorf("segments from encrypted PDF: %v", segs)
+	}
+	// Owner password only (opens without a password): the text is readable.
+	out.Reset()
+	if err := api.Encrypt(bytes.NewReader(plain), &out, model.NewAESConfiguration("", "owner-secret", 256)); err != nil {
+		t.Fatalf("pdfcpu encrypt: %v", err)
+	}
+	res, segs = extract(t, out.Bytes(), "perm.pdf", Limits{})
+	if !strings.Contains(allText(segs), "13812345678") {
+		t.Errorf("owner-only PDF text not read: %+v %v", res.Findings, segs)
+	}
+}
+
+func TestTimeBudget(t *testing.T) {
+	data := makeXLSX(t, fixtureSheet{"Sheet1", customerRows(3000)})
+	res, _ := extract(t, data, "a.xlsx", Limits{TimeBudget: time.Nanosecond})
+	wantProblem(t, res, KindUninspectable, "time budget")
+}
+
+func TestMaxText(t *testing.T) {
+	data := []byte(strings.Repeat("王伟 13812345678 上海某贸易有限公司\n", 5000))
+	res, segs := extract(t, data, "a.txt", Limits{MaxText: 64 << 10})
+	wantProblem(t, res, KindUninspectable, "extracted text")
+	if len(segs) == 0 {
+		t.Errorf("text before the limit should still be inspected")
+	}
+}
+
+func TestMaxEntries(t *testing.T) {
+	var files []fixtureFile
+	for i := 0; i < 30; i++ {
+		files = append(files, fixtureFile{strings.Repeat("x", i+1) + ".txt", []byte("x")})
+	}
+	res, _ := extract(t, makeZip(t, files...), "many.zip", Limits{MaxEntries: 20})
+	wantProblem(t, res, KindUninspectable, "30 entries")
+}
+
+type stopSink struct{ n int }
+
+func (s *stopSink) Segment(Segment) error {
+	if s.n++; s.n > 3 {
+		return errors.New("enough")
+	}
+	return nil
+}
+
+func TestSinkErrorStops(t *testing.T) {
+	data := []byte(strings.Repeat("line\n", 100))
+	sink := &stopSink{}
+	res, err := NewScanner(Options{}).scan(context.Background(), bytes.NewReader(data), int64(len(data)), "a.txt", sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, res, KindUninspectable, "enough")
+	if sink.n != 4 {
+		t.Errorf("sink called %d times after asking to stop", sink.n)
+	}
+}
+
+type failingReader struct{ data []byte }
+
+func (f failingReader) ReadAt(p []byte, off int64) (int, error) {
+	if off > 100 {
+		return 0, errors.New("disk on fire")
+	}
+	return copy(p, f.data[off:]), nil
+}
+
+func TestReaderErrorIsReturned(t *testing.T) {
+	data := makeXLSX(t, fixtureSheet{"Sheet1", customerRows(100)})
+	_, err := NewScanner(Options{}).Scan(context.Background(), failingReader{data}, int64(len(data)), "a.xlsx")
+	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Errorf("err = %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := NewScanner(Options{}).Scan(ctx, bytes.NewReader(data), int64(len(data)), "a.xlsx"); err == nil {
+		t.Errorf("cancelled scan returned no error")
+	}
+}
+
+func TestFindingsNeverNil(t *testing.T) {
+	for _, d := range [][]byte{nil, []byte("hello"), {0x50, 0x4B, 0x03, 0x04}} {
+		res, err := NewScanner(Options{}).Scan(context.Background(), bytes.NewReader(d), int64(len(d)), "")
+		if err != nil || res.Findings == nil {
+			t.Errorf("%q: res %+v err %v", d, res, err)
+		}
+	}
+	var _ io.ReaderAt = failingReader{}
+}
