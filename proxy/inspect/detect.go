@@ -58,6 +58,8 @@ type Detector struct {
 	kwSeen    []bool
 	tallies   map[string]*tally
 	customers map[uint64]bool
+
+	seenCompany, seenContact map[string]bool // per-piece scratch of EDM candidates
 }
 
 // NewDetector returns a Detector with the given keywords and indexes.

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -27,73 +28,111 @@ const maxCandidates = 512
 func (d *Detector) matchCustomers(t string, ms []match, hasIdent bool, loc string) {
 	ix := d.opt.Customers
 	budget := maxCandidates
-	look := func(field, norm, shown string) {
+	look := func(field, norm, maskKind, raw string) {
 		if budget <= 0 || norm == "" {
 			return
 		}
 		budget--
-		if id, ok := ix.LookupCustomer(field, norm); ok {
-			if !d.customers[id] {
-				d.customers[id] = true
-				d.add(KindCustomer, shown, loc)
-			}
+		if id, ok := ix.LookupCustomer(field, norm); ok && !d.customers[id] {
+			d.customers[id] = true
+			d.add(KindCustomer, maskValue(maskKind, raw), loc)
 		}
 	}
 	for _, m := range ms {
 		switch m.kind {
-		case KindPhone, KindLandline:
-			look(FieldPhone, m.value, maskValue(m.kind, m.value))
-		case KindEmail:
-			look(FieldEmail, m.value, maskValue(m.kind, m.value))
+		case KindPhone, KindLandline, KindEmail:
+			look(fieldOf(m.kind), m.value, m.kind, m.value)
 		case KindWeChatID:
 			if isMobile(m.value) {
-				look(FieldPhone, m.value, maskValue(KindPhone, m.value))
+				look(FieldPhone, m.value, KindPhone, m.value)
 			}
 		}
 	}
-	seen := map[string]bool{}
-	company := func(s string) {
-		n := NormalizeName(s)
-		if c := utf8.RuneCountInString(n); c < 4 || c > 80 || seen[n] || allDigits(n) {
+	if d.seenCompany == nil {
+		d.seenCompany, d.seenContact = map[string]bool{}, map[string]bool{}
+	}
+	clear(d.seenCompany)
+	clear(d.seenContact)
+	companyNorm := func(n, raw string) {
+		if c := utf8.RuneCountInString(n); c < 4 || c > 80 || d.seenCompany[n] || allDigits(n) {
 			return
 		}
-		seen[n] = true
-		look(FieldCompany, n, maskName(s))
+		d.seenCompany[n] = true
+		look(FieldCompany, n, "", raw)
 	}
 	contact := func(s string) {
-		n := NormalizeName(s)
-		if c := utf8.RuneCountInString(n); c < 2 || c > 30 || seen["\x00"+n] {
+		if strings.ContainsAny(s, "@0123456789") {
 			return
 		}
-		seen["\x00"+n] = true
-		look(FieldContact, n, maskName(s))
+		n := NormalizeName(s)
+		if c := utf8.RuneCountInString(n); c < 2 || c > 30 || d.seenContact[n] {
+			return
+		}
+		d.seenContact[n] = true
+		look(FieldContact, n, "", s)
 	}
+	tabbed := strings.IndexByte(t, '\t') >= 0
 	for _, cell := range strings.Split(t, "\t") {
 		cell = strings.TrimSpace(cell)
 		if cell == "" {
 			continue
 		}
-		company(cell)
-		if hasIdent && utf8.RuneCountInString(cell) <= 30 {
+		if !hasLetters(cell) {
+			continue // numbers, dates, amounts: identifiers were looked up above
+		}
+		companyNorm(NormalizeName(cell), cell)
+		if hasIdent && len(cell) <= 120 {
 			contact(cell)
 		}
-		if !strings.ContainsAny(cell, tokenSeparators) && !strings.Contains(cell, "公司") && !strings.Contains(cell, "集团") {
+		split := strings.ContainsAny(cell, tokenSeparators)
+		if !split && (tabbed || !strings.Contains(cell, "公司") && !strings.Contains(cell, "集团")) {
 			continue
 		}
-		for _, tok := range strings.FieldsFunc(cell, func(r rune) bool { return strings.ContainsRune(tokenSeparators, r) }) {
-			company(tok)
-			companyWindows(tok, company)
+		for _, tok := range strings.FieldsFunc(cell, isTokenSeparator) {
+			n := NormalizeName(tok)
+			if tok != cell {
+				companyNorm(n, tok)
+			}
+			if !tabbed {
+				companyWindows(n, func(sub string) { companyNorm(sub, sub) })
+			}
 		}
 	}
-	if hasIdent {
+	if hasIdent && !tabbed {
 		for _, name := range personNamesInText(t, 16) {
 			contact(name)
 		}
 	}
 }
 
-// companyWindows calls f with every substring of tok that ends in 公司 or 集团 and starts
-// at a character boundary, so "合作方上海某某有限公司" also tries "上海某某有限公司".
+// fieldOf returns the customer-list field a finding kind is looked up in.
+func fieldOf(kind string) string {
+	if kind == KindEmail {
+		return FieldEmail
+	}
+	return FieldPhone
+}
+
+// hasLetters reports whether s holds a Han character or a letter.
+func hasLetters(s string) bool {
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			if isASCIILetter(byte(r)) {
+				return true
+			}
+			continue
+		}
+		if isHan(r) || unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func isTokenSeparator(r rune) bool { return strings.ContainsRune(tokenSeparators, r) }
+
+// companyWindows calls f with every substring of the normalised token tok that ends in
+// 公司 or 集团, so "合作方上海某某有限公司" also tries "上海某某有限公司".
 func companyWindows(tok string, f func(string)) {
 	for _, suf := range []string{"公司", "集团"} {
 		from := 0

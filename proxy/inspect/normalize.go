@@ -101,6 +101,16 @@ func foldMap(s string, withMap bool) (string, []int) {
 // spaces, punctuation and symbols removed ("Acme Co., Ltd." → "acmecoltd").
 func NormalizeName(s string) string {
 	s = FoldWidth(s)
+	clean := true
+	for _, r := range s {
+		if !(isHan(r) || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
