@@ -57,6 +57,7 @@ async function connect() {
     return;
   }
   const { lastId = 0 } = await chrome.storage.local.get('lastId');
+  if (gen !== generation) return; // a newer connect() started while we were reading settings
   let sock;
   try {
     sock = new WebSocket(wsURL(consoleUrl));
@@ -67,7 +68,10 @@ async function connect() {
   ws = sock;
   await setConn('connecting', { url: consoleUrl });
   sock.onopen = () => {
-    if (gen !== generation) return;
+    if (gen !== generation) {
+      sock.close(1000, 'superseded');
+      return;
+    }
     sock.send(JSON.stringify({ type: 'hello', token, since: lastId }));
     keepalive = setInterval(() => {
       if (sock.readyState === WebSocket.OPEN) sock.send(JSON.stringify({ type: 'ping' }));
@@ -149,7 +153,8 @@ async function addNotice(n) {
     'lastId',
     'unread',
   ]);
-  if (n.id && notices.some((x) => x.id === n.id)) return;
+  // Same id and time: a replay of a notice we have. (Ids alone restart when the daemon restarts.)
+  if (notices.some((x) => x.id === n.id && x.time === n.time && x.type === n.type)) return;
   notices.unshift(n);
   notices.length = Math.min(notices.length, MAX_NOTICES);
   const count = unread + 1;

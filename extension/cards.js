@@ -33,13 +33,23 @@ function requestForm(n, draft, onSubmit) {
   const input = (name, attrs) => {
     const node = el('input', { id: id(name), name, ...attrs });
     node.value = draft[name] ?? attrs.value ?? '';
-    node.addEventListener('input', () => (draft[name] = node.value));
+    node.addEventListener('input', () => {
+      draft[name] = node.value;
+      clearError();
+    });
     return node;
   };
   const purpose = el('textarea', { id: id('purpose'), name: 'purpose', rows: 2, maxlength: 160, required: true });
   purpose.value = draft.purpose ?? '';
-  purpose.addEventListener('input', () => (draft.purpose = purpose.value));
+  purpose.addEventListener('input', () => {
+    draft.purpose = purpose.value;
+    clearError();
+  });
   const err = el('p', { className: 'error', role: 'alert' }, draft.error || '');
+  const clearError = () => {
+    err.textContent = '';
+    delete draft.error;
+  };
   const form = el(
     'form',
     { className: 'request-form', 'data-event': n.event_id, novalidate: true },
@@ -113,11 +123,13 @@ function requestStatus(req, onWithdraw) {
 
 /**
  * noticeCard builds the card for one notice.
- * ctx: {request(n) → filed request or undefined, draft(n) → draft object, submit(n, form), withdraw(id), details(n, box)}.
+ * ctx: {request(n) → filed request or undefined, draft(n) → draft object, submit(n, form), withdraw(id),
+ * details(n, box) loads the event, detailsOf(n) → event already loaded or undefined}.
  */
 export function noticeCard(n, ctx) {
   const card = el('article', { className: `card ${n.type}`, 'data-type': n.type, 'data-id': n.id });
   card.append(el('h2', {}, t('cardTitle_' + n.type)), facts(n));
+  if (n.type === 'approved') card.append(el('p', { className: 'hint' }, t('approvedHint')));
   if (n.type === 'held') {
     const req = ctx.request(n);
     if (req) card.append(requestStatus(req, ctx.withdraw));
@@ -125,6 +137,8 @@ export function noticeCard(n, ctx) {
   }
   if (n.type === 'blocked' || n.type === 'held') {
     const details = el('div', { className: 'details' });
+    const known = ctx.detailsOf(n);
+    if (known) eventDetails(known, details);
     const links = el('div', { className: 'links' });
     if (n.event_id) {
       links.append(el('button', { type: 'button', className: 'link', onclick: () => ctx.details(n, details) },

@@ -14,6 +14,7 @@ const setup = document.getElementById('setup');
 const connBox = document.getElementById('conn');
 
 const drafts = new Map(); // event id → typed form values, kept across re-renders
+const details = new Map(); // event id → loaded GET /api/events/{id} answer, kept across re-renders
 let state = { notices: [], requests: {}, conn: null, token: '' };
 
 /** normRequest maps a server request object onto the fields the cards show. */
@@ -67,6 +68,7 @@ function render() {
     submit: submitRequest,
     withdraw: withdrawRequest,
     details: showDetails,
+    detailsOf: (n) => details.get(n.event_id),
   };
   list.replaceChildren(...shown.map((n) => noticeCard(n, ctx)));
   if (focused) document.getElementById(focused)?.focus();
@@ -104,7 +106,9 @@ async function withdrawRequest(id) {
 async function showDetails(n, box) {
   box.textContent = t('loading');
   try {
-    eventDetails(await api(`/api/events/${n.event_id}`), box);
+    const ev = await api(`/api/events/${n.event_id}`);
+    details.set(n.event_id, ev);
+    eventDetails(ev, box);
   } catch (e) {
     box.textContent = t('errDetails', [e.message]);
   }

@@ -43,6 +43,7 @@ form.addEventListener('submit', async (ev) => {
     return;
   }
   await chrome.storage.local.set(s);
+  chrome.runtime.sendMessage({ type: 'reconnect' }).catch(() => {});
   urlInput.value = s.consoleUrl;
   show('ok', t('saved'));
 });

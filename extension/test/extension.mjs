@@ -180,13 +180,34 @@ async function mainFlow() {
     result.withdrawn_request = req2;
     await shot(page, '6-withdrawn.png');
 
-    // 6. Popup page renders the same list compactly.
+    // 6. A rejected token (close 4401) stops retries and says so; the right token reconnects,
+    //    and the reconnect (since = last id) brings no duplicates.
+    const before = await page.locator('article.card').count();
+    const opts2 = await context.newPage();
+    await opts2.goto(`${base}/options.html`);
+    await opts2.waitForFunction(() => document.querySelector('#token').value !== '');
+    await opts2.fill('#token', 'revoked-token');
+    await opts2.click('#save');
+    await page.waitForFunction(() => document.querySelector('#conn').dataset.state === 'unauthorized', null, { timeout: 15000 });
+    check((await page.textContent('#conn')).includes('令牌无效'), 'a rejected token shows "令牌无效" on the notice page');
+    await opts2.fill('#token', TOKEN);
+    await opts2.click('#save');
+    await page.waitForFunction(() => document.querySelector('#conn').dataset.state === 'connected', null, { timeout: 15000 });
+    await opts2.close();
+    await notify('blocked', 'blocked');
+    await page.waitForFunction((n) => document.querySelectorAll('article.card').length === n + 1, before, { timeout: 15000 });
+    check(true, `after reconnecting, only the one new notice is added (${before} → ${before + 1})`);
+
+    // 7. Popup page renders the same list compactly.
     const popup = await context.newPage();
     await popup.setViewportSize({ width: 400, height: 600 });
     await popup.goto(`${base}/popup.html`);
     await popup.waitForSelector('article.card');
     check((await popup.locator('article.card').count()) <= 5, 'popup shows at most five notices');
     await shot(popup, '7-popup.png');
+    await page.locator('article.card.blocked').first().locator('button.link').click();
+    await page.locator('article.card.blocked .files li').first().waitFor();
+    await shot(page, '9-details.png');
     check((await sw.evaluate(() => chrome.action.getBadgeText({}))) === '', 'opening the list clears the badge');
   } finally {
     await context.close();
