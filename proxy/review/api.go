@@ -71,7 +71,7 @@ func (s *Server) apiStoreError(w http.ResponseWriter, r *http.Request, err error
 	if st == http.StatusInternalServerError {
 		s.c.Logger.Error("sluice: console API failed", "path", r.URL.Path, "err", err)
 	}
-	apiError(w, r, st, code, err.Error())
+	apiError(w, r, st, code, strings.TrimPrefix(err.Error(), "sluice: "))
 }
 
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
