@@ -139,6 +139,9 @@ func newFixture(t *testing.T) *fixture {
 	mux := http.NewServeMux()
 	review.NewServer(review.Config{DB: db, Hub: f.hub, BaseURL: f.url}).Register(mux)
 	mux.HandleFunc("POST /_test/notify", f.testNotify)
+	mux.HandleFunc("GET /_test/connected", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, f.hub.Connected("zhangsan"))
+	})
 	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })

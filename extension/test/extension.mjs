@@ -69,6 +69,14 @@ const notify = async (kind, event) => {
   const r = await fetch(`${CONSOLE}/_test/notify?kind=${kind}&event=${event}`, { method: 'POST' });
   if (!r.ok) throw new Error(`trigger ${kind}/${event}: HTTP ${r.status}`);
 };
+async function waitFor(cond, what, ms = 15000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting: ${what}`);
+}
 const shot = (page, name) => page.screenshot({ path: join(OUT, name), fullPage: true });
 
 async function mainFlow() {
@@ -198,7 +206,24 @@ async function mainFlow() {
     await page.waitForFunction((n) => document.querySelectorAll('article.card').length === n + 1, before, { timeout: 15000 });
     check(true, `after reconnecting, only the one new notice is added (${before} → ${before + 1})`);
 
-    // 7. Popup page renders the same list compactly.
+    // 7. The browser stops the idle service worker; a notice sent meanwhile is replayed
+    //    (hello with since = last id) when the worker wakes up again.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await waitFor(async () => (await (await fetch(`${CONSOLE}/_test/connected`)).text()) === '0', 'hub sees the socket close');
+    check(true, 'stopping the service worker closes its WebSocket');
+    await notify('held', 'held1');
+    const count = await page.locator('article.card').count();
+    await page.evaluate(() => chrome.runtime.sendMessage({ type: 'markRead' })); // wakes the worker
+    await page.waitForFunction((n) => document.querySelectorAll('article.card').length === n + 1, count, { timeout: 20000 });
+    check(true, 'the notice sent while the worker was stopped is replayed after it restarts');
+    const st = await page.evaluate(() => chrome.storage.local.get(['lastId', 'notices']));
+    const maxId = Math.max(...st.notices.map((n) => n.id));
+    check(st.lastId === maxId && new Set(st.notices.map((n) => n.id)).size === st.notices.length,
+      `stored notices are unique and lastId (${st.lastId}) is the newest id`);
+
+    // 8. Popup page renders the same list compactly.
     const popup = await context.newPage();
     await popup.setViewportSize({ width: 400, height: 600 });
     await popup.goto(`${base}/popup.html`);
@@ -208,7 +233,8 @@ async function mainFlow() {
     await page.locator('article.card.blocked').first().locator('button.link').click();
     await page.locator('article.card.blocked .files li').first().waitFor();
     await shot(page, '9-details.png');
-    check((await sw.evaluate(() => chrome.action.getBadgeText({}))) === '', 'opening the list clears the badge');
+    await waitFor(async () => (await popup.evaluate(() => chrome.action.getBadgeText({}))) === '', 'badge cleared');
+    check(true, 'opening the list clears the badge');
   } finally {
     await context.close();
     cleanup();
