@@ -1,0 +1,204 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/csv"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// Reading a customer list for 'sluice customers import': CSV/TSV in any usual encoding, or
+// the first sheet of an XLSX workbook, into rows of cells.
+
+// maxTableFile bounds the size of a customer-list file and of each part inflated from it.
+const maxTableFile = 256 << 20
+
+// readTable reads the rows of a CSV/TSV file (UTF-8, UTF-16 with BOM, or GBK/GB18030) or
+// of the first sheet of an XLSX workbook.
+func readTable(path string) ([][]string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("sluice: cannot read %s: %w", path, err)
+	}
+	if fi.Size() > maxTableFile {
+		return nil, fmt.Errorf("sluice: %s is larger than %d MiB; split the list and import the parts", path, maxTableFile>>20)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("sluice: cannot read %s: %w", path, err)
+	}
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		rows, err := readXLSX(data)
+		if err != nil {
+			return nil, fmt.Errorf("sluice: %s is not a readable XLSX workbook (%v); save it again as .xlsx or CSV", path, err)
+		}
+		return rows, nil
+	}
+	text, err := decodeTable(data)
+	if err != nil {
+		return nil, fmt.Errorf("sluice: cannot decode %s: %w; save it as UTF-8 CSV", path, err)
+	}
+	r := csv.NewReader(strings.NewReader(text))
+	first, _, _ := strings.Cut(text, "\n")
+	if strings.Count(first, "\t") > strings.Count(first, ",") {
+		r.Comma = '\t'
+	}
+	r.LazyQuotes, r.FieldsPerRecord = true, -1
+	rows, err := r.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("sluice: %s is not a readable CSV file: %w", path, err)
+	}
+	return rows, nil
+}
+
+// decodeTable turns the bytes of a text table into UTF-8: BOMs first, then valid UTF-8,
+// else GB18030 (a superset of GBK, what Chinese Excel exports use).
+func decodeTable(b []byte) (string, error) {
+	switch {
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		return string(b[3:]), nil
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		out, err := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(b)
+		return string(out), err
+	case utf8.Valid(b):
+		return string(b), nil
+	}
+	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+	return string(out), err
+}
+
+// readXLSX reads the first worksheet of an XLSX workbook into rows of cell strings.
+func readXLSX(data []byte) ([][]string, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, err
+	}
+	var sheet *zip.File
+	var sst []string
+	for _, f := range zr.File {
+		switch {
+		case f.Name == "xl/sharedStrings.xml":
+			if err := xmlWalk(f, func(d *xml.Decoder, se xml.StartElement) error {
+				if se.Name.Local != "si" {
+					return nil
+				}
+				s, err := xmlText(d, "si")
+				sst = append(sst, s)
+				return err
+			}); err != nil {
+				return nil, err
+			}
+		case strings.HasPrefix(f.Name, "xl/worksheets/sheet") && (sheet == nil || f.Name == "xl/worksheets/sheet1.xml"):
+			sheet = f
+		}
+	}
+	if sheet == nil {
+		return nil, fmt.Errorf("no worksheet")
+	}
+	var rows [][]string
+	err = xmlWalk(sheet, func(d *xml.Decoder, se xml.StartElement) error {
+		switch se.Name.Local {
+		case "row":
+			rows = append(rows, nil)
+		case "c":
+			if len(rows) == 0 {
+				return fmt.Errorf("cell outside a row")
+			}
+			typ, ref := "", ""
+			for _, a := range se.Attr {
+				if a.Name.Local == "t" {
+					typ = a.Value
+				} else if a.Name.Local == "r" {
+					ref = strings.TrimRight(a.Value, "0123456789")
+				}
+			}
+			v, err := xmlText(d, "c")
+			if err != nil {
+				return err
+			}
+			if k, err := strconv.Atoi(v); typ == "s" && err == nil && k >= 0 && k < len(sst) {
+				v = sst[k]
+			}
+			row := &rows[len(rows)-1]
+			col, ok := columnLetters(ref)
+			if !ok || col > 1000 {
+				col = len(*row)
+			}
+			for len(*row) <= col {
+				*row = append(*row, "")
+			}
+			(*row)[col] = v
+		}
+		return nil
+	})
+	return rows, err
+}
+
+// xmlWalk calls f for every start element of a zip member, reading at most maxTableFile bytes.
+func xmlWalk(f *zip.File, fn func(*xml.Decoder, xml.StartElement) error) error {
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	d := xml.NewDecoder(io.LimitReader(rc, maxTableFile))
+	d.Strict = false
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if err := fn(d, se); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// xmlText returns the text of the <t> and <v> elements up to the end of element end,
+// leaving out phonetic runs (<rPh>).
+func xmlText(d *xml.Decoder, end string) (string, error) {
+	var b strings.Builder
+	in, ph := false, 0
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "", err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "t", "v":
+				in = ph == 0
+			case "rPh":
+				ph++
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case end:
+				return b.String(), nil
+			case "t", "v":
+				in = false
+			case "rPh":
+				ph--
+			}
+		case xml.CharData:
+			if in && b.Len() < 1<<16 {
+				b.Write(t)
+			}
+		}
+	}
+}
