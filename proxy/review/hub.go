@@ -63,7 +63,9 @@ type wsClient struct {
 // NewHub makes a hub that accepts WebSocket upgrades only from allowedOrigins
 // (chrome-extension://ID, moz-extension://UUID) and, when allowLoopbackOrigins, loopback pages.
 func NewHub(db *store.DB, allowedOrigins []string, allowLoopbackOrigins bool) *Hub {
-	h := &Hub{db: db, allowLoopback: allowLoopbackOrigins, PingEvery: 20 * time.Second,
+	// Ids start at the current Unix millisecond so they keep increasing across daemon restarts:
+	// a reconnecting extension's since= stays below every new notice (and within JavaScript's safe integers).
+	h := &Hub{db: db, allowLoopback: allowLoopbackOrigins, PingEvery: 20 * time.Second, nextID: uint64(time.Now().UnixMilli()),
 		backlog: map[string][]Notice{}, clients: map[string]map[*wsClient]struct{}{}}
 	for _, o := range allowedOrigins {
 		h.origins = append(h.origins, strings.TrimRight(strings.ToLower(strings.TrimSpace(o)), "/"))

@@ -124,19 +124,20 @@ func TestHubBadTokenCloses4401(t *testing.T) {
 
 func TestHubDeliversToRightUserAndReplays(t *testing.T) {
 	h, u, toks := hubFixture(t)
+	base := h.nextID
 	h.Notify("zhang", Notice{Type: "held", EventID: 1})
 	h.Notify("zhang", Notice{Type: "blocked", EventID: 2})
 	h.Notify("li", Notice{Type: "blocked", EventID: 3})
 	h.Notify("zhang", Notice{Type: "approved", RequestID: "R-X"})
 
-	z := connect(t, u, toks["zhang"], "zhang", 1) // seen notice 1 already
+	z := connect(t, u, toks["zhang"], "zhang", base+1) // seen the first notice already
 	var n Notice
-	for _, want := range []uint64{2, 4} {
+	for _, want := range []uint64{base + 2, base + 4} {
 		if err := z.ReadJSON(&n); err != nil || n.ID != want {
 			t.Fatalf("replay: got %+v %v, want id %d", n, err, want)
 		}
 	}
-	l := connect(t, u, toks["li"], "li", 3) // li has seen everything
+	l := connect(t, u, toks["li"], "li", base+3) // li has seen everything
 	waitConnected(t, h, "zhang", 1)
 	waitConnected(t, h, "li", 1)
 	h.Notify("zhang", Notice{Type: "held", EventID: 7, Files: []string{"客户清单.xlsx"}, FormURL: "http://127.0.0.1:8081/request/new?event=7"})
