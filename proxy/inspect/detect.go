@@ -215,9 +215,16 @@ func (d *Detector) CheckBlockList(md5s []string) {
 	}
 }
 
+// fingerprint counts one registered-file match; Detail lists the first few file names.
 func (d *Detector) fingerprint(name, sample string) {
 	d.add(KindFingerprint, sample, "")
-	d.tallies[KindFingerprint].detail = name
+	t := d.tallies[KindFingerprint]
+	switch {
+	case t.detail == "":
+		t.detail = name
+	case t.count <= maxSamples && !strings.Contains(t.detail, name):
+		t.detail += ", " + name
+	}
 }
 
 func shortHash(h string) string {
