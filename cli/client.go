@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sluice-dlp/sluice/store"
+	"github.com/urfave/cli/v2"
+)
+
+// daemonFlags are the flags of commands that use the daemon's API while it runs.
+func daemonFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "console", Usage: "console address of the running daemon", EnvVars: []string{"SLUICE_CONSOLE"}, Value: "127.0.0.1:8081"},
+		&cli.StringFlag{Name: "token", Usage: "admin API token (default: the data dir's admin.token)", EnvVars: []string{"SLUICE_TOKEN"}},
+	}
+}
+
+// apiClient calls the running daemon's JSON API with a bearer token.
+type apiClient struct {
+	base, token, lang string
+	http              *http.Client
+}
+
+// newAPIClient builds a client from --console and --token (falling back to DATA/admin.token).
+func newAPIClient(c *cli.Context) (*apiClient, error) {
+	tok := c.String("token")
+	if tok == "" {
+		data, err := os.ReadFile(filepath.Join(dataDir(c), "admin.token"))
+		if err != nil {
+			return nil, cli.Exit(l10n(c, "sluice: 守护进程正在运行；请用 --token 提供管理员令牌（或确保数据目录中有 admin.token）",
+				"sluice: the daemon is running; pass an admin --token (or keep admin.token in the data dir)"), exitUsage)
+		}
+		tok = strings.TrimSpace(string(data))
+	}
+	base := c.String("console")
+	if !strings.Contains(base, "://") {
+		base = "http://" + base
+	}
+	return &apiClient{base: strings.TrimRight(base, "/"), token: tok, lang: lang(c), http: &http.Client{Timeout: 60 * time.Second}}, nil
+}
+
+// do sends one API call and decodes the JSON answer into out; API errors come back with their message.
+func (a *apiClient) do(method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, a.base+path, rd)
+	if err != nil {
+		return fmt.Errorf("sluice: bad console address %q: %w", a.base, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Language", a.lang)
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("sluice: cannot reach the daemon's console at %s (%v); is 'sluice run' up, and is --console right?", a.base, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if resp.StatusCode/100 != 2 {
+		var e struct{ Error, Message string }
+		if json.Unmarshal(data, &e) == nil && e.Message != "" {
+			return fmt.Errorf("%s (%s)", e.Message, e.Error)
+		}
+		return fmt.Errorf("sluice: console answered %s", resp.Status)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("sluice: console answer is not the expected JSON: %w", err)
+	}
+	return nil
+}
+
+// storeOrAPI opens the store directly, or, when the daemon holds it, returns an API client instead.
+func storeOrAPI(c *cli.Context) (*store.DB, *apiClient, error) {
+	dir := dataDir(c)
+	dbPath := filepath.Join(dir, "sluice.db")
+	if _, err := os.Stat(dbPath); err != nil {
+		return nil, nil, cli.Exit(l10n(c, "sluice: 数据目录 "+dir+" 中还没有数据库；先运行 'sluice init' 或 'sluice run'",
+			"sluice: no database in "+dir+" yet; run 'sluice init' or 'sluice run' first (or pass --data)"), exitUsage)
+	}
+	db, err := store.Open(dbPath, filepath.Join(dir, "blobs"))
+	if err == nil {
+		return db, nil, nil
+	}
+	if !errors.Is(err, store.ErrLocked) {
+		return nil, nil, cli.Exit(err.Error(), exitUndecided)
+	}
+	api, err := newAPIClient(c)
+	return nil, api, err
+}
