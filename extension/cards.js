@@ -135,19 +135,18 @@ export function noticeCard(n, ctx) {
     if (req) card.append(requestStatus(req, ctx.withdraw));
     else card.append(requestForm(n, ctx.draft(n), (form) => ctx.submit(n, form)));
   }
-  if (n.type === 'blocked' || n.type === 'held') {
-    const details = el('div', { className: 'details' });
+  // Every notice may link to the console (the form for held ones, the request page for decisions).
+  const links = el('div', { className: 'links' });
+  const details = el('div', { className: 'details' });
+  if ((n.type === 'blocked' || n.type === 'held') && n.event_id) {
     const known = ctx.detailsOf(n);
     if (known) eventDetails(known, details);
-    const links = el('div', { className: 'links' });
-    if (n.event_id) {
-      links.append(el('button', { type: 'button', className: 'link', onclick: () => ctx.details(n, details) },
-        t('buttonDetails')));
-    }
-    const form = safeLink(n.form_url);
-    if (form) links.append(el('a', { href: form, target: '_blank', rel: 'noopener noreferrer' }, t('linkConsole')));
-    card.append(links, details);
+    links.append(el('button', { type: 'button', className: 'link', onclick: () => ctx.details(n, details) },
+      t('buttonDetails')));
   }
+  const link = safeLink(n.form_url);
+  if (link) links.append(el('a', { href: link, target: '_blank', rel: 'noopener noreferrer' }, t('linkConsole')));
+  if (links.childElementCount) card.append(links, details);
   return card;
 }
 

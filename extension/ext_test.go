@@ -115,13 +115,16 @@ func newFixture(t *testing.T) *fixture {
 		Category: "netdisk", Method: "POST", Path: "/rest/2.0/pcs/file", Verdict: "block",
 		Reasons: []string{"网盘上传含客户资料：手机号×120"},
 		Files:   []store.FileRecord{{Name: "华东客户名单.xlsx", Size: 48213, SHA256: strings.Repeat("ab", 32), Type: "xlsx", Findings: []string{"phone×120"}}}}
-	for i, name := range []string{"blocked", "held1", "held2"} {
+	// held2 carries markup in its file name: the pages must show it as text.
+	fileName := map[string]string{"held1": "报价单-1.pdf", "held2": `<img src=x onerror="document.title='pwned'">报价单-2.pdf`,
+		"held3": "合同-3.pdf"}
+	for i, name := range []string{"blocked", "held1", "held2", "held3"} {
 		ev := blocked
 		if name != "blocked" {
 			ev = &store.Event{Time: time.Now().UTC(), Action: "upload", User: "zhangsan", Host: "mail.qq.com",
 				Category: "webmail", Method: "POST", Path: "/cgi-bin/upload", Verdict: "approval",
 				Reasons: []string{"个人邮箱外发含客户资料，需审批"},
-				Files: []store.FileRecord{{Name: fmt.Sprintf("报价单-%d.pdf", i), Size: 20480,
+				Files: []store.FileRecord{{Name: fileName[name], Size: 20480,
 					SHA256: strings.Repeat(fmt.Sprintf("%02x", i), 32), Type: "pdf", Findings: []string{"phone×8", "customer×3"}}}}
 		}
 		if err := db.AppendEvent(ev); err != nil {
@@ -169,7 +172,11 @@ func (f *fixture) testNotify(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unknown event", http.StatusBadRequest)
 		return
 	}
-	f.hub.Notify("zhangsan", f.notice(r.URL.Query().Get("kind"), name))
+	n := f.notice(r.URL.Query().Get("kind"), name)
+	if r.URL.Query().Get("form") == "js" {
+		n.FormURL = "javascript:document.title='pwned'"
+	}
+	f.hub.Notify("zhangsan", n)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -207,6 +214,7 @@ func TestExtensionInChromium(t *testing.T) {
 		"SLUICE_TOKEN="+f.tokens["zhangsan"],
 		"SLUICE_LEAD_TOKEN="+f.tokens["lisi"],
 		"SLUICE_HEAD_TOKEN="+f.tokens["wangwu"],
+		fmt.Sprintf("SLUICE_HELD3_EVENT=%d", f.events["held3"]),
 		"SLUICE_EXT_DIR="+ext,
 		"SLUICE_EXT_ID="+ExtensionID,
 		"SLUICE_CHROMIUM="+chromium,

@@ -89,6 +89,8 @@ async function submitRequest(n, form) {
     draft.error = t('errSubmit', [e.message]);
     drafts.set(n.event_id, draft);
     render();
+    // 409: a request already exists for this event (filed in the console): show it instead.
+    if (e.status === 409) refreshMine();
   }
 }
 

@@ -65,8 +65,8 @@ async function api(path, token, body) {
   return text ? JSON.parse(text) : null;
 }
 
-const notify = async (kind, event) => {
-  const r = await fetch(`${CONSOLE}/_test/notify?kind=${kind}&event=${event}`, { method: 'POST' });
+const notify = async (kind, event, extra = '') => {
+  const r = await fetch(`${CONSOLE}/_test/notify?kind=${kind}&event=${event}${extra}`, { method: 'POST' });
   if (!r.ok) throw new Error(`trigger ${kind}/${event}: HTTP ${r.status}`);
 };
 async function waitFor(cond, what, ms = 15000) {
@@ -171,9 +171,13 @@ async function mainFlow() {
     await shot(page, '5-approved.png');
 
     // 5. Second held upload: file, then withdraw with the two-step button.
-    await notify('held', 'held2');
+    await notify('held', 'held2', '&form=js');
     const held2 = page.locator('article.card.held').first();
     await held2.locator('form.request-form').waitFor({ timeout: 15000 });
+    check((await held2.textContent()).includes('<img src=x') && (await page.locator('article img').count()) === 0,
+      'markup in a file name is shown as text, not rendered');
+    check((await held2.locator('a').count()) === 0 && (await page.title()) !== 'pwned',
+      'a javascript: form_url is not turned into a link');
     await held2.locator('input[name=receiver]').fill('王经理（Beta 公司）');
     await held2.locator('textarea[name=purpose]').fill('合同附件');
     await held2.locator('input[name=days]').fill('30');
@@ -206,7 +210,16 @@ async function mainFlow() {
     await page.waitForFunction((n) => document.querySelectorAll('article.card').length === n + 1, before, { timeout: 15000 });
     check(true, `after reconnecting, only the one new notice is added (${before} → ${before + 1})`);
 
-    // 7. The browser stops the idle service worker; a notice sent meanwhile is replayed
+    // 7. A request filed elsewhere (console, CLI) for a held upload shows as its status, not as a form.
+    const ev3 = Number(env('SLUICE_HELD3_EVENT'));
+    const filed = await api('/api/requests', TOKEN, { event_id: ev3, receiver: '赵六', purpose: '对账', days: 3 });
+    await notify('held', 'held3');
+    const held3 = page.locator(`article.card.held:has(form.request-form[data-event="${ev3}"]), article.card.held:has(.request-status[data-request="${filed.request_id}"])`).first();
+    await held3.locator('.request-status .pill.pending').waitFor({ timeout: 15000 });
+    check((await held3.locator('form').count()) === 0 && (await held3.textContent()).includes('赵六'),
+      `a request filed in the console (${filed.request_id}) is picked up by GET /api/requests?mine=1`);
+
+    // 8. The browser stops the idle service worker; a notice sent meanwhile is replayed
     //    (hello with since = last id) when the worker wakes up again.
     const cdp = await context.newCDPSession(page);
     await cdp.send('ServiceWorker.enable');
@@ -223,7 +236,7 @@ async function mainFlow() {
     check(st.lastId === maxId && new Set(st.notices.map((n) => n.id)).size === st.notices.length,
       `stored notices are unique and lastId (${st.lastId}) is the newest id`);
 
-    // 8. Popup page renders the same list compactly.
+    // 9. Popup page renders the same list compactly.
     const popup = await context.newPage();
     await popup.setViewportSize({ width: 400, height: 600 });
     await popup.goto(`${base}/popup.html`);
