@@ -3,6 +3,10 @@ package review
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,23 +66,43 @@ func TestConsoleInChromium(t *testing.T) {
 	c := newConsole(t)
 	const fileName = "ACME客户报价单.pdf"
 	ev := c.hold(t, "zhang", "mail.qq.com", map[string][]byte{fileName: testPDF("ACME Quote 2026 - customer list")})
-	req, err := c.srv.fileRequest(mustUser(t, c.db, "zhang"), store.NewRequest{EventID: ev.ID, Receiver: "李四（ACME 采购部）", Purpose: "报价确认", Days: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := func(phase string) {
+	// A page on another site (localhost vs 127.0.0.1) that auto-submits a form to the console.
+	evil := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<form method="post" action="%s"><input name="comment" value="evil"></form><script>document.forms[0].submit()</script>`,
+			html.EscapeString(r.URL.Query().Get("target")))
+	}))
+	evil.Start()
+	defer evil.Close()
+	evilURL := strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)
+
+	reqID := ""
+	run := func(phase string) string {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, node, filepath.Join(root, "proxy", "review", "browsertest", "console.mjs"))
 		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "SLUICE_URL="+c.url, "SLUICE_PASSWORD="+testPassword, "SLUICE_REQUEST="+req.ID,
-			"SLUICE_FILE="+fileName, "SLUICE_OUT="+out, "SLUICE_PHASE="+phase, "SLUICE_CHROMIUM="+chromium)
+		cmd.Env = append(os.Environ(), "SLUICE_URL="+c.url, "SLUICE_PASSWORD="+testPassword, "SLUICE_REQUEST="+reqID,
+			"SLUICE_EVENT="+itoa(ev.ID), "SLUICE_FILE="+fileName, "SLUICE_OUT="+out, "SLUICE_PHASE="+phase,
+			"SLUICE_CHROMIUM="+chromium, "SLUICE_EVIL="+evilURL)
 		var buf bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &buf, &buf
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("browser phase %s failed: %v\n%s", phase, err, buf.String())
 		}
+		return buf.String()
+	}
+	outText := run("file")
+	if i := strings.LastIndex(outText, "REQUEST "); i >= 0 {
+		reqID = strings.TrimSpace(outText[i+len("REQUEST "):])
+	}
+	req, err := c.db.Request(reqID)
+	if err != nil || req.Requester != "zhang" || req.Receiver != "李四（ACME 采购部）" || req.Days != 7 || req.Status != store.StatusPending {
+		t.Fatalf("request filed in the browser (%q): %+v %v", reqID, req, err)
+	}
+	if a := wait(t, c.alerts); a.body["request_id"] != reqID {
+		t.Fatalf("reviewers' alert: %v", a.body)
 	}
 	run("approve")
 
@@ -101,7 +125,7 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	run("archive")
 
-	for _, shot := range []string{"lead-queue", "lead-approved", "head-queue", "head-approved", "archive", "phone-request"} {
+	for _, shot := range []string{"phone-form", "english-history", "lead-queue", "lead-approved", "head-queue", "head-approved", "archive", "phone-request"} {
 		data, err := os.ReadFile(filepath.Join(out, shot+".png"))
 		if err != nil || !strings.HasPrefix(string(data), "\x89PNG") {
 			t.Fatalf("screenshot %s missing or not a PNG: %v", shot, err)

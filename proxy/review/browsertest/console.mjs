@@ -1,13 +1,15 @@
 // Drives the Sluice reviewer console in real Chromium (headless) with playwright-core.
 // Run by TestConsoleInChromium (console_browser_test.go), which starts the console and passes:
-//   SLUICE_URL, SLUICE_PASSWORD, SLUICE_REQUEST, SLUICE_FILE, SLUICE_OUT (screenshot dir),
-//   SLUICE_PHASE = approve | archive, SLUICE_CHROMIUM (default /usr/bin/chromium).
+//   SLUICE_URL, SLUICE_PASSWORD, SLUICE_EVENT (held event id), SLUICE_FILE, SLUICE_OUT (screenshot dir),
+//   SLUICE_EVIL (a page on another site that auto-posts a deny to the console),
+//   SLUICE_PHASE = file | approve | archive, SLUICE_CHROMIUM (default /usr/bin/chromium).
+// Phase "file" prints the new request id as its last line ("REQUEST R-…"); later phases get it in SLUICE_REQUEST.
 import { chromium } from 'playwright-core';
 
 const env = process.env;
 const base = env.SLUICE_URL;
 const out = env.SLUICE_OUT;
-const reqID = env.SLUICE_REQUEST;
+const reqID = env.SLUICE_REQUEST || '';
 const fileName = env.SLUICE_FILE;
 
 function check(cond, msg) {
@@ -54,8 +56,58 @@ async function approve(user, comment, wantStatus, shot) {
   await ctx.close();
 }
 
+// fileRequest: the rep opens the form linked from the block page (phone-size), fills it in and submits.
+async function fileRequest() {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const page = await login(ctx, 'zhang');
+  await page.goto(`${base}/request/new?event=${env.SLUICE_EVENT}`);
+  check((await page.textContent('body')).includes('接收方身份'), 'the form asks for the receiver (zh-CN by default)');
+  check((await page.textContent('body')).includes(fileName), 'the form shows the held file');
+  await page.fill('#newreq input[name=receiver]', '李四（ACME 采购部）');
+  await page.fill('#newreq input[name=purpose]', '报价确认');
+  await page.fill('#newreq input[name=days]', '7');
+  await page.screenshot({ path: `${out}/phone-form.png`, fullPage: true });
+  await Promise.all([page.waitForNavigation(), page.click('#newreq button[type=submit]')]);
+  const m = page.url().match(/\/request\/(R-[A-Z0-9]+)$/);
+  check(m, 'after submitting, the request page opens: ' + page.url());
+  check((await page.textContent('#status')).trim() === '待直属上级审批', 'a new request waits for the lead');
+  await ctx.close();
+  return m[1];
+}
+
+// crossSite: li is signed in; a page on another site auto-submits a deny form to the console. It must be refused.
+async function crossSite(reqID) {
+  const ctx = await browser.newContext();
+  await login(ctx, 'li');
+  const page = await ctx.newPage();
+  const resp = await Promise.all([
+    page.waitForResponse((r) => r.url().includes(`/request/${reqID}/deny`)),
+    page.goto(`${env.SLUICE_EVIL}/?target=${encodeURIComponent(`${base}/request/${reqID}/deny`)}`),
+  ]).then(([r]) => r);
+  check(resp.status() === 403, 'cross-site POST answered ' + resp.status() + ', want 403');
+  await ctx.close();
+}
+
+// english: the language switch turns the console to English and remembers it.
+async function english() {
+  const ctx = await browser.newContext();
+  const page = await login(ctx, 'li');
+  await page.goto(base + '/queue');
+  await Promise.all([page.waitForNavigation(), page.click('a.lang')]);
+  check((await page.textContent('nav')).includes('My queue'), 'English navigation after the switch');
+  await page.goto(base + '/history');
+  check((await page.textContent('nav')).includes('History'), 'English is remembered');
+  await page.screenshot({ path: `${out}/english-history.png`, fullPage: true });
+  await ctx.close();
+}
+
 try {
-  if (env.SLUICE_PHASE === 'approve') {
+  if (env.SLUICE_PHASE === 'file') {
+    const id = await fileRequest();
+    await crossSite(id);
+    await english();
+    console.log('REQUEST ' + id);
+  } else if (env.SLUICE_PHASE === 'approve') {
     await approve('li', '同意，仅限本次报价', '待部门负责人审批', 'lead');
     await approve('wang', '可以发送', '已批准', 'head');
   } else if (env.SLUICE_PHASE === 'archive') {
