@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the whole Sluice test suite on a fresh machine: installs what the tests need
+# (Debian: chromium, poppler-utils, qpdf, libnss3-tools, fonts; npm: playwright-core),
+# then go vet, gofmt and every Go test (which drive real Chromium, pdftotext, qpdf, certutil).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# tool → Debian package
+declare -A pkg=(
+  [chromium]=chromium [pdftotext]=poppler-utils [pdftoppm]=poppler-utils [qpdf]=qpdf
+  [certutil]=libnss3-tools [node]=nodejs [npm]=npm
+)
+missing=()
+for tool in "${!pkg[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("${pkg[$tool]}")
+done
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+if [ ${#missing[@]} -gt 0 ]; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "sluice: need root to install ${missing[*]}; run: sudo apt-get install -y ${missing[*]}" >&2; exit 2; }
+    SUDO=sudo
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules/playwright-core ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "== go vet"
+go vet ./...
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt needed on:" >&2; echo "$unformatted" >&2; exit 1
+fi
+echo "== go test"
+go test -timeout 25m -count=1 ./... "$@"

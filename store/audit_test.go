@@ -1,0 +1,165 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func openTemp(t *testing.T) *DB {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := Open(filepath.Join(dir, "sluice.db"), filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func copyFile(t *testing.T, src, dst string) {
+	in, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, _ := os.Create(dst)
+	io.Copy(out, in)
+	out.Close()
+}
+
+func TestAuditChainDetectsTampering(t *testing.T) {
+	db := openTemp(t)
+	for i, u := range []string{"zhangsan", "lisi", "zhangsan", "wangwu", "zhangsan"} {
+		e := &Event{Action: "upload", User: u, Host: "pan.baidu.com", Verdict: []string{"block", "allow"}[i%2],
+			Files: []FileRecord{{Name: "客户清单.xlsx", Size: 100, SHA256: strings.Repeat("a", 64)}}}
+		if err := db.AppendEvent(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, problems, err := db.VerifyChain()
+	if err != nil || n != 5 || len(problems) != 0 {
+		t.Fatalf("clean chain: n=%d problems=%v err=%v", n, problems, err)
+	}
+	if evs, _ := db.Events(EventFilter{User: "zhangsan", Verdict: "block"}); len(evs) != 3 {
+		t.Fatalf("filter found %d", len(evs))
+	}
+	db.Close()
+	src := db.Path()
+
+	tamper := func(name string, edit func(b *bolt.Bucket)) []ChainProblem {
+		cp := filepath.Join(t.TempDir(), name+".db")
+		copyFile(t, src, cp)
+		b, err := bolt.Open(cp, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Update(func(tx *bolt.Tx) error { edit(tx.Bucket(bucketEvents)); return nil })
+		b.Close()
+		c, err := Open(cp, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_, problems, err := c.VerifyChain()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return problems
+	}
+	edited := tamper("edit", func(b *bolt.Bucket) {
+		var e Event
+		json.Unmarshal(b.Get(u64(3)), &e)
+		e.Verdict = "allow" // someone hides a block
+		data, _ := json.Marshal(e)
+		b.Put(u64(3), data)
+	})
+	if len(edited) == 0 || edited[0].ID != 3 || !strings.Contains(edited[0].Reason, "edited") {
+		t.Fatalf("edit not named: %+v", edited)
+	}
+	deleted := tamper("delete", func(b *bolt.Bucket) { b.Delete(u64(2)) })
+	if len(deleted) == 0 || deleted[0].ID != 2 {
+		t.Fatalf("deletion not named: %+v", deleted)
+	}
+	last := tamper("deletelast", func(b *bolt.Bucket) { b.Delete(u64(5)) })
+	if len(last) == 0 {
+		t.Fatal("deleting the newest record went unnoticed")
+	}
+	raw := tamper("raw", func(b *bolt.Bucket) { b.Put(u64(4), bytes.Replace(b.Get(u64(4)), []byte("wangwu"), []byte("nobody"), 1)) })
+	if len(raw) == 0 || raw[0].ID != 4 {
+		t.Fatalf("raw byte edit not named: %+v", raw)
+	}
+}
+
+func TestUsersAndTokens(t *testing.T) {
+	db := openTemp(t)
+	h, err := HashPassword("correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := HashPassword("short"); err == nil {
+		t.Fatal("short password accepted")
+	}
+	u := &User{Name: "zhangsan", DisplayName: "张三", StaffID: "A1024", Lead: "lisi", Head: "wangwu", Roles: []string{RoleStaff}, PasswordHash: h}
+	if err := db.PutUser(u); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutUser(&User{Name: "bad name"}); err == nil {
+		t.Fatal("user name with a space accepted")
+	}
+	if err := db.PutUser(&User{Name: "x", Roles: []string{"god"}}); err == nil || !strings.Contains(err.Error(), "staff, reviewer") {
+		t.Fatalf("unknown role: %v", err)
+	}
+	got, _ := db.User("zhangsan")
+	if !got.CheckPassword("correct horse") || got.CheckPassword("wrong") {
+		t.Fatal("password check wrong")
+	}
+	tok, err := db.NewToken("zhangsan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if who, err := db.UserByToken(tok); err != nil || who.Name != "zhangsan" {
+		t.Fatalf("token lookup: %v", err)
+	}
+	if _, err := db.UserByToken(tok + "x"); err == nil {
+		t.Fatal("wrong token accepted")
+	}
+	data, _ := os.ReadFile(db.Path())
+	if bytes.Contains(data, []byte(tok)) {
+		t.Fatal("token stored in plaintext")
+	}
+	db.RevokeTokens("zhangsan")
+	if _, err := db.UserByToken(tok); err == nil {
+		t.Fatal("revoked token still works")
+	}
+}
+
+func TestBlobsAreContentAddressed(t *testing.T) {
+	db := openTemp(t)
+	a, err := db.PutBlobBytes([]byte("客户清单"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := db.PutBlobBytes([]byte("客户清单"))
+	if a != b || len(a) != 64 {
+		t.Fatalf("dedup failed: %s %s", a, b)
+	}
+	f, err := db.OpenBlob(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(f)
+	f.Close()
+	if string(got) != "客户清单" {
+		t.Fatal("blob content differs")
+	}
+	if _, err := db.OpenBlob("../../etc/passwd"); err == nil {
+		t.Fatal("path traversal in blob id accepted")
+	}
+}
