@@ -91,7 +91,9 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 	if len(last) == 0 {
 		t.Fatal("deleting the newest record went unnoticed")
 	}
-	raw := tamper("raw", func(b *bolt.Bucket) { b.Put(u64(4), bytes.Replace(b.Get(u64(4)), []byte("wangwu"), []byte("nobody"), 1)) })
+	raw := tamper("raw", func(b *bolt.Bucket) {
+		b.Put(u64(4), bytes.Replace(b.Get(u64(4)), []byte("wangwu"), []byte("nobody"), 1))
+	})
 	if len(raw) == 0 || raw[0].ID != 4 {
 		t.Fatalf("raw byte edit not named: %+v", raw)
 	}
