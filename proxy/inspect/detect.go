@@ -246,8 +246,7 @@ func (d *Detector) Findings() []Finding {
 		f := Finding{Kind: k, Count: t.count, Detail: t.detail, Samples: append([]Sample(nil), t.samples...)}
 		switch k {
 		case KindCustomer:
-			f.Count = len(d.customers)
-			f.Detail = fmt.Sprintf("%d distinct customer-list entries", len(d.customers))
+			f.Count = len(d.customers) // distinct entries, not occurrences
 		case KindKeyword:
 			f.Detail = d.keywordDetail()
 		}

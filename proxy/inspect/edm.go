@@ -15,7 +15,8 @@ import (
 //   - its company name (4+ characters after normalisation) is a whole cell, a token between
 //     separators, or a Han run ending in 公司/集团 in free text, or
 //   - its contact name is a whole cell or a person name in free text AND the segment also
-//     holds an identifier (phone, e-mail, WeChat, QQ): a common name alone is not evidence.
+//     holds an identifier (phone, e-mail, WeChat, QQ) AND no phone, e-mail or company of
+//     the list matched in the segment: a common name alone is not evidence.
 // customer_match counts distinct entries over the whole part.
 
 // tokenSeparators split free text into tokens that may be company names.
@@ -28,12 +29,18 @@ const maxCandidates = 512
 func (d *Detector) matchCustomers(t string, ms []match, hasIdent bool, loc string) {
 	ix := d.opt.Customers
 	budget := maxCandidates
+	strongHit := false // a phone, e-mail or company of the list is in this piece
 	look := func(field, norm, maskKind, raw string) {
 		if budget <= 0 || norm == "" {
 			return
 		}
 		budget--
-		if id, ok := ix.LookupCustomer(field, norm); ok && !d.customers[id] {
+		id, ok := ix.LookupCustomer(field, norm)
+		if !ok {
+			return
+		}
+		strongHit = strongHit || field != FieldContact
+		if !d.customers[id] {
 			d.customers[id] = true
 			d.add(KindCustomer, maskValue(maskKind, raw), loc)
 		}
@@ -60,6 +67,7 @@ func (d *Detector) matchCustomers(t string, ms []match, hasIdent bool, loc strin
 		d.seenCompany[n] = true
 		look(FieldCompany, n, "", raw)
 	}
+	var contacts [][2]string // normalised and raw contact-name candidates
 	contact := func(s string) {
 		if strings.ContainsAny(s, "@0123456789") {
 			return
@@ -69,7 +77,7 @@ func (d *Detector) matchCustomers(t string, ms []match, hasIdent bool, loc strin
 			return
 		}
 		d.seenContact[n] = true
-		look(FieldContact, n, "", s)
+		contacts = append(contacts, [2]string{n, s})
 	}
 	tabbed := strings.IndexByte(t, '\t') >= 0
 	for _, cell := range strings.Split(t, "\t") {
@@ -101,6 +109,14 @@ func (d *Detector) matchCustomers(t string, ms []match, hasIdent bool, loc strin
 	if hasIdent && !tabbed {
 		for _, name := range personNamesInText(t, 16) {
 			contact(name)
+		}
+	}
+	// A contact name only counts when nothing stronger matched here: names repeat across
+	// customers (the index maps a shared name to one entry), so a name beside a listed
+	// phone or company would add a second, wrong entry.
+	if !strongHit {
+		for _, c := range contacts {
+			look(FieldContact, c[0], "", c[1])
 		}
 	}
 }
