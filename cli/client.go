@@ -42,6 +42,11 @@ func newAPIClient(c *cli.Context) (*apiClient, error) {
 		tok = strings.TrimSpace(string(data))
 	}
 	base := c.String("console")
+	if !c.IsSet("console") { // the running daemon says where its console is
+		if data, err := os.ReadFile(filepath.Join(dataDir(c), "daemon.addr")); err == nil {
+			base = strings.TrimSpace(string(data))
+		}
+	}
 	if !strings.Contains(base, "://") {
 		base = "http://" + base
 	}

@@ -58,12 +58,7 @@ func readPassword(c *cli.Context) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-func nameArg(c *cli.Context) (string, error) {
-	if c.NArg() != 1 {
-		return "", cli.Exit(fmt.Sprintf("sluice: %s needs one user NAME; see 'sluice users %s --help'", c.Command.Name, c.Command.Name), exitUsage)
-	}
-	return c.Args().First(), nil
-}
+func nameArg(c *cli.Context) (string, error) { return exactlyOne(c, "user NAME") }
 
 func applyUserFlags(c *cli.Context, u *store.User) {
 	if c.IsSet("display-name") {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -195,6 +196,7 @@ func (d *Daemon) Start() error {
 	}
 	d.wg.Add(1)
 	go d.housekeeping()
+	os.WriteFile(filepath.Join(d.cfg.DataDir, "daemon.addr"), []byte(d.ConsoleURL()+"\n"), 0o600)
 	d.log.Info("sluice running", "proxy", d.proxyLn.Addr().String(), "console", d.ConsoleURL(), "pac", d.ConsoleURL()+"/proxy.pac", "data", d.cfg.DataDir)
 	return nil
 }
@@ -218,6 +220,7 @@ func (d *Daemon) Close() error {
 			c()
 		}
 		d.stopHousekeeping()
+		os.Remove(filepath.Join(d.cfg.DataDir, "daemon.addr"))
 		d.wg.Wait()
 		err = d.DB.Close()
 	})

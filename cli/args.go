@@ -1,0 +1,68 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// positional returns the command's positional arguments, parsing flags written after them too
+// ("users add zhangsan --staff-id A1024"): urfave/cli v2 stops parsing flags at the first argument.
+func positional(c *cli.Context) ([]string, error) {
+	args := c.Args().Slice()
+	if len(args) <= 1 {
+		return args, nil
+	}
+	fs := flag.NewFlagSet(c.Command.Name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, f := range c.Command.Flags {
+		if err := f.Apply(fs); err != nil {
+			return nil, cli.Exit("sluice: "+err.Error(), exitUsage)
+		}
+	}
+	var out []string
+	rest := args
+	for len(rest) > 0 {
+		if !strings.HasPrefix(rest[0], "-") {
+			out = append(out, rest[0])
+			rest = rest[1:]
+			continue
+		}
+		if err := fs.Parse(rest); err != nil {
+			return nil, cli.Exit(fmt.Sprintf("sluice: %v; see 'sluice %s --help'", err, c.Command.FullName()), exitUsage)
+		}
+		rest = fs.Args()
+	}
+	var setErr error
+	fs.Visit(func(f *flag.Flag) { // set every alias, as urfave does after its own parse
+		for _, cf := range c.Command.Flags {
+			if slices.Contains(cf.Names(), f.Name) {
+				for _, n := range cf.Names() {
+					if err := c.Set(n, f.Value.String()); err != nil && setErr == nil {
+						setErr = err
+					}
+				}
+			}
+		}
+	})
+	if setErr != nil {
+		return nil, cli.Exit("sluice: "+setErr.Error(), exitUsage)
+	}
+	return out, nil
+}
+
+// exactlyOne returns the single positional argument or a usage error naming what was expected.
+func exactlyOne(c *cli.Context, what string) (string, error) {
+	args, err := positional(c)
+	if err != nil {
+		return "", err
+	}
+	if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
+		return "", cli.Exit(fmt.Sprintf("sluice: '%s' needs exactly one %s; see 'sluice %s --help'", c.Command.FullName(), what, c.Command.FullName()), exitUsage)
+	}
+	return strings.TrimSpace(args[0]), nil
+}
