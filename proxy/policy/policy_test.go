@@ -39,7 +39,7 @@ func TestPolicyValidationNamesFileLineAndValue(t *testing.T) {
 		"uninspectable allowed": {"    uninspectable: approval\n    unmarkable: approval\n    integrity_checked: approval\n  webchat:", "    uninspectable: allow\n    unmarkable: approval\n    integrity_checked: approval\n  webchat:", "uninspectable"},
 		"bad version":           {"version: 1", "version: 2", "version 2"},
 		"bad alert":             {"alerts: []", "alerts:\n  - type: pager\n    url: https://x", `"pager"`},
-		"bad origin":            {"extension_origins: []", "extension_origins: [http://evil]", "chrome-extension://"},
+		"bad origin":            {"  - chrome-extension://hhmdcaggkijegbkceamalgkfeehfdjlg", "  - http://evil", "chrome-extension://"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
