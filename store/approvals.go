@@ -102,6 +102,14 @@ func (r *Request) Approver() string {
 	return ""
 }
 
+// ValidUntil returns when the grants of an approved request expire (zero before final approval).
+func (r *Request) ValidUntil() time.Time {
+	if r.ApprovedAt.IsZero() {
+		return time.Time{}
+	}
+	return r.ApprovedAt.Add(time.Duration(r.Days) * 24 * time.Hour)
+}
+
 // leadActor returns who did the lead approval, or "".
 func (r *Request) leadActor() string {
 	for _, s := range r.History {

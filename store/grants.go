@@ -145,7 +145,7 @@ func stepEvent(r *Request, s Step) *Event {
 	}
 	if r.GrantID != "" {
 		ex["grants"] = strings.Join(r.GrantIDs, ",")
-		ex["expires"] = r.ApprovedAt.Add(time.Duration(r.Days) * 24 * time.Hour).Format(time.RFC3339)
+		ex["expires"] = r.ValidUntil().Format(time.RFC3339)
 	}
 	ex["requester"] = r.Requester
 	return &Event{Time: s.Time, Action: "approval." + s.Action, User: s.Actor, Host: r.Host, Category: r.Category,
@@ -166,7 +166,7 @@ func createGrants(tx *bolt.Tx, r *Request, now time.Time) error {
 		}
 		g := Grant{ID: "G-" + base32.StdEncoding.EncodeToString(raw[:]), RequestID: r.ID, User: r.Requester,
 			SHA256: f.SHA256, Host: r.Host, Category: r.Category,
-			Expires: now.Add(time.Duration(r.Days) * 24 * time.Hour), MaxUses: max(r.MaxUses, 1)}
+			Expires: r.ValidUntil(), MaxUses: max(r.MaxUses, 1)}
 		if err := putJSON(b, []byte(g.ID), &g); err != nil {
 			return err
 		}

@@ -39,7 +39,16 @@ type page struct {
 	ChainN  int
 	ChainOK bool
 
-	status int // HTTP status when not 200
+	status int               // HTTP status when not 200
+	names  map[string]string // login name → display name, for Who
+}
+
+// Who shows a login name with its display name, e.g. "张三 (zhang)".
+func (p *page) Who(login string) string {
+	if d := p.names[login]; d != "" && d != login {
+		return d + " (" + login + ")"
+	}
+	return login
 }
 
 // T translates a message key for the page's language.
@@ -108,6 +117,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *
 		p.LangURL = r.URL.Path + "?" + q.Encode()
 	} else {
 		p.LangURL = "/?" + "lang=" + q.Get("lang")
+	}
+	if p.User != nil {
+		p.names = map[string]string{}
+		if us, err := s.c.DB.Users(); err == nil {
+			for _, u := range us {
+				p.names[u.Name] = u.DisplayName
+			}
+		}
 	}
 	var buf bytes.Buffer
 	if err := s.pages[name].Execute(&buf, p); err != nil {
