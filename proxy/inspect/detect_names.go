@@ -99,12 +99,20 @@ func isLatinName(s string) bool {
 		if i == 1 && len(words) == 3 && len(w) == 2 && w[0] >= 'A' && w[0] <= 'Z' && w[1] == '.' {
 			continue
 		}
-		if !isCapitalisedWord(w) {
+		if !isCapitalisedWord(w) || notNameWords[w] {
 			return false
 		}
 	}
 	return true
 }
+
+// notNameWords are capitalised words of forms and headers that are not names ("Phone Number").
+var notNameWords = map[string]bool{"Phone": true, "Mobile": true, "Tel": true, "Fax": true, "Email": true, "Mail": true,
+	"Name": true, "Number": true, "Address": true, "Contact": true, "Company": true, "Customer": true, "Sales": true,
+	"Order": true, "Date": true, "Total": true, "Price": true, "Product": true, "Sheet": true, "Page": true, "Office": true,
+	"Room": true, "Account": true, "Manager": true, "Dear": true, "Best": true, "Regards": true, "Thank": true, "Thanks": true,
+	"Please": true, "The": true, "This": true, "Our": true, "Your": true, "Call": true, "Service": true, "Support": true,
+	"Street": true, "Road": true, "Team": true, "Department": true, "Info": true, "Hotline": true, "Cell": true, "Work": true, "Home": true}
 
 // isCapitalisedWord reports whether w is an upper-case ASCII letter followed by 1-20 lower-case ones.
 func isCapitalisedWord(w string) bool {
@@ -262,7 +270,7 @@ func hasLatinName(t string) bool {
 		for k < len(t) && t[k] >= 'a' && t[k] <= 'z' {
 			k++
 		}
-		if k > j+2 && (k == len(t) || !isASCIILetter(t[k])) {
+		if k > j+2 && (k == len(t) || !isASCIILetter(t[k])) && !notNameWords[t[i:j]] && !notNameWords[t[j+1:k]] {
 			return true
 		}
 	}

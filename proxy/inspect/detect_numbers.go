@@ -33,7 +33,8 @@ type numChunk struct {
 	first      string // digits of the first group
 	plus       bool   // written with a leading '+'
 	x          bool   // ends with an X check character (ID numbers)
-	ok         bool   // every group has >= 3 digits (or is a leading 86 country code)
+	ok         bool   // every group has >= 3 digits, except maybe a leading 2-digit one
+	short      bool   // starts with a 2-digit group (allowed only for 86 and after 86)
 }
 
 // findNumbers finds CN mobiles, landlines, resident IDs and bank cards in folded text t,
@@ -150,8 +151,12 @@ func parseChunks(t string, i int, buf []numChunk) ([]numChunk, int) {
 			cur.first = gd
 			single = gd
 		}
-		if len(gd) < 3 && !(groups == 0 && gd == "86") {
-			cur.ok = false
+		if len(gd) < 3 {
+			if groups == 0 && len(gd) == 2 {
+				cur.short = true // "86" country code, or "10" after "+86"
+			} else {
+				cur.ok = false
+			}
 		}
 		if len(digits)+len(gd) <= 40 {
 			digits = append(digits, gd...)
@@ -218,6 +223,9 @@ func classifyRange(cs []numChunk) (kind, value string, ok bool) {
 		if !c.ok || (c.plus && i > 0) || (c.x && i < len(cs)-1) {
 			return "", "", false
 		}
+		if c.short && !(i == 0 && c.first == "86") && !(i == 1 && cs[0].groups == 1 && (cs[0].plus || cs[0].first == "86" || cs[0].first == "0086")) {
+			return "", "", false
+		}
 		b.WriteString(c.digits)
 		groups += c.groups
 	}
@@ -246,6 +254,9 @@ func classifyRange(cs []numChunk) (kind, value string, ok bool) {
 		}
 		if isMobile(rest) {
 			return KindPhone, rest, true
+		}
+		if rest != "" && rest[0] != '0' && isLandline("0"+rest, "", 1) {
+			return KindLandline, "0" + rest, true // +86 10 6234 5678: area code without its 0
 		}
 		return "", "", false
 	case isMobile(d):

@@ -55,6 +55,8 @@ func TestDetectNumbers(t *testing.T) {
 		{"decimal", "3.1381234567899", KindPhone, 0},
 		{"ip address", "192.168.100.10", KindPhone, 0},
 		{"foreign +1", "+1 415 555 2671", KindPhone, 0},
+		{"+86 landline", "+86 10 6234 5678", KindLandline, 1},
+		{"+86 landline 4-digit area", "+86-755-2345-6789", KindLandline, 1},
 		{"landline dash", "010-12345678", KindLandline, 1},
 		{"landline paren", "(021)87654321", KindLandline, 1},
 		{"landline full-width paren", "（０２１）８７６５４３２１", KindLandline, 1},
@@ -143,6 +145,8 @@ func TestContactRecords(t *testing.T) {
 		{"free text label glued", "联系人刘洋电话13812345678", 1},
 		{"latin company", "Acme Trading Co., Ltd. tel 021-87654321", 1},
 		{"identifier without name", "电话：13812345678", 0},
+		{"form header is not a name", "Phone Number: 13812345678", 0},
+		{"latin name in text", "Please call Alice Wong at 13812345678", 1},
 		{"name without identifier", "张伟\t北京\t2026-11-22", 0},
 		{"order line", "订单20261122153012345678\t已发货", 0},
 	}
