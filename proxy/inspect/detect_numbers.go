@@ -200,7 +200,17 @@ func classifyChunks(t string, chunks []numChunk, out []match) []match {
 	k := 0
 	for k < len(chunks) {
 		found := false
-		for j := min(len(chunks)-1, k+5); j >= k; j-- {
+		last := min(len(chunks)-1, k+5)
+		total := 0
+		for j := k; j <= last; j++ {
+			total += len(chunks[j].digits)
+		}
+		for j := last; j >= k; j-- {
+			n := total
+			total -= len(chunks[j].digits)
+			if n < 10 || n > 19 { // no number of ours has fewer or more digits
+				continue
+			}
 			if kind, val, ok := classifyRange(chunks[k : j+1]); ok {
 				out = append(out, match{start: chunks[k].start, end: chunks[j].end, kind: kind, value: val})
 				k = j + 1
@@ -217,7 +227,8 @@ func classifyChunks(t string, chunks []numChunk, out []match) []match {
 
 // classifyRange decides what the digits of consecutive chunks are, if anything.
 func classifyRange(cs []numChunk) (kind, value string, ok bool) {
-	var b strings.Builder
+	var buf [40]byte
+	b := buf[:0]
 	groups := 0
 	for i, c := range cs {
 		if !c.ok || (c.plus && i > 0) || (c.x && i < len(cs)-1) {
@@ -226,10 +237,13 @@ func classifyRange(cs []numChunk) (kind, value string, ok bool) {
 		if c.short && !(i == 0 && c.first == "86") && !(i == 1 && cs[0].groups == 1 && (cs[0].plus || cs[0].first == "86" || cs[0].first == "0086")) {
 			return "", "", false
 		}
-		b.WriteString(c.digits)
+		b = append(b, c.digits...)
 		groups += c.groups
 	}
-	d := b.String()
+	if len(b) == 0 {
+		return "", "", false
+	}
+	d := string(b)
 	first := cs[0].first
 	x := cs[len(cs)-1].x
 	if x {

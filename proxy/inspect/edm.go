@@ -81,6 +81,9 @@ func (d *Detector) matchCustomers(t string, ms []match, hasIdent bool, loc strin
 	}
 	tabbed := strings.IndexByte(t, '\t') >= 0
 	for _, cell := range strings.Split(t, "\t") {
+		if budget <= 0 {
+			break
+		}
 		cell = strings.TrimSpace(cell)
 		if cell == "" {
 			continue
@@ -97,6 +100,9 @@ func (d *Detector) matchCustomers(t string, ms []match, hasIdent bool, loc strin
 			continue
 		}
 		for _, tok := range strings.FieldsFunc(cell, isTokenSeparator) {
+			if budget <= 0 {
+				break
+			}
 			n := NormalizeName(tok)
 			if tok != cell {
 				companyNorm(n, tok)
