@@ -58,7 +58,7 @@ func (s *Scanner) Scan(ctx context.Context, r io.ReaderAt, size int64, name stri
 // scan walks one part feeding sink; Result.Findings holds only extraction findings and
 // Result.Excerpt is unmasked.
 func (s *Scanner) scan(ctx context.Context, r io.ReaderAt, size int64, name string, sink Sink) (res *Result, err error) {
-	rec := &recReaderAt{r: r}
+	rec := &recReaderAt{r: r, size: size}
 	res = &Result{Size: size, Findings: []Finding{}}
 	h := sha256.New()
 	if _, err := io.Copy(h, io.NewSectionReader(rec, 0, size)); err != nil {
@@ -93,11 +93,22 @@ func (s *Scanner) scan(ctx context.Context, r io.ReaderAt, size int64, name stri
 // recReaderAt remembers the first I/O error of the underlying reader, so that read
 // failures of the part itself are returned as errors rather than mistaken for corruption.
 type recReaderAt struct {
-	r   io.ReaderAt
-	err error
+	r    io.ReaderAt
+	size int64
+	err  error
 }
 
 func (x *recReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off >= x.size {
+		return 0, io.EOF // a parser following a bad offset: not an I/O error of the part
+	}
+	if int64(len(p)) > x.size-off {
+		n, err := x.ReadAt(p[:x.size-off], off)
+		if err == nil {
+			err = io.EOF
+		}
+		return n, err
+	}
 	n, err := x.r.ReadAt(p, off)
 	if err != nil && err != io.EOF && x.err == nil {
 		x.err = err
