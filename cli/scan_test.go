@@ -164,3 +164,31 @@ func TestScanExitCodes(t *testing.T) {
 		t.Error("scan created a database")
 	}
 }
+
+func TestScanXLSXAndDisguisedCopy(t *testing.T) {
+	dir := t.TempDir()
+	list := customers(20, 0)
+	csvPath := filepath.Join(dir, "list.csv")
+	writeGBKCSV(t, csvPath, list)
+	if code := sluice(t, dir, "customers", "import", csvPath); code != 0 {
+		t.Fatalf("import exit %d", code)
+	}
+	rows := [][]string{{"客户", "联系人", "手机", "邮箱"}}
+	for _, c := range list[:6] {
+		rows = append(rows, []string{c.company, c.contact, c.phone, c.email})
+	}
+	x := filepath.Join(dir, "客户清单.xlsx")
+	writeTestXLSX(t, x, rows)
+	s := scanFile(t, dir, "--dest", "pan.baidu.com", x)
+	if s.Type != "xlsx" || s.count("customer_match") != 6 || s.count("phone") != 6 || s.Verdict != "block" {
+		t.Errorf("xlsx with 6 customers: %+v", s)
+	}
+	// the same workbook renamed to .txt is still a spreadsheet with the same verdict
+	data, _ := os.ReadFile(x)
+	txt := filepath.Join(dir, "工作总结.txt")
+	os.WriteFile(txt, data, 0o600)
+	d := scanFile(t, dir, "--dest", "pan.baidu.com", txt)
+	if d.Type != "xlsx" || d.Verdict != s.Verdict || d.count("customer_match") != 6 {
+		t.Errorf("disguised copy: %+v", d)
+	}
+}
