@@ -48,6 +48,7 @@ type Alerter struct {
 	queue    chan alertJob
 	sent     atomic.Uint64
 	failed   atomic.Uint64
+	retrying atomic.Int64
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -65,7 +66,11 @@ type alertJob struct {
 	attempt int
 }
 
-const alertQueue = 1000
+// Bounds: alerts waiting for a worker, and alerts waiting out a retry backoff.
+const (
+	alertQueue      = 1000
+	maxAlertRetries = 1000
+)
 
 // NewAlerter starts an alerter for channels; call Close when done.
 func NewAlerter(channels []AlertChannel, logger *slog.Logger) *Alerter {
@@ -135,7 +140,7 @@ func (a *Alerter) deliver(j alertJob) {
 		return
 	}
 	j.attempt++
-	if j.attempt >= a.Attempts || a.ctx.Err() != nil {
+	if j.attempt >= a.Attempts || a.ctx.Err() != nil || a.retrying.Load() >= maxAlertRetries {
 		a.failed.Add(1)
 		a.log.Error("sluice: alert not delivered; check the alerts: section of policy.yaml", "channel", j.ch.Type,
 			"kind", j.al.Kind, "event", j.al.EventID, "attempts", j.attempt, "err", err)
@@ -144,8 +149,10 @@ func (a *Alerter) deliver(j alertJob) {
 	delay := a.FirstBackoff << (j.attempt - 1)
 	a.log.Warn("sluice: alert delivery failed; will retry", "channel", j.ch.Type, "attempt", j.attempt, "retry_in", delay, "err", err)
 	a.wg.Add(1)
+	a.retrying.Add(1)
 	go func() {
 		defer a.wg.Done()
+		defer a.retrying.Add(-1)
 		t := time.NewTimer(delay)
 		defer t.Stop()
 		select {

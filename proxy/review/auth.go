@@ -118,6 +118,9 @@ func (l *limiter) fail(now time.Time, keys ...string) {
 		for k := range l.fails {
 			l.recent(k, now)
 		}
+		if len(l.fails) > maxLimiterKeys { // a flood from very many addresses: stay bounded
+			clear(l.fails)
+		}
 	}
 	for _, k := range keys {
 		l.fails[k] = append(l.recent(k, now), now)

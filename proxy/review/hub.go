@@ -32,12 +32,14 @@ type Notice struct {
 
 // Hub limits and timings.
 const (
-	backlogPerUser = 100              // notices kept per user for replay with since=
-	queuePerClient = 32               // notices waiting to be written to one connection
-	helloTimeout   = 10 * time.Second // the client must say hello this fast
-	writeTimeout   = 10 * time.Second // a connection that cannot take a write this fast is dropped
-	maxClientMsg   = 4096             // bytes; clients only send hello
-	CloseBadToken  = 4401             // WebSocket close code for a missing or unknown token
+	backlogPerUser  = 100              // notices kept per user for replay with since=
+	queuePerClient  = 32               // notices waiting to be written to one connection
+	helloTimeout    = 10 * time.Second // the client must say hello this fast
+	writeTimeout    = 10 * time.Second // a connection that cannot take a write this fast is dropped
+	maxClientMsg    = 4096             // bytes; clients only send hello
+	CloseBadToken   = 4401             // WebSocket close code for a missing or unknown token
+	CloseTooMany    = 4429             // WebSocket close code when a user already has maxConnsPerUser connections
+	maxConnsPerUser = 16
 )
 
 // Hub delivers notices to the extension connections of each user.
@@ -170,12 +172,13 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseBadToken, "bad token"), time.Now().Add(time.Second))
 		return
 	}
-	conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-	if err := conn.WriteJSON(map[string]string{"type": "welcome", "user": u.Name, "display_name": u.Label()}); err != nil {
-		return
-	}
 	c := &wsClient{queue: make(chan Notice, queuePerClient)}
 	h.mu.Lock()
+	if len(h.clients[u.Name]) >= maxConnsPerUser {
+		h.mu.Unlock()
+		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseTooMany, "too many connections"), time.Now().Add(time.Second))
+		return
+	}
 	var replay []Notice
 	for _, n := range h.backlog[u.Name] {
 		if n.ID > hi.Since {
@@ -213,6 +216,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 		return conn.WriteMessage(websocket.TextMessage, data) == nil
+	}
+	// Registered first, so nothing notified from now on is missed; the queue is only read after the replay.
+	if !write(map[string]string{"type": "welcome", "user": u.Name, "display_name": u.Label()}) {
+		return
 	}
 	for _, n := range replay {
 		if !write(n) {

@@ -198,3 +198,22 @@ func TestHubSlowConsumerDoesNotBlock(t *testing.T) {
 		t.Fatalf("backlog holds %d notices, want bounded %d", kept, backlogPerUser)
 	}
 }
+
+func TestHubConnectionCap(t *testing.T) {
+	h, u, toks := hubFixture(t)
+	for range maxConnsPerUser {
+		connect(t, u, toks["zhang"], "zhang", 0)
+	}
+	waitConnected(t, h, "zhang", maxConnsPerUser)
+	c, _, err := dialWS(t, u, extOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	c.WriteJSON(hello{Type: "hello", Token: toks["zhang"]})
+	_, _, err = c.ReadMessage() // no welcome: closed at once
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != CloseTooMany {
+		t.Fatalf("connection over the cap: %v", err)
+	}
+}
