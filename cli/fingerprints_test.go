@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sluice-dlp/sluice/proxy/inspect"
@@ -44,18 +45,20 @@ func TestFingerprintsAddListAndDetect(t *testing.T) {
 	d := inspect.NewDetector(inspect.DetectOptions{Fingerprints: ix})
 	d.CheckFingerprint(fps[0].SHA256)
 	d.CheckBlockList(fps[1].BlockMD5s)
+	d.CheckMD5(strings.ToUpper(fps[1].MD5))
 	var got *inspect.Finding
 	for _, f := range d.Findings() {
 		if f.Kind == inspect.KindFingerprint {
 			got = &f
 		}
 	}
-	if got == nil || got.Count != 2 || got.Detail == "" {
+	if got == nil || got.Count != 3 || !strings.Contains(got.Detail, "客户清单.csv") || !strings.Contains(got.Detail, "报价.txt") {
 		t.Fatalf("fingerprint finding = %+v", got)
 	}
 	other := inspect.NewDetector(inspect.DetectOptions{Fingerprints: ix})
 	other.CheckFingerprint("00" + fps[0].SHA256[2:])
 	other.CheckBlockList([]string{"0123456789abcdef0123456789abcdef"})
+	other.CheckMD5("0123456789abcdef0123456789abcdef")
 	if len(other.Findings()) != 0 {
 		t.Errorf("unregistered hashes matched: %+v", other.Findings())
 	}

@@ -22,6 +22,8 @@ type FingerprintIndex interface {
 	// LookupBlockList returns the registered file name whose 4 MiB block MD5 list (hex, as
 	// netdisks declare it in block_list) matches md5s; a matching first block is enough.
 	LookupBlockList(md5s []string) (name string, ok bool)
+	// LookupMD5 returns the registered file name for a whole-file MD5 (netdisks' content-md5).
+	LookupMD5(md5hex string) (name string, ok bool)
 }
 
 // DetectOptions configures a Detector.
@@ -55,6 +57,7 @@ type Detector struct {
 	opt       DetectOptions
 	keywords  []string
 	kwCounts  []int
+	kwBefore  []int // scratch: counts before the current piece
 	kwSeen    []bool
 	tallies   map[string]*tally
 	customers map[uint64]bool
@@ -114,10 +117,10 @@ func (d *Detector) piece(text, loc string) {
 		idents++
 	}
 	if len(d.keywords) > 0 {
-		before := append([]int(nil), d.kwCounts...)
+		d.kwBefore = append(d.kwBefore[:0], d.kwCounts...)
 		countKeywords(t, d.keywords, d.kwCounts)
 		for i := range d.keywords {
-			if n := d.kwCounts[i] - before[i]; n > 0 {
+			if n := d.kwCounts[i] - d.kwBefore[i]; n > 0 {
 				d.addN(KindKeyword, n, d.keywords[i], loc, !d.kwSeen[i])
 				d.kwSeen[i] = true
 			}
@@ -212,6 +215,17 @@ func (d *Detector) CheckBlockList(md5s []string) {
 	}
 	if name, ok := d.opt.Fingerprints.LookupBlockList(low); ok {
 		d.fingerprint(name, "block md5 "+shortHash(low[0]))
+	}
+}
+
+// CheckMD5 reports a fingerprint finding when a declared whole-file MD5 (content-md5 of a
+// netdisk rapid upload) belongs to a registered sensitive file.
+func (d *Detector) CheckMD5(md5hex string) {
+	if d.opt.Fingerprints == nil || md5hex == "" {
+		return
+	}
+	if name, ok := d.opt.Fingerprints.LookupMD5(strings.ToLower(strings.TrimSpace(md5hex))); ok {
+		d.fingerprint(name, "md5 "+shortHash(md5hex))
 	}
 }
 
