@@ -56,7 +56,7 @@ type Request struct {
 	History         []Step       `json:"history"`
 	Created         time.Time    `json:"created"`
 	DecideBy        time.Time    `json:"decide_by"` // undecided after this → expired
-	ApprovedAt      time.Time    `json:"approved_at,omitempty"`
+	ApprovedAt      time.Time    `json:"approved_at,omitzero"`
 	GrantID         string       `json:"grant_id,omitempty"`  // first grant
 	GrantIDs        []string     `json:"grant_ids,omitempty"` // one grant per file
 }
