@@ -2,38 +2,45 @@ package watermark
 
 import "math"
 
+// perturbGate is the sync correlation an estimated frame must reach before
+// the fine search around it is worth its cost.
+const perturbGate = 0.5
+
 // decodeLuma runs the blind search on a suspect luma plane: first the
 // identity frame (re-saved, cropped or recompressed files), then frames
 // estimated from the tile's autocorrelation (scaled or rotated files), then
-// small perturbations of those.
+// small perturbations of the best estimate.
 func (k *keyed) decodeLuma(lum *plane) (candidate, bool) {
-	try := func(t affine) (candidate, bool) {
+	try := func(t affine) (candidate, float64, bool) {
 		y2, valid := canonicalY2(lum, t)
 		if y2.w < 24 || y2.h < 24 {
-			return candidate{}, false
+			return candidate{}, 0, false
 		}
 		f := newCorrField(&y2, valid, k)
 		return decodeField(&f, k)
 	}
 	for _, t := range []affine{identity, {a: 1, d: 1, tx: 1, ty: 1}} {
-		if c, ok := try(t); ok {
+		if c, _, ok := try(t); ok {
 			return c, true
 		}
 	}
-	est := estimateFrames(lum)
-	for _, t := range est {
+	bestSync, bestFrame := 0.0, affine{}
+	for _, t := range estimateFrames(lum) {
 		if nearIdentity(t) {
 			continue
 		}
-		if c, ok := try(t); ok {
+		c, s, ok := try(t)
+		if ok {
 			return c, true
+		}
+		if s > bestSync {
+			bestSync, bestFrame = s, t
 		}
 	}
 	// Fine steps around the best estimate absorb sub-pixel lattice error.
-	if len(est) > 0 && !nearIdentity(est[0]) {
+	if bestSync >= perturbGate {
 		for _, p := range [][2]float64{{1.004, 0}, {0.996, 0}, {1, 0.25}, {1, -0.25}} {
-			t := compose(est[0], scaleRot(p[0], p[1]))
-			if c, ok := try(t); ok {
+			if c, _, ok := try(compose(bestFrame, scaleRot(p[0], p[1]))); ok {
 				return c, true
 			}
 		}

@@ -31,17 +31,17 @@ func newCorrField(y2 *plane, valid []bool, k *keyed) corrField {
 		return corrField{}
 	}
 	f := corrField{w: w, h: h, z: make([]float32, w*h), ok: make([]bool, w*h)}
-	// Correlation with the kernel: 64 shifted multiply-adds per row.
+	// Correlation with the kernel, one output at a time with the 8 taps of
+	// each kernel row held in registers.
 	for y := 0; y < h; y++ {
 		row := f.z[y*w : (y+1)*w]
 		for v := 0; v < 8; v++ {
-			src := y2.v[(y+v)*y2.w:]
-			for u := 0; u < 8; u++ {
-				kv := k.kernel[v*8+u]
-				s := src[u : u+w]
-				for x := range row {
-					row[x] += kv * s[x]
-				}
+			kr := k.kernel[v*8 : v*8+8 : v*8+8]
+			k0, k1, k2, k3, k4, k5, k6, k7 := kr[0], kr[1], kr[2], kr[3], kr[4], kr[5], kr[6], kr[7]
+			src := y2.v[(y+v)*y2.w : (y+v)*y2.w+w+7]
+			for x := range row {
+				p := src[x : x+8 : x+8]
+				row[x] += k0*p[0] + k1*p[1] + k2*p[2] + k3*p[3] + k4*p[4] + k5*p[5] + k6*p[6] + k7*p[7]
 			}
 		}
 	}
@@ -64,9 +64,15 @@ func newCorrField(y2 *plane, valid []bool, k *keyed) corrField {
 			a, b, c, d := y*iw+x, y*iw+x+8, (y+8)*iw+x, (y+8)*iw+x+8
 			m := (s1[d] - s1[b] - s1[c] + s1[a]) / 64
 			vr := (s2[d]-s2[b]-s2[c]+s2[a])/64 - m*m
-			sd := math.Sqrt(math.Max(vr, 0))
-			z := float64(f.z[y*w+x]) / (sd + softFloor)
-			z = math.Max(-softClip, math.Min(softClip, z))
+			if vr < 0 {
+				vr = 0
+			}
+			z := float64(f.z[y*w+x]) / (math.Sqrt(vr) + softFloor)
+			if z > softClip {
+				z = softClip
+			} else if z < -softClip {
+				z = -softClip
+			}
 			f.z[y*w+x] = float32(z)
 			i := y*w + x
 			f.ok[i] = valid == nil || (valid[y*y2.w+x] && valid[y*y2.w+x+7] && valid[(y+7)*y2.w+x] && valid[(y+7)*y2.w+x+7])
@@ -101,9 +107,10 @@ type candidate struct {
 }
 
 // decodeField searches grid offsets and tile shifts of one canonical frame.
-func decodeField(f *corrField, k *keyed) (candidate, bool) {
+// best is the highest sync correlation seen, found or not.
+func decodeField(f *corrField, k *keyed) (c candidate, best float64, ok bool) {
 	if f.w < 8 || f.h < 8 {
-		return candidate{}, false
+		return candidate{}, 0, false
 	}
 	type off struct {
 		ox, oy int
@@ -126,22 +133,24 @@ func decodeField(f *corrField, k *keyed) (candidate, bool) {
 	}
 	sort.Slice(offs, func(i, j int) bool { return offs[i].e > offs[j].e })
 	for oi := 0; oi < len(offs) && oi < 2; oi++ {
-		if c, ok := decodeCells(&offs[oi].cells, k); ok {
-			return c, true
+		c, s, ok := decodeCells(&offs[oi].cells, k)
+		best = math.Max(best, s)
+		if ok {
+			return c, best, true
 		}
 	}
-	return candidate{}, false
+	return candidate{}, best, false
 }
 
 // decodeCells tries the tile shifts with the best sync correlation.
-func decodeCells(cells *[tileSlots]float64, k *keyed) (candidate, bool) {
+func decodeCells(cells *[tileSlots]float64, k *keyed) (candidate, float64, bool) {
 	rms := 0.0
 	for _, c := range cells {
 		rms += c * c
 	}
 	rms = math.Sqrt(rms / tileSlots)
 	if rms == 0 {
-		return candidate{}, false
+		return candidate{}, 0, false
 	}
 	type shift struct {
 		dx, dy int
@@ -176,9 +185,9 @@ func decodeCells(cells *[tileSlots]float64, k *keyed) (candidate, bool) {
 			agree += v * float64(signs[p])
 			tot += abs(v)
 		}
-		return candidate{id: id, sync: sh.s, agreement: agree / tot, correction: corr}, true
+		return candidate{id: id, sync: sh.s, agreement: agree / tot, correction: corr}, shifts[0].s, true
 	}
-	return candidate{}, false
+	return candidate{}, shifts[0].s, false
 }
 
 // shiftedCell maps tile slot p under tile shift (dx, dy) to the cell index

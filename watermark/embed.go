@@ -7,9 +7,9 @@ import (
 
 // Embedding strength (luma units, RMS per pixel of the added pattern).
 const (
-	strengthPerSigma = 0.30 // texture masking: stronger where the block is busy
-	strengthMin      = 1.3  // flat areas still carry a faint pattern
-	strengthMax      = 4.0
+	strengthPerSigma = 0.27 // texture masking: stronger where the block is busy
+	strengthMin      = 1.2  // flat areas still carry a faint pattern
+	strengthMax      = 3.6
 )
 
 // embedHidden adds the keyed spread-spectrum pattern for signs to img in place.

@@ -14,6 +14,8 @@ const (
 	maxLag   = 170
 	maxSkew  = 0.12 // |tan| of the largest rotation searched (≈7°)
 	acWindow = 512  // largest window analysed, half-resolution pixels
+	// residualClip bounds the high-pass residual (luma units).
+	residualClip = 6
 )
 
 // estimateFrames finds the tile lattice in the suspect image from the
@@ -86,38 +88,43 @@ func estimateFrames(lum *plane) []affine {
 			}
 		}
 		sort.Slice(ps, func(i, j int) bool { return ps[i].v > ps[j].v })
-		if len(ps) > 4 {
-			ps = ps[:4]
+		if len(ps) > 5 {
+			ps = ps[:5]
 		}
 		return ps
 	}
-	h, v := findPeaks(true), findPeaks(false)
-	type pair struct {
-		a, b peak
-		s    float64
-	}
-	var pairs []pair
-	for _, a := range h {
-		for _, b := range v {
-			la, lb := math.Hypot(a.x, a.y), math.Hypot(b.x, b.y)
-			if math.Abs(la-lb) > 0.06*la {
-				continue
+	// Each peak implies a similarity transform (uniform scale + rotation);
+	// a horizontal and a vertical peak that agree reinforce each other.
+	type sim struct{ s, r, score float64 }
+	var sims []sim
+	addSim := func(x, y, score float64) {
+		sc, r := math.Hypot(x, y)/tilePeriodY2, math.Atan2(y, x)
+		for i := range sims {
+			if math.Abs(sims[i].s-sc) < 0.006*sc && math.Abs(sims[i].r-r) < 0.006 {
+				w := sims[i].score / (sims[i].score + score)
+				sims[i].s = w*sims[i].s + (1-w)*sc
+				sims[i].r = w*sims[i].r + (1-w)*r
+				sims[i].score += score
+				return
 			}
-			// b should be a rotated by +90°.
-			if math.Abs(math.Atan2(a.y, a.x)-math.Atan2(-b.x, b.y)) > 0.03 {
-				continue
-			}
-			pairs = append(pairs, pair{a, b, a.v + b.v})
 		}
+		sims = append(sims, sim{sc, r, score})
 	}
-	sort.Slice(pairs, func(i, j int) bool { return pairs[i].s > pairs[j].s })
+	for _, p := range findPeaks(true) {
+		addSim(p.x, p.y, p.v)
+	}
+	for _, p := range findPeaks(false) {
+		addSim(p.y, -p.x, p.v) // rotate the vertical lattice vector onto x
+	}
+	sort.Slice(sims, func(i, j int) bool { return sims[i].score > sims[j].score })
 	var out, half []affine
-	for i := 0; i < len(pairs) && i < 3; i++ {
-		a, b := pairs[i].a, pairs[i].b
-		out = append(out, affine{a: a.x / tilePeriodY2, b: b.x / tilePeriodY2, c: a.y / tilePeriodY2, d: b.y / tilePeriodY2})
+	for i := 0; i < len(sims) && i < 3; i++ {
+		c, sn := math.Cos(sims[i].r), math.Sin(sims[i].r)
+		sc := sims[i].s
+		out = append(out, affine{a: sc * c, b: -sc * sn, c: sc * sn, d: sc * c})
 		// The lattice may have been found at twice the period.
-		if a.x/2 >= minLag*0.9 {
-			half = append(half, affine{a: a.x / 2 / tilePeriodY2, b: b.x / 2 / tilePeriodY2, c: a.y / 2 / tilePeriodY2, d: b.y / 2 / tilePeriodY2})
+		if sc*tilePeriodY2/2 >= minLag*0.9 {
+			half = append(half, affine{a: sc / 2 * c, b: -sc / 2 * sn, c: sc / 2 * sn, d: sc / 2 * c})
 		}
 	}
 	return append(out, half...)
@@ -143,7 +150,10 @@ func highPass(p *plane, x0, y0, w, h int) []float32 {
 					c++
 				}
 			}
-			out[y*w+x] = p.v[(y0+y)*p.w+x0+x] - s/c
+			// Clipping keeps strong edges (text, borders) from drowning
+			// the faint periodic mark in the autocorrelation.
+			r := p.v[(y0+y)*p.w+x0+x] - s/c
+			out[y*w+x] = max(-residualClip, min(residualClip, r))
 		}
 	}
 	return out
