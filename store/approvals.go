@@ -272,7 +272,21 @@ type RequestFilter struct {
 	Requester string
 	Status    string
 	Approver  string // waiting for this user as lead (pending) or head (lead_approved)
+	Involves  string // this user is the requester, the lead, the head, or acted on it
 	Limit     int    // newest first; 0 = 200
+}
+
+// involves reports whether user filed, must decide, or acted on r.
+func (r *Request) involves(user string) bool {
+	if r.Requester == user || r.Lead == user || r.Head == user {
+		return true
+	}
+	for _, s := range r.History {
+		if s.Actor == user {
+			return true
+		}
+	}
+	return false
 }
 
 // Requests returns the requests matching f, newest first.
@@ -292,7 +306,8 @@ func (db *DB) Requests(f RequestFilter) ([]*Request, error) {
 				return fmt.Errorf("sluice: approval record %s is unreadable: %w", k, err)
 			}
 			if f.Requester != "" && r.Requester != f.Requester || f.Status != "" && r.Status != f.Status ||
-				f.Approver != "" && (r.Approver() != f.Approver || r.leadActor() == f.Approver) {
+				f.Approver != "" && (r.Approver() != f.Approver || r.leadActor() == f.Approver) ||
+				f.Involves != "" && !r.involves(f.Involves) {
 				return nil
 			}
 			out = append(out, &r)

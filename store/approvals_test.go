@@ -295,4 +295,11 @@ func TestQueueFilter(t *testing.T) {
 	if len(mine) != 2 {
 		t.Fatalf("mine = %d", len(mine))
 	}
+	r3 := fileReq(t, db, "zhao", heldEvent(t, db, "zhao", shaA)) // lead eve, head wang
+	db.Act(r3.ID, "admin1", ActApprove, "", t0.Add(time.Minute))
+	for user, want := range map[string]int{"li": 2, "wang": 3, "admin1": 1, "rev2": 0, "zhao": 1} {
+		if got, _ := db.Requests(RequestFilter{Involves: user}); len(got) != want {
+			t.Errorf("requests involving %s: %d, want %d", user, len(got), want)
+		}
+	}
 }

@@ -144,8 +144,11 @@ func (s *Server) apiFile(w http.ResponseWriter, r *http.Request, u *store.User) 
 // visibleRequests lists requests by the query's filter, limited to what u may see.
 func (s *Server) visibleRequests(u *store.User, mine bool, status string) ([]*store.Request, error) {
 	f := store.RequestFilter{Status: status}
-	if mine || !isReviewer(u) && !canInvestigate(u) {
+	switch {
+	case mine || !isReviewer(u) && !canInvestigate(u):
 		f.Requester = u.Name
+	case !canInvestigate(u): // reviewers: what they filed, must decide or acted on
+		f.Involves = u.Name
 	}
 	all, err := s.c.DB.Requests(f)
 	if err != nil {
