@@ -76,6 +76,7 @@ type Daemon struct {
 	wg                 sync.WaitGroup
 	closeOnce          sync.Once
 	stop               chan struct{}
+	fingerprints       *store.FingerprintIndex
 	// Review is the reviewer console and API; Hub the extension notify hub; Alerter the manager alerts.
 	Review  *review.Server
 	Hub     *review.Hub
@@ -144,7 +145,12 @@ func New(cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 	d.dial = newDialer(resolve)
-	d.Scanner = inspect.NewScanner(d.inspectOptions())
+	opts, err := d.inspectOptions()
+	if err != nil {
+		d.DB.Close()
+		return nil, err
+	}
+	d.Scanner = inspect.NewScanner(opts)
 	d.auth = newAuthenticator(d.DB, cfg.User, isLoopback(cfg.Listen))
 	d.gp = d.newGoproxy(upstreamTransport(roots, d.dial))
 	d.pipeline = d.defaultPipeline()
@@ -227,12 +233,23 @@ func (d *Daemon) Close() error {
 	return err
 }
 
-func (d *Daemon) inspectOptions() inspect.Options {
+// inspectOptions builds scanner options from the policy and the store's customer list and fingerprints.
+func (d *Daemon) inspectOptions() (inspect.Options, error) {
 	s := d.Policy.Inspect
-	o := inspect.Options{Detect: inspect.DetectOptions{Keywords: s.Keywords}}
+	customers, err := d.DB.LoadCustomerIndex()
+	if err != nil {
+		return inspect.Options{}, fmt.Errorf("sluice: cannot load the customer list: %w", err)
+	}
+	prints, err := d.DB.LoadFingerprintIndex()
+	if err != nil {
+		return inspect.Options{}, fmt.Errorf("sluice: cannot load file fingerprints: %w", err)
+	}
+	d.fingerprints = prints
+	o := inspect.Options{Detect: inspect.DetectOptions{Keywords: s.Keywords, Customers: customers, Fingerprints: prints}}
 	o.Limits.MaxDepth = s.MaxDepth
 	o.Limits.MaxRatio = s.MaxRatio
 	o.Limits.MaxTotal = s.MaxTotalMB << 20
 	o.Limits.TimeBudget = time.Duration(s.TimeBudgetS) * time.Second
-	return o
+	d.log.Info("inspection ready", "customer_list_values", customers.Len(), "fingerprints", prints.Len(), "keywords", len(s.Keywords))
+	return o, nil
 }

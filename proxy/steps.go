@@ -98,6 +98,10 @@ func (s inspectStep) Run(f *Flow) error {
 		text.Write(data)
 		text.WriteByte('\n')
 	}
+	if r := s.d.declaredResult(f); r != nil {
+		f.Results = append(f.Results, r)
+		f.Files = append(f.Files, &upload.Part{Kind: upload.KindFile, FileName: "(declared by hash)", Data: upload.SpoolBytes(nil)})
+	}
 	if text.Len() > 0 {
 		msg := text.String()
 		r, err := s.d.Scanner.Scan(f.Ctx, strings.NewReader(msg), int64(len(msg)), "message.txt")

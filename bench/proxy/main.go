@@ -1,0 +1,233 @@
+// Command proxy benchmarks Sluice against a direct connection in one run: small HTTPS GETs through
+// the intercepting proxy vs direct, and a 100 MB upload proxied vs direct, with the proxy's peak RSS.
+//
+//	go run ./bench/proxy [-gets 3000] [-upload-mb 100]
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"math/big"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+func main() {
+	gets := flag.Int("gets", 3000, "small GET requests per mode")
+	conc := flag.Int("concurrency", 8, "parallel clients for the throughput run")
+	uploadMB := flag.Int("upload-mb", 100, "size of the upload in MB")
+	flag.Parse()
+	tmp, err := os.MkdirTemp("", "sluice-bench-")
+	check(err)
+	defer os.RemoveAll(tmp)
+
+	// loopback upstream standing in for mail.qq.com / mail.163.com
+	cert := selfSigned("mail.qq.com", "mail.163.com")
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintf(w, "ok %d %s", n, strings.Repeat("x", 1024))
+	}))
+	up.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	up.StartTLS()
+	defer up.Close()
+	caFile := filepath.Join(tmp, "up.pem")
+	check(os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o644))
+
+	bin := filepath.Join(tmp, "sluice")
+	build := exec.Command("go", "build", "-o", bin, "./cli")
+	build.Stderr = os.Stderr
+	check(build.Run())
+	data := filepath.Join(tmp, "data")
+	proxyAddr, consoleAddr := freeAddr(), freeAddr()
+	cmd := exec.Command(bin, "--data", data, "run", "--listen", proxyAddr, "--console", consoleAddr,
+		"--upstream-ca", caFile, "--resolve", "mail.qq.com:443="+up.Listener.Addr().String(), "--resolve", "mail.163.com:443="+up.Listener.Addr().String())
+	logf, _ := os.Create(filepath.Join(tmp, "sluice.log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	check(cmd.Start())
+	defer cmd.Process.Kill()
+	waitUp("http://" + consoleAddr + "/api/health")
+	caPEM, err := os.ReadFile(filepath.Join(data, "ca.pem"))
+	check(err)
+
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(caPEM)
+	roots.AddCert(cert.Leaf)
+	direct := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, MaxIdleConnsPerHost: 64,
+		DialContext: func(ctx context.Context, n, a string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, n, up.Listener.Addr().String())
+		}}
+	pu, _ := url.Parse("http://" + proxyAddr)
+	proxied := &http.Transport{Proxy: http.ProxyURL(pu), TLSClientConfig: &tls.Config{RootCAs: roots}, MaxIdleConnsPerHost: 64}
+
+	fmt.Printf("Sluice proxy benchmark — %s, %d cores\n\n", time.Now().Format("2006-01-02"), numCPU())
+	// warm up (certificate issue, connection pools)
+	latencies(direct, 50)
+	latencies(proxied, 50)
+	dl := latencies(direct, *gets)
+	pl := latencies(proxied, *gets)
+	dt := throughput(direct, *gets, *conc)
+	pt := throughput(proxied, *gets, *conc)
+	fmt.Printf("small HTTPS GET (1 KB body), %d requests each\n", *gets)
+	fmt.Printf("  throughput (%d clients): direct %.0f req/s, proxied (MITM) %.0f req/s, ratio %.2f\n", *conc, dt, pt, pt/dt)
+	fmt.Printf("  latency p50: direct %s, proxied %s, added %s\n", pct(dl, 50), pct(pl, 50), pct(pl, 50)-pct(dl, 50))
+	fmt.Printf("  latency p99: direct %s, proxied %s, added %s\n\n", pct(dl, 99), pct(pl, 99), pct(pl, 99)-pct(dl, 99))
+
+	size := int64(*uploadMB) << 20
+	du := upload(direct, size)
+	puT := upload(proxied, size)
+	rss := vmHWM(cmd.Process.Pid)
+	fmt.Printf("%d MB upload (raw PUT, allowed: inspected, spooled, forwarded)\n", *uploadMB)
+	fmt.Printf("  direct %.0f MB/s, proxied %.0f MB/s, ratio %.2f\n", mbps(size, du), mbps(size, puT), du.Seconds()/puT.Seconds())
+	fmt.Printf("  proxy peak RSS (VmHWM) over the whole run: %d MB\n", rss>>20)
+}
+
+func latencies(tr *http.Transport, n int) []time.Duration {
+	c := &http.Client{Transport: tr}
+	out := make([]time.Duration, 0, n)
+	for range n {
+		t := time.Now()
+		get(c)
+		out = append(out, time.Since(t))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func throughput(tr *http.Transport, n, conc int) float64 {
+	c := &http.Client{Transport: tr}
+	var wg sync.WaitGroup
+	per := n / conc
+	t := time.Now()
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range per {
+				get(c)
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(per*conc) / time.Since(t).Seconds()
+}
+
+func get(c *http.Client) {
+	resp, err := c.Get("https://mail.qq.com/cgi-bin/frame_html")
+	check(err)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		log.Fatalf("GET status %d", resp.StatusCode)
+	}
+}
+
+func upload(tr *http.Transport, size int64) time.Duration {
+	c := &http.Client{Transport: tr}
+	rng := mrand.NewChaCha8([32]byte{1})
+	body := io.LimitReader(readerFunc(func(p []byte) (int, error) { rng.Read(p); return len(p), nil }), size)
+	req, _ := http.NewRequest("PUT", "https://mail.163.com/upload/big.bin", body)
+	req.ContentLength = size
+	req.Header.Set("Content-Type", "application/octet-stream")
+	t := time.Now()
+	resp, err := c.Do(req)
+	check(err)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		log.Fatalf("upload status %d", resp.StatusCode)
+	}
+	return time.Since(t)
+}
+
+type readerFunc func(p []byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+func pct(d []time.Duration, p int) time.Duration {
+	return d[min(len(d)-1, len(d)*p/100)].Round(time.Microsecond)
+}
+
+func mbps(size int64, d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
+
+func vmHWM(pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return -1
+}
+
+func waitUp(u string) {
+	for range 100 {
+		if resp, err := http.Get(u); err == nil {
+			var h map[string]any
+			json.NewDecoder(resp.Body).Decode(&h)
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	log.Fatal("sluice did not start; see its log")
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func selfSigned(names ...string) tls.Certificate {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: names[0]}, DNSNames: names,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	check(err)
+	leaf, _ := x509.ParseCertificate(der)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
+}
+
+func numCPU() int {
+	out, _ := exec.Command("nproc").Output()
+	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	return n
+}
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
