@@ -1,7 +1,8 @@
 package inspect
 
-// Test fixtures, generated in the test (no big binaries are committed). These helpers are
-// shared by the extraction and detection tests of this package; their names are stable:
+// Test fixtures, generated in the test (no big binaries are committed). These helpers, in
+// this file, fixtures_archive_test.go and fixtures_ole_test.go, are shared by the extraction
+// and detection tests of this package; their names are stable:
 //
 //	customerRows(n)                 header + n deterministic customer rows (company, contact, mobile, email)
 //	makeXLSX(tb, sheets...)         xlsx with shared strings (digit-only cells stored as numbers)
@@ -18,17 +19,14 @@ package inspect
 //	makeEML(tb, subject, body, files...) multipart e-mail with base64 attachments
 //	makeBillionLaughsDOCX(tb)       docx whose document.xml declares nested entities
 //	makeCFB(tb, streams)            OLE2 compound file holding the given streams
+//	biffWorkbook(rows)              BIFF8 "Workbook" stream (sheet 客户) for makeCFB → .xls
+//	wordDocument(text), wordTable(n) "WordDocument" + "1Table" streams for makeCFB → .doc
+//	rowsText(rows, sep)             rows as CSV/TSV text with CRLF line ends
 
 import (
-	"archive/tar"
 	"archive/zip"
 	"bytes"
-	"compress/gzip"
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
-	"hash/crc32"
-	"sort"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -367,119 +365,6 @@ func makePDFUnicode(tb testing.TB, lines []string) []byte {
 	return buildPDF(objs)
 }
 
-// makeEncryptedZip writes a zip whose single stored entry has the encryption flag set and
-// starts with a 12-byte traditional PKWARE encryption header, as zip -e produces.
-func makeEncryptedZip(tb testing.TB, name string, data []byte) []byte {
-	tb.Helper()
-	payload := append([]byte{0x5a, 0x1f, 0x93, 0x04, 0xee, 0x61, 0x7c, 0x20, 0xb3, 0x48, 0x0d, 0x9e}, data...)
-	for i := 12; i < len(payload); i++ {
-		payload[i] ^= byte(0xa5 + i*31) // stand-in ciphertext: not readable as the plaintext
-	}
-	crc := crc32.ChecksumIEEE(data)
-	var b bytes.Buffer
-	le := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
-	le(uint32(0x04034b50))
-	le(uint16(20))
-	le(uint16(0x0001)) // flags: encrypted
-	le(uint16(0))      // stored
-	le(uint16(0))
-	le(uint16(0x21))
-	le(crc)
-	le(uint32(len(payload)))
-	le(uint32(len(data)))
-	le(uint16(len(name)))
-	le(uint16(0))
-	b.WriteString(name)
-	b.Write(payload)
-	cd := b.Len()
-	le(uint32(0x02014b50))
-	le(uint16(20))
-	le(uint16(20))
-	le(uint16(0x0001))
-	le(uint16(0))
-	le(uint16(0))
-	le(uint16(0x21))
-	le(crc)
-	le(uint32(len(payload)))
-	le(uint32(len(data)))
-	le(uint16(len(name)))
-	le(uint16(0))
-	le(uint16(0))
-	le(uint16(0))
-	le(uint16(0))
-	le(uint32(0))
-	le(uint32(0))
-	b.WriteString(name)
-	cdLen := b.Len() - cd
-	le(uint32(0x06054b50))
-	le(uint16(0))
-	le(uint16(0))
-	le(uint16(1))
-	le(uint16(1))
-	le(uint32(cdLen))
-	le(uint32(cd))
-	le(uint16(0))
-	return b.Bytes()
-}
-
-// makeZipBomb builds a 42.zip-style bomb: levels of nested zips, each holding fan copies
-// of the level below; the innermost zip holds fan files of size zero bytes each.
-func makeZipBomb(tb testing.TB, levels, fan int, size int64) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for i := 0; i < fan; i++ {
-		w, err := zw.Create(fmt.Sprintf("zeros%d.txt", i))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		chunk := make([]byte, 1<<20)
-		for left := size; left > 0; left -= int64(len(chunk)) {
-			w.Write(chunk[:min(int64(len(chunk)), left)])
-		}
-	}
-	zw.Close()
-	cur := buf.Bytes()
-	for l := 1; l < levels; l++ {
-		var files []fixtureFile
-		for i := 0; i < fan; i++ {
-			files = append(files, fixtureFile{fmt.Sprintf("lib%d_%d.zip", l, i), cur})
-		}
-		cur = zipBytes(tb, files...)
-	}
-	return cur
-}
-
-// makeGzip returns data gzipped, with name recorded in the header.
-func makeGzip(tb testing.TB, name string, data []byte) []byte {
-	tb.Helper()
-	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
-	zw.Name = name
-	zw.Write(data)
-	if err := zw.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// makeTar returns a tar archive of files.
-func makeTar(tb testing.TB, files ...fixtureFile) []byte {
-	tb.Helper()
-	var b bytes.Buffer
-	tw := tar.NewWriter(&b)
-	for _, f := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: f.Name, Mode: 0o644, Size: int64(len(f.Data)), Typeflag: tar.TypeReg}); err != nil {
-			tb.Fatal(err)
-		}
-		tw.Write(f.Data)
-	}
-	if err := tw.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
-}
-
 // encodeGBK encodes s in GBK, as Chinese Excel saves "CSV (逗号分隔)".
 func encodeGBK(tb testing.TB, s string) []byte {
 	tb.Helper()
@@ -507,140 +392,4 @@ func rowsText(rows [][]string, sep string) string {
 		b.WriteString(strings.Join(r, sep) + "\r\n")
 	}
 	return b.String()
-}
-
-// makeEML builds a multipart/mixed e-mail with a GBK quoted-printable text body
-// and base64 attachments.
-func makeEML(tb testing.TB, subject, body string, files ...fixtureFile) []byte {
-	tb.Helper()
-	var b strings.Builder
-	b.WriteString("From: =?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte("销售小王")) + "?= <wang@corp.example>\r\n")
-	b.WriteString("To: friend@qq.com\r\n")
-	b.WriteString("Subject: =?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte(subject)) + "?=\r\n")
-	b.WriteString("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"BOUNDARY\"\r\n\r\n")
-	b.WriteString("--BOUNDARY\r\nContent-Type: text/plain; charset=gbk\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-	b.WriteString(base64.StdEncoding.EncodeToString(encodeGBK(tb, body)) + "\r\n")
-	for _, f := range files {
-		b.WriteString("--BOUNDARY\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n")
-		b.WriteString("Content-Disposition: attachment; filename=\"" + f.Name + "\"\r\n\r\n")
-		enc := base64.StdEncoding.EncodeToString(f.Data)
-		for len(enc) > 76 {
-			b.WriteString(enc[:76] + "\r\n")
-			enc = enc[76:]
-		}
-		b.WriteString(enc + "\r\n")
-	}
-	b.WriteString("--BOUNDARY--\r\n")
-	return []byte(b.String())
-}
-
-// makeCFB writes an OLE2 compound file (version 3, 512-byte sectors) holding the given
-// streams in the root storage. Streams are padded to 4096 bytes so that none lives in
-// the mini stream.
-func makeCFB(tb testing.TB, streams map[string][]byte) []byte {
-	tb.Helper()
-	names := make([]string, 0, len(streams))
-	for n := range streams {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	const ss = 512
-	var body [][]byte // sectors after FAT and directory
-	type ent struct {
-		name  string
-		start int
-		size  int
-	}
-	var ents []ent
-	// sector 0: FAT, sector 1..: directory (4 entries per sector), then streams
-	ndir := (len(names) + 1 + 3) / 4
-	next := 1 + ndir
-	var fat []uint32
-	fat = append(fat, 0xFFFFFFFD) // FAT sector
-	for i := 0; i < ndir; i++ {
-		if i == ndir-1 {
-			fat = append(fat, 0xFFFFFFFE)
-		} else {
-			fat = append(fat, uint32(2+i))
-		}
-	}
-	for _, n := range names {
-		d := streams[n]
-		if len(d) < 4096 {
-			d = append(append([]byte(nil), d...), make([]byte, 4096-len(d))...)
-		}
-		cnt := (len(d) + ss - 1) / ss
-		ents = append(ents, ent{n, next, len(d)})
-		for i := 0; i < cnt; i++ {
-			sec := make([]byte, ss)
-			copy(sec, d[i*ss:])
-			body = append(body, sec)
-			if i == cnt-1 {
-				fat = append(fat, 0xFFFFFFFE)
-			} else {
-				fat = append(fat, uint32(next+i+1))
-			}
-		}
-		next += cnt
-	}
-	if len(fat) > ss/4 {
-		tb.Fatalf("makeCFB: streams too large for one FAT sector")
-	}
-	for len(fat) < ss/4 {
-		fat = append(fat, 0xFFFFFFFF)
-	}
-	h := make([]byte, 512)
-	copy(h, cfbMagic)
-	binary.LittleEndian.PutUint16(h[0x18:], 0x3E)
-	binary.LittleEndian.PutUint16(h[0x1A:], 3)
-	binary.LittleEndian.PutUint16(h[0x1C:], 0xFFFE)
-	binary.LittleEndian.PutUint16(h[0x1E:], 9)
-	binary.LittleEndian.PutUint16(h[0x20:], 6)
-	binary.LittleEndian.PutUint32(h[0x2C:], 1)
-	binary.LittleEndian.PutUint32(h[0x30:], 1)
-	binary.LittleEndian.PutUint32(h[0x38:], 4096)
-	binary.LittleEndian.PutUint32(h[0x3C:], 0xFFFFFFFE)
-	binary.LittleEndian.PutUint32(h[0x44:], 0xFFFFFFFE)
-	for i := 0; i < 109; i++ {
-		binary.LittleEndian.PutUint32(h[0x4C+4*i:], 0xFFFFFFFF)
-	}
-	binary.LittleEndian.PutUint32(h[0x4C:], 0)
-	var out bytes.Buffer
-	out.Write(h)
-	for _, f := range fat {
-		binary.Write(&out, binary.LittleEndian, f)
-	}
-	dir := make([]byte, ndir*ss)
-	writeEnt := func(i int, name string, typ byte, start uint32, size uint32, child uint32, right uint32) {
-		e := dir[i*128 : i*128+128]
-		u := utf16.Encode([]rune(name))
-		for k, x := range u {
-			binary.LittleEndian.PutUint16(e[2*k:], x)
-		}
-		binary.LittleEndian.PutUint16(e[0x40:], uint16(2*len(u)+2))
-		e[0x42] = typ
-		e[0x43] = 1
-		binary.LittleEndian.PutUint32(e[0x44:], 0xFFFFFFFF)
-		binary.LittleEndian.PutUint32(e[0x48:], right)
-		binary.LittleEndian.PutUint32(e[0x4C:], child)
-		binary.LittleEndian.PutUint32(e[0x74:], start)
-		binary.LittleEndian.PutUint32(e[0x78:], size)
-	}
-	child := uint32(0xFFFFFFFF)
-	if len(ents) > 0 {
-		child = 1
-	}
-	writeEnt(0, "Root Entry", 5, 0xFFFFFFFE, 0, child, 0xFFFFFFFF)
-	for i, e := range ents {
-		right := uint32(0xFFFFFFFF)
-		if i+1 < len(ents) {
-			right = uint32(i + 2)
-		}
-		writeEnt(i+1, e.name, 2, uint32(e.start), uint32(e.size), 0xFFFFFFFF, right)
-	}
-	out.Write(dir)
-	for _, s := range body {
-		out.Write(s)
-	}
-	return out.Bytes()
 }

@@ -3,7 +3,6 @@ package inspect
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,48 +155,6 @@ func TestDisguiseTable(t *testing.T) {
 	}
 }
 
-func TestTextEncodings(t *testing.T) {
-	rows := customerRows(30)
-	utf8CSV := rowsText(rows, ",")
-	cases := []struct {
-		name string
-		data []byte
-		typ  string
-		enc  string
-	}{
-		{"客户.csv", encodeGBK(t, utf8CSV), "csv", "gb18030"},
-		{"客户.csv", encodeUTF16LE(utf8CSV), "csv", "utf-16le"},
-		{"客户.txt", encodeUTF16LE(rowsText(rows, "\t")), "tsv", "utf-16le"},
-		{"客户.csv", append([]byte{0xEF, 0xBB, 0xBF}, utf8CSV...), "csv", ""},
-		{"客户.txt", []byte(rowsText(rows, " ")), "txt", ""},
-	}
-	for _, c := range cases {
-		res, segs := extract(t, c.data, c.name, Limits{})
-		if res.Type != c.typ || !strings.Contains(res.MIME, c.enc) {
-			t.Errorf("%s/%s: type %q mime %q, want %s %s", c.name, c.enc, res.Type, res.MIME, c.typ, c.enc)
-		}
-		wantOnly(t, res)
-		sep := "\t"
-		if c.typ == "txt" {
-			sep = " "
-		}
-		if got, _ := segAt(segs, "line 6"); got != strings.Join(rows[5], sep) {
-			t.Errorf("%s/%s: line 6 = %q, want %q", c.name, c.enc, got, strings.Join(rows[5], sep))
-		}
-		if n := scanFull(t, c.data, c.name).Count(KindPhone); n != 30 {
-			t.Errorf("%s/%s: %d phones, want 30", c.name, c.enc, n)
-		}
-	}
-}
-
-func TestCSVQuotedFields(t *testing.T) {
-	data := []byte("name,note,phone\n\"Wang, Li\",\"said \"\"hi\"\"\",13812345678\n")
-	_, segs := extract(t, data, "a.csv", Limits{})
-	if got, _ := segAt(segs, "line 2"); got != "Wang, Li\tsaid \"hi\"\t13812345678" {
-		t.Errorf("line 2 = %q", got)
-	}
-}
-
 func TestDOCXContactTable(t *testing.T) {
 	table := [][]string{{"姓名", "公司", "手机"}, {"张伟", "上海某贸易有限公司", "13812345678"}, {"李娜", "北京某科技有限公司", "13998765432"}}
 	data := makeDOCX(t, []string{"客户联系人清单", "请勿外传"}, table)
@@ -299,72 +256,6 @@ func TestNestedZip(t *testing.T) {
 	}
 }
 
-func TestGzipTar(t *testing.T) {
-	csv := []byte(rowsText(customerRows(5), ","))
-	tarData := makeTar(t, fixtureFile{"export/客户.csv", csv}, fixtureFile{"export/a.json", []byte(`[{"name":"王伟","mobile":"13812345678"}]`)})
-	tgz := makeGzip(t, "", tarData)
-	res, segs := extract(t, tgz, "backup.tar.gz", Limits{})
-	if res.Type != "gz" {
-		t.Fatalf("type %q", res.Type)
-	}
-	wantOnly(t, res)
-	if _, ok := segAt(segs, "backup.tar.gz/backup.tar/export/客户.csv line 2"); !ok {
-		t.Errorf("csv in tar.gz missing: %v", segs)
-	}
-	if got, _ := segAt(segs, "backup.tar.gz/backup.tar/export/a.json item 1"); got != "王伟\t13812345678" {
-		t.Errorf("json in tar.gz = %q", got)
-	}
-}
-
-func TestHTMLJSONXML(t *testing.T) {
-	html := []byte(`<html><head><title>客户</title><script>var x="13800000000";</script></head><body><table><tr><td>王伟</td><td>13812345678</td></tr></table><p>备注&amp;说明</p></body></html>`)
-	res, segs := extract(t, html, "a.html", Limits{})
-	if res.Type != "html" {
-		t.Fatalf("html type %q", res.Type)
-	}
-	text := allText(segs)
-	if !strings.Contains(text, "王伟\t13812345678") || !strings.Contains(text, "备注&说明") || strings.Contains(text, "13800000000") {
-		t.Errorf("html text %q", text)
-	}
-	js := []byte(`{"customers":[{"name":"王伟","phone":13812345678,"tags":["vip","sh"]},{"name":"李娜","phone":"139-9876-5432"}]}`)
-	res, segs = extract(t, js, "a.json", Limits{})
-	if res.Type != "json" {
-		t.Fatalf("json type %q", res.Type)
-	}
-	if got := allText(segs); !strings.Contains(got, "王伟\t13812345678\n") || !strings.Contains(got, "李娜\t139-9876-5432") {
-		t.Errorf("json segments %q", got)
-	}
-	broken := []byte(`{"a":"王伟 13812345678"} } garbage 13998765432`)
-	_, segs = extract(t, broken, "b.json", Limits{})
-	if got := allText(segs); !strings.Contains(got, "13812345678") || !strings.Contains(got, "13998765432") {
-		t.Errorf("broken json text %q", got)
-	}
-	x := []byte(`<?xml version="1.0"?><list><c><name>王伟</name><tel>13812345678</tel></c><c><name>李娜</name><tel>13998765432</tel></c></list>`)
-	_, segs = extract(t, x, "a.xml", Limits{})
-	if got, _ := segAt(segs, "element 2"); got != "李娜\t13998765432" {
-		t.Errorf("xml element 2 = %q (%v)", got, segs)
-	}
-}
-
-func TestEML(t *testing.T) {
-	xlsx := makeXLSX(t, fixtureSheet{"客户", customerRows(10)})
-	data := makeEML(t, "客户资料", "你好，附件是客户名单。\r\n联系电话 13512345678\r\n", fixtureFile{"客户.xlsx", xlsx})
-	res, segs := extract(t, data, "mail.eml", Limits{})
-	if res.Type != "eml" {
-		t.Fatalf("type %q", res.Type)
-	}
-	wantOnly(t, res)
-	if got, _ := segAt(segs, "header Subject"); got != "Subject: 客户资料" {
-		t.Errorf("subject %q", got)
-	}
-	if got, _ := segAt(segs, "mail.eml/body line 2"); got != "联系电话 13512345678" {
-		t.Errorf("GBK base64 body line 2 = %q (%v)", got, segs[:min(6, len(segs))])
-	}
-	if _, ok := segAt(segs, "mail.eml/客户.xlsx 客户!R11"); !ok {
-		t.Errorf("attachment rows missing")
-	}
-}
-
 func TestImagesAndBinary(t *testing.T) {
 	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
 	res, _ := extract(t, png, "photo.png", Limits{})
@@ -383,127 +274,4 @@ func TestImagesAndBinary(t *testing.T) {
 	wantOnly(t, res, KindNoText)
 	res, _ = extract(t, nil, "empty.txt", Limits{})
 	wantOnly(t, res, KindNoText)
-}
-
-func TestLegacyCFB(t *testing.T) {
-	enc := makeCFB(t, map[string][]byte{"EncryptionInfo": {4, 0, 4, 0}, "EncryptedPackage": bytes.Repeat([]byte{0x5A}, 5000)})
-	res, _ := extract(t, enc, "报价.xlsx", Limits{})
-	wantOnly(t, res, KindEncrypted)
-	if res.Has(KindDisguised) {
-		t.Errorf("encrypted xlsx reported as disguised")
-	}
-
-	xls := makeCFB(t, map[string][]byte{"Workbook": biffWorkbook([][]string{{"公司", "手机"}, {"上海某公司", "13812345678"}})})
-	res, segs := extract(t, xls, "客户.xls", Limits{})
-	if res.Type != "xls" {
-		t.Fatalf("xls type %q", res.Type)
-	}
-	wantOnly(t, res)
-	if got, _ := segAt(segs, "客户!R2"); got != "上海某公司\t13812345678" {
-		t.Errorf("xls row 2 = %q (%v)", got, segs)
-	}
-	doc := makeCFB(t, map[string][]byte{"WordDocument": wordDocument("客户 王伟\r电话 13812345678\r"), "1Table": wordTable(len([]rune("客户 王伟\r电话 13812345678\r")))})
-	res, segs = extract(t, doc, "a.doc", Limits{})
-	if res.Type != "doc" {
-		t.Fatalf("doc type %q", res.Type)
-	}
-	if got, _ := segAt(segs, "¶2"); got != "电话 13812345678" {
-		t.Errorf("doc ¶2 = %q (%v)", got, segs)
-	}
-}
-
-// biffWorkbook builds a minimal BIFF8 Workbook stream with one sheet "客户": text cells
-// in the shared string table, digit cells as NUMBER records.
-func biffWorkbook(rows [][]string) []byte {
-	rec := func(b *bytes.Buffer, typ uint16, data []byte) {
-		b.Write([]byte{byte(typ), byte(typ >> 8), byte(len(data)), byte(len(data) >> 8)})
-		b.Write(data)
-	}
-	u16 := func(v int) []byte { return []byte{byte(v), byte(v >> 8)} }
-	u32 := func(v int) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)} }
-	uni := func(s string) []byte { // flags 1: UTF-16LE
-		var o []byte
-		for _, r := range s {
-			o = append(o, byte(r), byte(r>>8))
-		}
-		return o
-	}
-	var strs []string
-	idx := map[string]int{}
-	for _, r := range rows {
-		for _, c := range r {
-			if !fixtureDigits(c) {
-				if _, ok := idx[c]; !ok {
-					idx[c] = len(strs)
-					strs = append(strs, c)
-				}
-			}
-		}
-	}
-	var sst []byte
-	sst = append(sst, u32(len(strs))...)
-	sst = append(sst, u32(len(strs))...)
-	for _, s := range strs {
-		sst = append(sst, u16(len([]rune(s)))...)
-		sst = append(sst, 1)
-		sst = append(sst, uni(s)...)
-	}
-	bof := append(u16(0x0600), make([]byte, 14)...)
-	build := func(sheetPos int) *bytes.Buffer {
-		var g bytes.Buffer
-		rec(&g, biffBOF, bof)
-		name := "客户"
-		bs := append(u32(sheetPos), 0, 0, byte(len([]rune(name))), 1)
-		rec(&g, biffBoundSheet, append(bs, uni(name)...))
-		rec(&g, biffSST, sst)
-		rec(&g, 0x000A, nil)
-		return &g
-	}
-	globals := build(0)
-	g := build(globals.Len())
-	rec(g, biffBOF, bof)
-	for r, row := range rows {
-		for c, v := range row {
-			if fixtureDigits(v) {
-				var f float64
-				fmt.Sscan(v, &f)
-				d := append(append(u16(r), u16(c)...), u16(0)...)
-				var fb [8]byte
-				bits := mathFloat64bits(f)
-				for i := range fb {
-					fb[i] = byte(bits >> (8 * i))
-				}
-				rec(g, biffNumber, append(d, fb[:]...))
-			} else {
-				rec(g, biffLabelSST, append(append(append(u16(r), u16(c)...), u16(0)...), u32(idx[v])...))
-			}
-		}
-	}
-	rec(g, 0x000A, nil)
-	return g.Bytes()
-}
-
-// wordDocument builds a WordDocument stream: a FIB header (Word 97, table stream 1Table)
-// followed at offset 0x800 by the text in UTF-16LE.
-func wordDocument(text string) []byte {
-	b := make([]byte, 0x800)
-	b[0], b[1] = 0xEC, 0xA5
-	b[0x0A], b[0x0B] = 0x00, 0x02 // fWhichTblStm
-	// fcClx = 0, lcbClx = length of the CLX written by wordTable
-	n := len([]rune(text))
-	lcb := 5 + 4*2 + 8
-	b[0x1A6] = byte(lcb)
-	for _, r := range text {
-		b = append(b, byte(r), byte(r>>8))
-	}
-	_ = n
-	return b
-}
-
-// wordTable builds a table stream whose CLX has one piece of n UTF-16 characters at 0x800.
-func wordTable(n int) []byte {
-	clx := []byte{0x02, 16, 0, 0, 0}
-	clx = append(clx, 0, 0, 0, 0, byte(n), byte(n>>8), 0, 0)
-	clx = append(clx, 0, 0, 0x00, 0x08, 0, 0, 0, 0)
-	return clx
 }
