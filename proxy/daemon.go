@@ -77,6 +77,8 @@ type Daemon struct {
 	closeOnce          sync.Once
 	stop               chan struct{}
 	fingerprints       *store.FingerprintIndex
+	// now is the daemon's clock (tests move it forward to expire grants).
+	now func() time.Time
 	// Review is the reviewer console and API; Hub the extension notify hub; Alerter the manager alerts.
 	Review  *review.Server
 	Hub     *review.Hub
@@ -100,7 +102,7 @@ func New(cfg Config) (*Daemon, error) {
 	if _, err := Init(cfg.DataDir, cfg.NameConstraints); err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, paths: PathsFor(cfg.DataDir), log: cfg.Logger, stop: make(chan struct{})}
+	d := &Daemon{cfg: cfg, paths: PathsFor(cfg.DataDir), log: cfg.Logger, stop: make(chan struct{}), now: time.Now}
 	var err error
 	if d.Policy, err = policy.LoadFile(d.paths.Policy); err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package proxy
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/sluice-dlp/sluice/proxy/policy"
 	"github.com/sluice-dlp/sluice/store"
@@ -17,7 +16,7 @@ func (s grantStep) Run(f *Flow) error {
 	if f.Decision.Verdict != policy.Approval {
 		return nil
 	}
-	now := time.Now()
+	now := s.d.now()
 	var sums []string
 	if f.Body.Problem != "" {
 		sums = []string{f.Body.Raw.SHA256()}

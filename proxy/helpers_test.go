@@ -185,3 +185,9 @@ func customerCSV(n int) []byte {
 	}
 	return []byte(b.String())
 }
+
+func storeFilterGranted() store.EventFilter {
+	return store.EventFilter{Action: "upload", Verdict: "allow"}
+}
+
+func archiveAll() store.ArchiveFilter { return store.ArchiveFilter{} }
