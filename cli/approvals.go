@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -91,52 +87,14 @@ func openApprovals(c *cli.Context) (approvalsBackend, error) {
 			return nil, cli.Exit(err.Error(), exitUndecided)
 		}
 	}
-	if c.String("token") == "" {
-		return nil, cli.Exit("sluice: the daemon is running (or there is no local store); pass --token TOKEN or set SLUICE_TOKEN (get one with 'sluice users token NAME')", exitUsage)
+	if c.String("token") == "" { // never fall back to the admin token: people act as themselves
+		return nil, cli.Exit("sluice: the daemon is running (or there is no local store); pass your --token or set SLUICE_TOKEN (get one with 'sluice users token NAME')", exitUsage)
 	}
-	base := c.String("console")
-	if !strings.Contains(base, "://") {
-		base = "http://" + base
+	api, err := newAPIClient(c)
+	if err != nil {
+		return nil, err
 	}
-	return &apiApprovals{base: strings.TrimRight(base, "/"), token: c.String("token"), lang: lang(c)}, nil
-}
-
-// oneArg returns the single positional argument; flags written after it (request 12 --days 3)
-// are parsed too, since urfave/cli v2 stops parsing flags at the first argument.
-func oneArg(c *cli.Context, what string) (string, error) {
-	args := c.Args().Slice()
-	if len(args) > 1 {
-		fs := flag.NewFlagSet(c.Command.Name, flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		for _, f := range c.Command.Flags {
-			if err := f.Apply(fs); err != nil {
-				return "", cli.Exit("sluice: "+err.Error(), exitUsage)
-			}
-		}
-		if err := fs.Parse(args[1:]); err != nil {
-			return "", cli.Exit(fmt.Sprintf("sluice: %v; see 'sluice approvals %s --help'", err, c.Command.Name), exitUsage)
-		}
-		var setErr error
-		fs.Visit(func(f *flag.Flag) { // set every alias, as urfave does after its own parse
-			for _, cf := range c.Command.Flags {
-				if slices.Contains(cf.Names(), f.Name) {
-					for _, n := range cf.Names() {
-						if err := c.Set(n, f.Value.String()); err != nil && setErr == nil {
-							setErr = err
-						}
-					}
-				}
-			}
-		})
-		if setErr != nil {
-			return "", cli.Exit("sluice: "+setErr.Error(), exitUsage)
-		}
-		args = append(args[:1], fs.Args()...)
-	}
-	if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
-		return "", cli.Exit(fmt.Sprintf("sluice: %s needs exactly one %s; see 'sluice approvals %s --help'", c.Command.Name, what, c.Command.Name), exitUsage)
-	}
-	return strings.TrimSpace(args[0]), nil
+	return &apiApprovals{c: api}, nil
 }
 
 func failure(err error) error {
@@ -148,7 +106,7 @@ func failure(err error) error {
 }
 
 func approvalsRequest(c *cli.Context) error {
-	arg, err := oneArg(c, "EVENT_ID")
+	arg, err := exactlyOne(c, "EVENT_ID")
 	if err != nil {
 		return err
 	}
@@ -205,7 +163,7 @@ func approvalsList(c *cli.Context) error {
 }
 
 func approvalsShow(c *cli.Context) error {
-	id, err := oneArg(c, "REQUEST_ID")
+	id, err := exactlyOne(c, "REQUEST_ID")
 	if err != nil {
 		return err
 	}
@@ -223,7 +181,7 @@ func approvalsShow(c *cli.Context) error {
 
 func approvalsAct(action string) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		id, err := oneArg(c, "REQUEST_ID")
+		id, err := exactlyOne(c, "REQUEST_ID")
 		if err != nil {
 			return err
 		}
@@ -348,48 +306,13 @@ func (d *directApprovals) act(id, action, comment string) (*store.Request, error
 	return d.db.Act(id, u, action, comment, time.Now())
 }
 
-// apiApprovals talks to the running daemon's console API with a bearer token.
-type apiApprovals struct {
-	base, token string
-	lang        string
-}
+// apiApprovals talks to the running daemon's console API (see docs/API.md).
+type apiApprovals struct{ c *apiClient }
 
 func (a *apiApprovals) close() {}
 
-// do sends one API call and decodes the answer into out; API errors come back with their message.
 func (a *apiApprovals) do(method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(data)
-	}
-	req, err := http.NewRequest(method, a.base+path, rd)
-	if err != nil {
-		return fmt.Errorf("sluice: bad console address %q: %w", a.base, err)
-	}
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept-Language", a.lang)
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		return fmt.Errorf("sluice: cannot reach the console at %s (%v); is 'sluice run' up, and is --console right?", a.base, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
-	if resp.StatusCode/100 != 2 {
-		var e struct{ Error, Message string }
-		if json.Unmarshal(data, &e) == nil && e.Message != "" {
-			return fmt.Errorf("sluice: %s (%s)", e.Message, e.Error)
-		}
-		return fmt.Errorf("sluice: console answered %s", resp.Status)
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("sluice: console answer is not the expected JSON: %w", err)
-	}
-	return nil
+	return a.c.do(method, path, body, out)
 }
 
 func (a *apiApprovals) file(n store.NewRequest) (*store.Request, error) {
