@@ -61,6 +61,7 @@ var messages = map[string][2]string{
 	"grant":                {"授权", "Grant"},
 	"expires":              {"有效期至", "Valid until"},
 	"chain_ok":             {"审计链校验通过", "Audit chain verifies"},
+	"verify_chain":         {"校验审计链", "Verify the audit chain"},
 	"chain_bad":            {"审计链校验失败", "Audit chain does NOT verify"},
 	"verdict":              {"结论", "Verdict"},
 	"event":                {"事件", "Event"},

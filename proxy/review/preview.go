@@ -195,6 +195,7 @@ var errNoPreview = &previewError{"sluice: this file type has no preview"}
 
 type previewError struct{ s string }
 
+// Error returns the message.
 func (e *previewError) Error() string { return e.s }
 
 // pdfFirstPage renders page 1 of a kept PDF with poppler's pdftoppm.

@@ -368,6 +368,9 @@ func TestConsolePages(t *testing.T) {
 			t.Fatalf("investigator %s: %d", p, st)
 		}
 	}
+	if st, page := get(c.login(t, "boss"), "/audit?verify=1&action=approval."); st != 200 || !strings.Contains(page, "审计链校验通过") || !strings.Contains(page, "approval.request") {
+		t.Fatalf("audit verify page %d:\n%s", st, page)
+	}
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
