@@ -91,6 +91,9 @@ func allHan(s string) bool {
 
 // isLatinName reports whether s is exactly "First Last" (or "First M. Last").
 func isLatinName(s string) bool {
+	if len(s) < 5 || len(s) > 60 || s[0] < 'A' || s[0] > 'Z' || strings.IndexByte(s, ' ') < 0 {
+		return false
+	}
 	words := strings.Fields(s)
 	if len(words) < 2 || len(words) > 3 {
 		return false

@@ -88,14 +88,14 @@ func (d *Detector) matchCustomers(t string, ms []match, hasIdent bool, loc strin
 		if cell == "" {
 			continue
 		}
-		if !hasLetters(cell) {
-			continue // numbers, dates, amounts: identifiers were looked up above
+		if !hasLetters(cell) || strings.IndexByte(cell, '@') >= 0 {
+			continue // numbers, dates, amounts, addresses: identifiers were looked up above
 		}
 		companyNorm(NormalizeName(cell), cell)
 		if hasIdent && len(cell) <= 120 {
 			contact(cell)
 		}
-		split := strings.ContainsAny(cell, tokenSeparators)
+		split := strings.IndexFunc(cell, isTokenSeparator) >= 0
 		if !split && (tabbed || !strings.Contains(cell, "公司") && !strings.Contains(cell, "集团")) {
 			continue
 		}
@@ -151,7 +151,27 @@ func hasLetters(s string) bool {
 	return false
 }
 
-func isTokenSeparator(r rune) bool { return strings.ContainsRune(tokenSeparators, r) }
+// isTokenSeparator reports whether r is one of tokenSeparators.
+func isTokenSeparator(r rune) bool {
+	if r < utf8.RuneSelf {
+		return asciiSeparator[r]
+	}
+	return wideSeparator[r]
+}
+
+// asciiSeparator and wideSeparator hold tokenSeparators for fast lookup.
+var asciiSeparator, wideSeparator = func() ([utf8.RuneSelf]bool, map[rune]bool) {
+	var a [utf8.RuneSelf]bool
+	w := map[rune]bool{}
+	for _, r := range tokenSeparators {
+		if r < utf8.RuneSelf {
+			a[r] = true
+		} else {
+			w[r] = true
+		}
+	}
+	return a, w
+}()
 
 // companyWindows calls f with every substring of the normalised token tok that ends in
 // 公司 or 集团, so "合作方上海某某有限公司" also tries "上海某某有限公司".

@@ -1,21 +1,40 @@
 package inspect
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
+	"hash"
+	"sync"
 	"testing"
 )
 
-// mapIndex is a plain in-memory customer index keyed by field and normalised value; the
-// store's salted index is tested against the detector in cli/customers_test.go.
-type mapIndex map[string]uint64
+// mapIndex is an in-memory customer index keyed by an HMAC of field and normalised value,
+// costing what the store's salted index costs; the store's own index is tested against
+// the detector in cli/customers_test.go.
+type mapIndex map[[32]byte]uint64
+
+var testHMACs = sync.Pool{New: func() any { return hmac.New(sha256.New, []byte("test salt")) }}
+
+func mapKey(field, normalized string) [32]byte {
+	m := testHMACs.Get().(hash.Hash)
+	m.Reset()
+	m.Write([]byte(field))
+	m.Write([]byte{0})
+	m.Write([]byte(normalized))
+	var k [32]byte
+	m.Sum(k[:0])
+	testHMACs.Put(m)
+	return k
+}
 
 func (m mapIndex) LookupCustomer(field, normalized string) (uint64, bool) {
-	id, ok := m[field+"\x00"+normalized]
+	id, ok := m[mapKey(field, normalized)]
 	return id, ok
 }
 
 func (m mapIndex) add(id uint64, field, value string) {
-	m[field+"\x00"+NormalizeField(field, value)] = id
+	m[mapKey(field, NormalizeField(field, value))] = id
 }
 
 func testIndex() mapIndex {
