@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/pdfcpu/pdfcpu/pkg/filter"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
@@ -18,12 +19,60 @@ var (
 	pdfConfBase *model.Configuration
 )
 
-// pdfConf returns a fresh pdfcpu configuration for reading untrusted files.
-func pdfConf() *model.Configuration {
+// pdfConf returns a fresh pdfcpu configuration for reading untrusted files, with
+// stream sizes bounded by the part's uncompressed budget.
+func pdfConf(lim Limits) *model.Configuration {
 	pdfConfOnce.Do(func() { pdfConfBase = model.NewDefaultConfiguration() })
 	c := *pdfConfBase
 	c.ValidationMode = model.ValidationRelaxed
+	c.Limits.MaxDecodeBytes = min(c.Limits.MaxDecodeBytes, lim.MaxTotal)
+	c.Limits.MaxStreamBytes = min(c.Limits.MaxStreamBytes, lim.MaxTotal)
 	return &c
+}
+
+// decodeStream decodes one stream within what is left of the uncompressed budget.
+func (w *walker) decodeStream(sd *types.StreamDict) error {
+	left := w.b.lim.MaxTotal - w.b.total
+	if err := sd.DecodeWithLimit(max(left, 1)); err != nil {
+		if errors.Is(err, filter.ErrDecodeLimitExceeded) {
+			return overLimit("PDF stream inflates to more than %d MiB uncompressed in total", w.b.lim.MaxTotal>>20)
+		}
+		return err
+	}
+	w.b.total += int64(len(sd.Content))
+	return nil
+}
+
+// pageContent returns the decoded content streams of a page, concatenated.
+func (w *walker) pageContent(x *model.XRefTable, d types.Dict) ([]byte, error) {
+	o, ok := d.Find("Contents")
+	if !ok {
+		return nil, nil
+	}
+	o, err := x.Dereference(o)
+	if err != nil {
+		return nil, err
+	}
+	var sds []*types.StreamDict
+	switch o := o.(type) {
+	case types.StreamDict:
+		sds = append(sds, &o)
+	case types.Array:
+		for _, e := range o {
+			if sd, _, err := x.DereferenceStreamDict(e); err == nil && sd != nil {
+				sds = append(sds, sd)
+			}
+		}
+	}
+	var out []byte
+	for _, sd := range sds {
+		if err := w.decodeStream(sd); err != nil {
+			return nil, err
+		}
+		out = append(out, sd.Content...)
+		out = append(out, '\n')
+	}
+	return out, nil
 }
 
 // maxFormDepth bounds nesting of form XObjects drawn with Do.
@@ -35,7 +84,7 @@ const maxFormDepth = 4
 // UTF-16BE. Identity-encoded CID fonts without ToUnicode cannot be decoded.
 func (w *walker) pdf(n node) error {
 	rs := io.NewSectionReader(n.r, 0, n.size)
-	ctx, err := pdfcpu.ReadWithContext(w.b.ctx, rs, pdfConf())
+	ctx, err := pdfcpu.ReadWithContext(w.b.ctx, rs, pdfConf(w.b.lim))
 	if err != nil {
 		if cerr := w.b.check(); cerr != nil {
 			return cerr
@@ -55,12 +104,15 @@ func (w *walker) pdf(n node) error {
 		if err := w.b.check(); err != nil {
 			return err
 		}
-		d, _, inh, err := ctx.PageDict(p, true)
+		d, _, inh, err := ctx.PageDict(p, false) // true would decode content with no size limit
 		if err != nil || d == nil {
 			return corrupt("PDF page %d unreadable: %v", p, err)
 		}
-		content, err := ctx.PageContent(d, p)
-		if err != nil && !errors.Is(err, model.ErrNoContent) {
+		content, err := w.pageContent(ctx.XRefTable, d)
+		if err != nil {
+			if isFatal(err) {
+				return err
+			}
 			return corrupt("PDF page %d content unreadable: %v", p, err)
 		}
 		res := d.DictEntry("Resources")
@@ -136,7 +188,7 @@ func (t *pdfText) setFont(res types.Dict, name string) {
 	}
 	if o, ok := fd.Find("ToUnicode"); ok {
 		sd, _, err := t.x.DereferenceStreamDict(o)
-		if err == nil && sd != nil && sd.Decode() == nil {
+		if err == nil && sd != nil && t.w.decodeStream(sd) == nil {
 			f.cmap = parseToUnicode(sd.Content)
 		}
 	}
@@ -176,7 +228,10 @@ func (t *pdfText) form(res types.Dict, name string, depth int) error {
 	if st := sd.Subtype(); st == nil || *st != "Form" {
 		return nil
 	}
-	if err := sd.Decode(); err != nil {
+	if err := t.w.decodeStream(sd); err != nil {
+		if isFatal(err) {
+			return err
+		}
 		return nil
 	}
 	fres := res

@@ -2,8 +2,10 @@ package inspect
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -229,4 +231,31 @@ func TestFindingsNeverNil(t *testing.T) {
 		}
 	}
 	var _ io.ReaderAt = failingReader{}
+}
+
+func TestPDFFlateBomb(t *testing.T) {
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write([]byte("BT /F1 12 Tf 72 700 Td (13812345678) Tj ET\n"))
+	zeros := make([]byte, 1<<20)
+	for i := 0; i < 64; i++ {
+		zw.Write(zeros)
+	}
+	zw.Close()
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+		fmt.Sprintf("<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream", z.Len(), z.Bytes()),
+	}
+	data := buildPDF(objs)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res, _ := extract(t, data, "bomb.pdf", Limits{MaxTotal: 16 << 20})
+	runtime.ReadMemStats(&after)
+	wantProblem(t, res, KindUninspectable, "PDF stream inflates")
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 96<<20 {
+		t.Errorf("PDF bomb allocated %d MiB", alloc>>20)
+	}
 }
