@@ -175,7 +175,7 @@ func (w *walker) walk(n node) (ti typeInfo, err error) {
 
 // documentTypes are expected to carry text; finding none is itself reported.
 var documentTypes = map[string]bool{
-	"xlsx": true, "docx": true, "pptx": true, "xls": true, "doc": true, "ppt": true, "pdf": true,
+	"xlsx": true, "docx": true, "pptx": true, "odt": true, "ods": true, "odp": true, "xls": true, "doc": true, "ppt": true, "pdf": true,
 	"csv": true, "tsv": true, "txt": true, "html": true, "json": true, "xml": true, "eml": true, "rtf": true,
 }
 
@@ -188,6 +188,8 @@ func (w *walker) extract(n node, ti typeInfo) error {
 		return w.docx(n, ti.zip)
 	case "pptx":
 		return w.pptx(n, ti.zip)
+	case "odt", "ods", "odp":
+		return w.odf(n, ti.zip)
 	case "zip":
 		return w.zipArchive(n, ti.zip)
 	case "gz", "bz2":

@@ -152,3 +152,28 @@ func makeEML(tb testing.TB, subject, body string, files ...fixtureFile) []byte {
 	b.WriteString("--BOUNDARY--\r\n")
 	return []byte(b.String())
 }
+
+// makeODS builds an OpenDocument spreadsheet (first entry "mimetype", stored) with one table.
+func makeODS(tb testing.TB, rows [][]string) []byte {
+	tb.Helper()
+	var c strings.Builder
+	c.WriteString(`<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="客户">`)
+	for _, r := range rows {
+		c.WriteString(`<table:table-row>`)
+		for _, v := range r {
+			fmt.Fprintf(&c, `<table:table-cell office:value-type="string"><text:p>%s</text:p></table:table-cell>`, xmlEscape(v))
+		}
+		c.WriteString(`</table:table-row>`)
+	}
+	c.WriteString(`</table:table></office:spreadsheet></office:body></office:document-content>`)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "mimetype", Method: zip.Store})
+	w.Write([]byte("application/vnd.oasis.opendocument.spreadsheet"))
+	w, _ = zw.Create("content.xml")
+	w.Write([]byte(c.String()))
+	if err := zw.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}

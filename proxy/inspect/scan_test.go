@@ -275,3 +275,16 @@ func TestImagesAndBinary(t *testing.T) {
 	res, _ = extract(t, nil, "empty.txt", Limits{})
 	wantOnly(t, res, KindNoText)
 }
+
+func TestODS(t *testing.T) {
+	rows := customerRows(3)
+	data := makeODS(t, rows)
+	res, segs := extract(t, data, "客户.ods", Limits{})
+	if res.Type != "ods" {
+		t.Fatalf("type %q", res.Type)
+	}
+	wantOnly(t, res)
+	if got, _ := segAt(segs, "table 1 row 3"); got != strings.Join(rows[2], "\t") {
+		t.Errorf("row 3 = %q (%v)", got, segs)
+	}
+}

@@ -26,6 +26,9 @@ var mimeTypes = map[string]string{
 	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         "xlsx",
 	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   "docx",
 	"application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+	"application/vnd.oasis.opendocument.text":                                   "odt",
+	"application/vnd.oasis.opendocument.spreadsheet":                            "ods",
+	"application/vnd.oasis.opendocument.presentation":                           "odp",
 	"application/pdf":               "pdf",
 	"application/zip":               "zip",
 	"application/gzip":              "gz",
@@ -91,6 +94,10 @@ func detectType(r io.ReaderAt, size int64, head []byte) typeInfo {
 	m := mimetype.Detect(head)
 	ti := typeInfo{typ: shortType(m), mime: m.String()}
 	switch {
+	case ti.typ == "odt" || ti.typ == "ods" || ti.typ == "odp":
+		if zr, err := zip.NewReader(r, size); err == nil {
+			ti.zip = zr
+		}
 	case ti.typ == "zip" || ti.typ == "xlsx" || ti.typ == "docx" || ti.typ == "pptx":
 		zr, err := zip.NewReader(r, size)
 		if err != nil {
@@ -169,7 +176,9 @@ var extTypes = map[string][]string{
 	"xlsx": {"xlsx", "ooxml"}, "xlsm": {"xlsx", "ooxml"}, "xls": {"xls", "xlsx", "ooxml", "html", "xml", "csv", "tsv", "txt"},
 	"docx": {"docx", "ooxml"}, "docm": {"docx", "ooxml"}, "doc": {"doc", "docx", "ooxml", "rtf", "html", "xml"},
 	"pptx": {"pptx", "ooxml"}, "ppt": {"ppt", "pptx"},
-	"pdf": {"pdf"},
+	"pdf": {"pdf"}, "odt": {"odt"}, "ods": {"ods"}, "odp": {"odp"},
+	"jar": {"zip"}, "apk": {"zip"}, "epub": {"zip"}, "ofd": {"zip"}, "wps": {"doc", "docx"},
+	"et": {"xls", "xlsx"}, "dps": {"ppt", "pptx"},
 	"zip": {"zip"}, "gz": {"gz"}, "tgz": {"gz"}, "tar": {"tar"}, "bz2": {"bz2"}, "xz": {"xz"},
 	"7z": {"7z"}, "rar": {"rar"}, "zst": {"zst"},
 	"csv": {"csv", "tsv", "txt"}, "tsv": {"tsv", "csv", "txt"},
