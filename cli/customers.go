@@ -72,8 +72,38 @@ var customerFields = []struct {
 }{
 	{inspect.FieldEmail, "email", []string{"邮箱", "邮件", "email", "e-mail", "mail"}},
 	{inspect.FieldPhone, "phone", []string{"手机", "电话", "联系方式", "座机", "phone", "mobile", "tel", "cell"}},
-	{inspect.FieldContact, "contact", []string{"联系人", "姓名", "客户经理", "contact", "name"}},
+	{inspect.FieldContact, "contact", []string{"联系人", "姓名", "contact", "name"}},
 	{inspect.FieldCompany, "company", []string{"公司", "客户名称", "客户", "单位", "企业", "company", "customer", "organization", "organisation"}},
+}
+
+// notNameHeaders rule a header out as a company or contact column: our own staff (客户经理,
+// 销售), identifiers, dates, amounts, notes and addresses.
+var notNameHeaders = []string{"经理", "销售", "业务员", "负责人", "备注", "地址", "编号", "代码", "日期", "金额", "级别", "类型",
+	"manager", "sales", "owner", "note", "remark", "address", "date", "amount", "type", "level", " id", "_id", "number"}
+
+// companyWords rule a header out as a contact column ("Company Name", "客户名称").
+var companyWords = []string{"公司", "单位", "企业", "客户名称", "company", "customer", "organi"}
+
+// headerMatches reports whether header h (lower case) names field.
+func headerMatches(field, h string, words []string) bool {
+	if field == inspect.FieldCompany || field == inspect.FieldContact {
+		if h == "id" || containsAnyOf(h, notNameHeaders) {
+			return false
+		}
+		if field == inspect.FieldContact && containsAnyOf(h, companyWords) {
+			return false
+		}
+	}
+	return containsAnyOf(h, words)
+}
+
+func containsAnyOf(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // columnMap maps each field to the columns holding it.
@@ -109,15 +139,9 @@ func chooseColumns(c *cli.Context, first []string) (columnMap, bool, error) {
 	for _, f := range customerFields {
 		for k, h := range first {
 			h = strings.ToLower(strings.TrimSpace(h))
-			if taken[k] || h == "" {
-				continue
-			}
-			for _, want := range f.headers {
-				if strings.Contains(h, want) {
-					cols[f.field] = append(cols[f.field], k)
-					taken[k] = true
-					break
-				}
+			if !taken[k] && h != "" && headerMatches(f.field, h, f.headers) {
+				cols[f.field] = append(cols[f.field], k)
+				taken[k] = true
 			}
 		}
 	}

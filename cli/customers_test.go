@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/sluice-dlp/sluice/proxy/inspect"
 	"github.com/sluice-dlp/sluice/proxy/policy"
 	"github.com/sluice-dlp/sluice/store"
+	"github.com/urfave/cli/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -172,6 +174,28 @@ func TestCustomersStatsClearAndXLSX(t *testing.T) {
 	db.Close()
 	if st.Entries != 0 {
 		t.Errorf("after clear: %+v", st)
+	}
+}
+
+func TestCustomerHeaderDetection(t *testing.T) {
+	set := flag.NewFlagSet("import", flag.ContinueOnError)
+	for _, c := range commands {
+		for _, sc := range c.Subcommands {
+			if c.Name == "customers" && sc.Name == "import" {
+				for _, f := range sc.Flags {
+					f.Apply(set)
+				}
+			}
+		}
+	}
+	ctx := cli.NewContext(nil, set, nil)
+	got, header, err := chooseColumns(ctx, []string{"序号", "客户编号", "Company Name", "客户经理", "联系人", "联系人地址", "手机号码", "座机", "E-mail", "备注"})
+	if err != nil || !header {
+		t.Fatal(err)
+	}
+	want := columnMap{inspect.FieldCompany: {2}, inspect.FieldContact: {4}, inspect.FieldPhone: {6, 7}, inspect.FieldEmail: {8}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("columns = %v, want %v", got, want)
 	}
 }
 
