@@ -17,6 +17,7 @@ import (
 	"github.com/sluice-dlp/sluice/proxy/policy"
 	"github.com/sluice-dlp/sluice/proxy/review"
 	"github.com/sluice-dlp/sluice/store"
+	"github.com/sluice-dlp/sluice/watermark"
 )
 
 // Config is everything `sluice run` can set.
@@ -65,6 +66,7 @@ type Daemon struct {
 	DB                 *store.DB
 	Policy             *policy.Policy
 	Scanner            *inspect.Scanner
+	Marker             *watermark.Marker
 	pipeline           *Pipeline
 	gp                 *goproxy.ProxyHttpServer
 	auth               *authenticator
@@ -153,6 +155,12 @@ func New(cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 	d.Scanner = inspect.NewScanner(opts)
+	key, err := watermark.LoadOrCreateKey(d.paths.MarkKey)
+	if err != nil {
+		d.DB.Close()
+		return nil, err
+	}
+	d.Marker = watermark.NewMarker(key)
 	d.auth = newAuthenticator(d.DB, cfg.User, isLoopback(cfg.Listen))
 	d.gp = d.newGoproxy(upstreamTransport(roots, d.dial))
 	d.pipeline = d.defaultPipeline()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluice-dlp/sluice/proxy/policy"
 	"github.com/sluice-dlp/sluice/store"
+	"github.com/sluice-dlp/sluice/watermark"
 )
 
 // Paths names the files of a data directory.
@@ -61,10 +62,10 @@ func Init(dir string, nameConstraints bool) (*InitResult, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(p.MarkKey); errors.Is(err, os.ErrNotExist) {
-		if err := writeSecret(p.MarkKey, 32); err != nil {
-			return nil, err
-		}
 		res.Created = append(res.Created, p.MarkKey)
+	}
+	if _, err := watermark.LoadOrCreateKey(p.MarkKey); err != nil {
+		return nil, err
 	}
 	db, err := store.Open(p.DB, p.Blobs)
 	if err != nil {
@@ -98,17 +99,6 @@ func Init(dir string, nameConstraints bool) (*InitResult, error) {
 		res.Created = append(res.Created, p.AdminToken)
 	}
 	return res, nil
-}
-
-func writeSecret(path string, n int) error {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		return fmt.Errorf("sluice: cannot write %s: %w", path, err)
-	}
-	return nil
 }
 
 func randomHex(n int) string {

@@ -35,7 +35,11 @@ type Flow struct {
 	Response *http.Response
 	Started  time.Time
 	extra    []*upload.Spool // rewritten bodies to release with the flow
+	marks    map[*uploadPart]*store.Outbound
 }
+
+// uploadPart is a short name for the upload package's part type.
+type uploadPart = upload.Part
 
 // Named hooks, in the order the pipeline visits them.
 const (

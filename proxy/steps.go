@@ -44,6 +44,7 @@ func (d *Daemon) defaultPipeline() *Pipeline {
 		&inspectStep{d},
 		&decideStep{d},
 		&grantStep{d},
+		&watermarkStep{d},
 		&recordStep{d},
 		&holdStep{d},
 		&blockStep{d},
@@ -154,6 +155,9 @@ func (s recordStep) Run(f *Flow) error {
 				return err
 			}
 			fr.Blob = sum
+		}
+		if o := f.marks[p]; o != nil {
+			fr.MarkID, fr.Marked, fr.Blob = store.MarkIDString(o.MarkID), o.MarkSHA256, o.OrigSHA256
 		}
 		e.Files = append(e.Files, fr)
 	}
