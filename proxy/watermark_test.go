@@ -157,7 +157,11 @@ func TestPermittedUploadsArriveWatermarked(t *testing.T) {
 		}
 		resp.Body.Close()
 		got := up.requests()[before]
-		var back struct{ Body struct{ Attachments []struct{ Name, ContentBytes string } } }
+		var back struct {
+			Body struct {
+				Attachments []struct{ Name, ContentBytes string }
+			}
+		}
 		if err := json.Unmarshal(got.Body, &back); err != nil {
 			t.Fatalf("rewritten JSON invalid: %v", err)
 		}
