@@ -68,17 +68,19 @@ func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed flo
 // which the detector ignores.
 func applyBlock(img *image.NRGBA, x0, y0 int, d *[64]float64) {
 	lo, hi := 255.0, 0.0
-	dmin, dmax := math.Inf(1), math.Inf(-1)
 	for yy := 0; yy < 16; yy++ {
 		o := img.PixOffset(x0, y0+yy)
+		row := img.Pix[o : o+64 : o+64]
 		for xx := 0; xx < 16; xx++ {
-			p := img.Pix[o+xx*4 : o+xx*4+3 : o+xx*4+3]
+			r, g, b := row[4*xx], row[4*xx+1], row[4*xx+2]
+			cmin, cmax := min(r, g, b), max(r, g, b)
 			dv := d[(yy/2)*8+xx/2]
-			for _, c := range p {
-				lo = math.Min(lo, float64(c)+dv)
-				hi = math.Max(hi, float64(c)+dv)
+			if v := float64(cmin) + dv; v < lo {
+				lo = v
 			}
-			dmin, dmax = math.Min(dmin, dv), math.Max(dmax, dv)
+			if v := float64(cmax) + dv; v > hi {
+				hi = v
+			}
 		}
 	}
 	shift, scale := 0.0, 1.0
@@ -90,16 +92,31 @@ func applyBlock(img *image.NRGBA, x0, y0 int, d *[64]float64) {
 	case lo < 0:
 		shift = -lo
 	}
+	var di [64]int
+	for i, v := range d {
+		di[i] = int(math.Round(v*scale + shift))
+	}
 	for yy := 0; yy < 16; yy++ {
 		o := img.PixOffset(x0, y0+yy)
+		row := img.Pix[o : o+64 : o+64]
+		dr := di[(yy/2)*8 : (yy/2)*8+8]
 		for xx := 0; xx < 16; xx++ {
-			dv := d[(yy/2)*8+xx/2]*scale + shift
-			p := img.Pix[o+xx*4 : o+xx*4+3 : o+xx*4+3]
-			for i, c := range p {
-				p[i] = clamp8(float64(c) + dv)
+			dv := dr[xx/2]
+			for c := 0; c < 3; c++ {
+				row[4*xx+c] = clampInt(int(row[4*xx+c]) + dv)
 			}
 		}
 	}
+}
+
+func clampInt(v int) uint8 {
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
 }
 
 func lumaOf8(r, g, b uint8) float64 {

@@ -135,6 +135,11 @@ func encodeLike(img image.Image, typ string, q int) ([]byte, error) {
 	var err error
 	switch typ {
 	case "jpeg":
+		// JPEG has no alpha: an opaque NRGBA is bit-identical to RGBA,
+		// which the encoder converts much faster.
+		if n, ok := img.(*image.NRGBA); ok && n.Opaque() {
+			img = &image.RGBA{Pix: n.Pix, Stride: n.Stride, Rect: n.Rect}
+		}
 		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: q})
 	case "png":
 		err = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img)
