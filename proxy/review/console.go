@@ -24,14 +24,15 @@ type page struct {
 	Username string
 	LangURL  string
 
-	Requests []*store.Request
-	Req      *store.Request
-	Event    *store.Event
-	Files    []fileView
-	CanAct   bool
-	CanDraw  bool
-	Form     url.Values
-	MaxUses  int
+	Requests   []*store.Request
+	Req        *store.Request
+	Event      *store.Event
+	Files      []fileView
+	CanApprove bool
+	CanDeny    bool
+	CanDraw    bool
+	Form       url.Values
+	MaxUses    int
 
 	Records  []ArchiveRecord
 	Events   []*store.Event
@@ -220,7 +221,8 @@ func (s *Server) showRequest(w http.ResponseWriter, r *http.Request, u *store.Us
 	lang := pageLang(w, r)
 	p := &page{Lang: lang, Title: lang.T("request") + " " + req.ID, User: u, Req: req, Error: errText,
 		Files: s.fileViews("/request/"+req.ID, req.Files)}
-	p.CanAct = !req.Final() && isReviewer(u) && u.Name != req.Requester && (u.Name == req.Lead || u.Name == req.Head || isAdmin(u))
+	p.CanDeny = !req.Final() && isReviewer(u) && u.Name != req.Requester && (u.Name == req.Lead || u.Name == req.Head || isAdmin(u))
+	p.CanApprove = p.CanDeny && (u.Name == req.Approver() || isAdmin(u)) && !(req.Stage() == "head" && lastApprover(req) == u.Name)
 	p.CanDraw = !req.Final() && u.Name == req.Requester
 	p.status = status
 	s.render(w, r, "request", p)

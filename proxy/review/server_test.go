@@ -354,6 +354,20 @@ func TestConsolePages(t *testing.T) {
 			t.Fatalf("preview of %s: %s png=%v", f.Name, resp.Status, isPNG)
 		}
 	}
+	resp, err = li.PostForm(c.url+"/request/"+id+"/approve", url.Values{"comment": {"同意"}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("lead approves via the form: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if st, page := get(li, "/request/"+id); st != 200 || strings.Contains(page, `id="approve"`) || !strings.Contains(page, `id="deny"`) {
+		t.Fatalf("after the lead step the lead may still deny but not approve again (%d)", st)
+	}
+	if st, page := get(c.login(t, "wang"), "/request/"+id); st != 200 || !strings.Contains(page, `id="approve"`) {
+		t.Fatalf("the head sees the approve button (%d)", st)
+	}
+	if st, page := get(z, "/request/"+id); st != 200 || strings.Contains(page, `id="approve"`) || !strings.Contains(page, "/withdraw") {
+		t.Fatalf("the requester sees withdraw, never approve (%d)", st)
+	}
 	if st, _ := get(z, "/request/"+id); st != 200 {
 		t.Fatalf("requester's own detail: %d", st)
 	}
