@@ -55,6 +55,7 @@ func init() {
 					&cli.StringFlag{Name: "purpose", Usage: "purpose of the data (资料用途)", EnvVars: []string{"SLUICE_PURPOSE"}},
 					&cli.IntFlag{Name: "days", Usage: "validity in days after final approval (使用期限)", EnvVars: []string{"SLUICE_DAYS"}, Value: 7},
 					&cli.IntFlag{Name: "max-uses", Usage: "how many times the file may be sent (0 = console default)", EnvVars: []string{"SLUICE_MAX_USES"}},
+					&cli.BoolFlag{Name: "any-host", Usage: "ask for every site of the destination's kind, not just its host", EnvVars: []string{"SLUICE_ANY_HOST"}},
 				)},
 			{Name: "list", Usage: "list requests visible to you", Action: approvalsList,
 				Flags: withConn(
@@ -122,7 +123,7 @@ func approvalsRequest(c *cli.Context) error {
 		return err
 	}
 	defer b.close()
-	r, err := b.file(store.NewRequest{EventID: ev, Receiver: c.String("receiver"), Purpose: c.String("purpose"), Days: c.Int("days"), MaxUses: c.Int("max-uses")})
+	r, err := b.file(store.NewRequest{EventID: ev, Receiver: c.String("receiver"), Purpose: c.String("purpose"), Days: c.Int("days"), MaxUses: c.Int("max-uses"), AnyHost: c.Bool("any-host")})
 	if err != nil {
 		return failure(err)
 	}

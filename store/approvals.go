@@ -50,6 +50,7 @@ type Request struct {
 	Purpose         string       `json:"purpose"`  // 资料用途
 	Days            int          `json:"days"`     // 使用期限, counted from final approval
 	MaxUses         int          `json:"max_uses"`
+	AnyHost         bool         `json:"any_host,omitempty"` // grant covers every host of Category, not just Host
 	Status          string       `json:"status"`
 	Lead            string       `json:"lead"` // who must approve, from the requester's record at filing time
 	Head            string       `json:"head"`
@@ -127,6 +128,7 @@ type NewRequest struct {
 	Purpose  string `json:"purpose"`
 	Days     int    `json:"days"`
 	MaxUses  int    `json:"max_uses"`
+	AnyHost  bool   `json:"any_host,omitempty"` // ask for every host of the destination's category
 }
 
 // Validate checks the requester's fields and applies the default of one use.
@@ -200,7 +202,7 @@ func (db *DB) FileRequest(requester string, n NewRequest, now time.Time) (*Reque
 		}
 		req = &Request{ID: id, EventID: ev.ID, Requester: requester, Host: ev.Host, Category: ev.Category,
 			Files: ev.Files, FindingsSummary: summarize(&ev), Receiver: n.Receiver, Purpose: n.Purpose,
-			Days: n.Days, MaxUses: n.MaxUses, Status: StatusPending, Lead: u.Lead, Head: u.Head,
+			Days: n.Days, MaxUses: n.MaxUses, AnyHost: n.AnyHost && ev.Category != "", Status: StatusPending, Lead: u.Lead, Head: u.Head,
 			Created: now, DecideBy: now.Add(DefaultDecideTime),
 			History: []Step{{Actor: requester, Action: "request", Time: now}}}
 		if err := idx.Put(u64(n.EventID), []byte(id)); err != nil {
@@ -213,7 +215,7 @@ func (db *DB) FileRequest(requester string, n NewRequest, now time.Time) (*Reque
 			Category: ev.Category, Files: ev.Files, Verdict: "approval", RequestID: id,
 			Extra: map[string]string{"event": strconv.FormatUint(ev.ID, 10), "receiver": n.Receiver,
 				"purpose": n.Purpose, "days": strconv.Itoa(n.Days), "max_uses": strconv.Itoa(n.MaxUses),
-				"lead": u.Lead, "head": u.Head}})
+				"lead": u.Lead, "head": u.Head, "any_host": strconv.FormatBool(req.AnyHost)}})
 	})
 	if err != nil {
 		return nil, err

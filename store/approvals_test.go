@@ -278,6 +278,23 @@ func TestGrants(t *testing.T) {
 	}
 }
 
+func TestCategoryGrant(t *testing.T) {
+	db := approvalDB(t)
+	r, err := db.FileRequest("zhang", NewRequest{EventID: heldEvent(t, db, "zhang", shaA), Receiver: "x", Purpose: "y", Days: 1, AnyHost: true}, t0)
+	if err != nil || !r.AnyHost {
+		t.Fatalf("file: %+v %v", r, err)
+	}
+	db.Act(r.ID, "li", ActApprove, "", t0.Add(time.Minute))
+	db.Act(r.ID, "wang", ActApprove, "", t0.Add(2*time.Minute))
+	now := t0.Add(time.Hour)
+	if g, err := db.FindGrant("zhang", shaA, "mail.163.com", "personal_mail", now); err != nil || g.Host != "" {
+		t.Fatalf("another webmail host: %v %v", g, err)
+	}
+	if _, err := db.FindGrant("zhang", shaA, "pan.baidu.com", "netdisk", now); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("another category: %v", err)
+	}
+}
+
 func TestQueueFilter(t *testing.T) {
 	db := approvalDB(t)
 	r1 := fileReq(t, db, "zhang", heldEvent(t, db, "zhang", shaA))

@@ -164,8 +164,12 @@ func createGrants(tx *bolt.Tx, r *Request, now time.Time) error {
 		if _, err := rand.Read(raw[:]); err != nil {
 			return err
 		}
+		host := r.Host
+		if r.AnyHost {
+			host = "" // any host of r.Category
+		}
 		g := Grant{ID: "G-" + base32.StdEncoding.EncodeToString(raw[:]), RequestID: r.ID, User: r.Requester,
-			SHA256: f.SHA256, Host: r.Host, Category: r.Category,
+			SHA256: f.SHA256, Host: host, Category: r.Category,
 			Expires: r.ValidUntil(), MaxUses: max(r.MaxUses, 1)}
 		if err := putJSON(b, []byte(g.ID), &g); err != nil {
 			return err

@@ -298,7 +298,7 @@ func (s *Server) newRequestPost(w http.ResponseWriter, r *http.Request, u *store
 	days, _ := strconv.Atoi(r.PostFormValue("days"))
 	uses, _ := strconv.Atoi(r.PostFormValue("max_uses"))
 	req, err := s.fileRequest(u, store.NewRequest{EventID: e.ID, Receiver: r.PostFormValue("receiver"),
-		Purpose: r.PostFormValue("purpose"), Days: days, MaxUses: uses})
+		Purpose: r.PostFormValue("purpose"), Days: days, MaxUses: uses, AnyHost: r.PostFormValue("any_host") != ""})
 	if err != nil {
 		st, code := storeError(err)
 		s.showForm(w, r, u, e, r.PostForm, st, pageLang(w, r).T(code)+"："+err.Error())

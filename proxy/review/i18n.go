@@ -61,6 +61,8 @@ var messages = map[string][2]string{
 	"grant":                {"授权", "Grant"},
 	"expires":              {"有效期至", "Valid until"},
 	"chain_ok":             {"审计链校验通过", "Audit chain verifies"},
+	"any_host":             {"（同类网站均可）", "(any site of this kind)"},
+	"any_host_ask":         {"同类网站均可发送（例如所有个人邮箱），不限于本网站", "Allow any site of this kind (e.g. every personal webmail), not just this one"},
 	"verify_chain":         {"校验审计链", "Verify the audit chain"},
 	"chain_bad":            {"审计链校验失败", "Audit chain does NOT verify"},
 	"verdict":              {"结论", "Verdict"},
