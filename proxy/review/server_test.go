@@ -388,3 +388,20 @@ func TestConsolePages(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+func TestLimiterPerUserAcrossAddresses(t *testing.T) {
+	l := newLimiter()
+	now := time.Now()
+	for i := range loginMaxFails {
+		l.fail(now, "ip:10.0.0."+strconv.Itoa(i), "user:li") // a different address each time
+	}
+	if !l.blocked(now, "ip:10.0.0.99", "user:li") {
+		t.Fatal("user not limited after failures from many addresses")
+	}
+	if l.blocked(now, "ip:10.0.0.99", "user:wang") {
+		t.Fatal("an unrelated user and address are limited")
+	}
+	if l.blocked(now.Add(loginWindow), "ip:10.0.0.99", "user:li") {
+		t.Fatal("limit did not lift after the window")
+	}
+}
