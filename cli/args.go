@@ -33,17 +33,23 @@ func positional(c *cli.Context) ([]string, error) {
 			continue
 		}
 		if err := fs.Parse(rest); err != nil {
-			return nil, cli.Exit(fmt.Sprintf("sluice: %v; see 'sluice %s --help'", err, c.Command.FullName()), exitUsage)
+			return nil, cli.Exit(fmt.Sprintf("sluice: %v; see 'sluice %s --help'", err, cmdPath(c)), exitUsage)
 		}
 		rest = fs.Args()
 	}
 	var setErr error
 	fs.Visit(func(f *flag.Flag) { // set every alias, as urfave does after its own parse
+		vals := []string{f.Value.String()}
+		if sl, ok := f.Value.(interface{ Value() []string }); ok { // repeatable flags: set each value
+			vals = sl.Value()
+		}
 		for _, cf := range c.Command.Flags {
 			if slices.Contains(cf.Names(), f.Name) {
 				for _, n := range cf.Names() {
-					if err := c.Set(n, f.Value.String()); err != nil && setErr == nil {
-						setErr = err
+					for _, v := range vals {
+						if err := c.Set(n, v); err != nil && setErr == nil {
+							setErr = err
+						}
 					}
 				}
 			}
@@ -62,7 +68,18 @@ func exactlyOne(c *cli.Context, what string) (string, error) {
 		return "", err
 	}
 	if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
-		return "", cli.Exit(fmt.Sprintf("sluice: '%s' needs exactly one %s; see 'sluice %s --help'", c.Command.FullName(), what, c.Command.FullName()), exitUsage)
+		return "", cli.Exit(fmt.Sprintf("sluice: '%s' needs exactly one %s; see 'sluice %s --help'", cmdPath(c), what, cmdPath(c)), exitUsage)
 	}
 	return strings.TrimSpace(args[0]), nil
+}
+
+// cmdPath returns the command as typed, e.g. "users add".
+func cmdPath(c *cli.Context) string {
+	var names []string
+	for _, ctx := range c.Lineage() {
+		if ctx.Command != nil && ctx.Command.Name != "" {
+			names = append([]string{ctx.Command.Name}, names...)
+		}
+	}
+	return strings.Join(names, " ")
 }

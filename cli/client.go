@@ -110,3 +110,28 @@ func storeOrAPI(c *cli.Context) (*store.DB, *apiClient, error) {
 	api, err := newAPIClient(c)
 	return nil, api, err
 }
+
+// raw sends body as-is and returns the raw answer (for file in, file out calls).
+func (a *apiClient) raw(method, path string, body []byte) ([]byte, http.Header, error) {
+	req, err := http.NewRequest(method, a.base+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, fmt.Errorf("sluice: bad console address %q: %w", a.base, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Accept-Language", a.lang)
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sluice: cannot reach the daemon's console at %s (%v); is 'sluice run' up?", a.base, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if resp.StatusCode/100 != 2 {
+		var e struct{ Error, Message string }
+		if json.Unmarshal(data, &e) == nil && e.Message != "" {
+			return nil, nil, fmt.Errorf("%s (%s)", e.Message, e.Error)
+		}
+		return nil, nil, fmt.Errorf("sluice: console answered %s", resp.Status)
+	}
+	return data, resp.Header, err
+}

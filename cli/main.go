@@ -22,8 +22,22 @@ var commands []*cli.Command
 // register adds a top-level command; each command file registers itself in init.
 func register(c *cli.Command) { commands = append(commands, c) }
 
+// usageError turns flag parsing errors into exit code 2 with a pointer to help.
+func usageError(c *cli.Context, err error, _ bool) error {
+	return cli.Exit("sluice: "+err.Error()+"; see 'sluice help'", exitUsage)
+}
+
+// setUsageErrors gives every command and subcommand the same usage-error handling.
+func setUsageErrors(cmds []*cli.Command) {
+	for _, c := range cmds {
+		c.OnUsageError = usageError
+		setUsageErrors(c.Subcommands)
+	}
+}
+
 func newApp() *cli.App {
 	sort.Slice(commands, func(i, j int) bool { return commands[i].Name < commands[j].Name })
+	setUsageErrors(commands)
 	return &cli.App{
 		Name:  "sluice",
 		Usage: "stop customer data leaving through personal mail, netdisks and web chat",
@@ -33,9 +47,7 @@ func newApp() *cli.App {
 		},
 		Commands:       commands,
 		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return cli.Exit("sluice: "+err.Error()+"; see 'sluice help'", exitUsage)
-		},
+		OnUsageError:   usageError,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -36,6 +37,8 @@ func (d *Daemon) registerConsole(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/admin/users", d.admin(d.apiUsers))
 	mux.HandleFunc("POST /api/admin/users", d.admin(d.apiPutUser))
 	mux.HandleFunc("POST /api/admin/users/{name}/token", d.admin(d.apiNewToken))
+	mux.HandleFunc("POST /api/admin/mark", d.admin(d.apiMark))
+	mux.HandleFunc("GET /api/admin/marks/{id}", d.admin(d.apiMarkRecord))
 }
 
 // consoleHandler is the console listener's handler.
@@ -102,7 +105,9 @@ func (d *Daemon) admin(h func(w http.ResponseWriter, r *http.Request, u *store.U
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "message": "sluice: missing or bad API token; use --token or the data dir's admin.token"})
 			return
 		}
-		if !u.HasRole(store.RoleAdmin) && !(u.HasRole(store.RoleInvestigator) && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/admin/audit")) {
+		investigatorOK := u.HasRole(store.RoleInvestigator) && r.Method == http.MethodGet &&
+			(strings.HasPrefix(r.URL.Path, "/api/admin/audit") || strings.HasPrefix(r.URL.Path, "/api/admin/marks/"))
+		if !u.HasRole(store.RoleAdmin) && !investigatorOK {
 			writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "message": "sluice: this needs the admin role"})
 			return
 		}
@@ -220,4 +225,37 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
+}
+
+// apiMark is `sluice mark` through the daemon: the raw file in, the marked file out.
+func (d *Daemon) apiMark(w http.ResponseWriter, r *http.Request, _ *store.User) {
+	q := r.URL.Query()
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxMarkSize+1))
+	if err != nil {
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "too_large", "message": fmt.Sprintf("sluice: files over %d MB cannot be marked", MaxMarkSize>>20)})
+		return
+	}
+	out, o, err := ManualMark(d.DB, d.Marker, d.Policy, q.Get("user"), q.Get("dest"), q.Get("name"), data)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "cannot_mark", "message": err.Error()})
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("X-Sluice-Mark-Id", store.MarkIDString(o.MarkID))
+	w.Write(out)
+}
+
+// apiMarkRecord resolves a decoded mark id to its outbound record.
+func (d *Daemon) apiMarkRecord(w http.ResponseWriter, r *http.Request, _ *store.User) {
+	id, err := store.ParseMarkID(r.PathValue("id"))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request", "message": err.Error()})
+		return
+	}
+	o, err := d.DB.Outbound(id)
+	if err != nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "message": "sluice: mark id not in this installation's archive"})
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
 }

@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sluice-dlp/sluice/proxy/policy"
@@ -124,4 +125,43 @@ func (s watermarkStep) unmarkable(f *Flow, p *uploadPart, err error) error {
 	f.Decision = d
 	f.Replace, f.Outbound, f.marks = nil, nil, nil
 	return nil
+}
+
+// ManualMark stamps a file for user as the proxy would for destURL (a URL or host; "" = no destination)
+// and records it in the audit log and the outbound archive, like `sluice mark`.
+func ManualMark(db *store.DB, m *watermark.Marker, p *policy.Policy, userName, destURL, fileName string, data []byte) ([]byte, *store.Outbound, error) {
+	u, err := db.User(userName)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sluice: no user %q; add it with 'sluice users add %s --display-name 张三 --staff-id A1024'", userName, userName)
+	}
+	dest := policy.Destination{Host: "(manual)"}
+	path := ""
+	if destURL != "" {
+		host, pth := splitDest(destURL)
+		dest, path = p.Catalog().Lookup(host, pth), pth
+	}
+	out, o, err := MarkFile(db, m, MarkRequest{User: u, Dest: dest, Path: path, FileName: fileName, Data: data, Template: p.Watermark.Template})
+	if err != nil {
+		return nil, nil, fmt.Errorf("sluice: cannot mark %s: %w", fileName, err)
+	}
+	e := &store.Event{Action: "mark.manual", User: u.Name, Host: dest.Host, Category: string(dest.Category), Path: path, Verdict: "watermark",
+		Files: []store.FileRecord{{Name: fileName, Size: int64(len(data)), SHA256: o.OrigSHA256, Type: o.Type, Blob: o.OrigSHA256,
+			MarkID: store.MarkIDString(o.MarkID), Marked: o.MarkSHA256}}}
+	if err := db.AppendEvent(e); err != nil {
+		return nil, nil, err
+	}
+	o.EventID = e.ID
+	if err := db.PutOutbound(o); err != nil {
+		return nil, nil, err
+	}
+	return out, o, nil
+}
+
+// splitDest accepts "https://host/path", "host/path" or "host".
+func splitDest(s string) (host, path string) {
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+	}
+	host, path, _ = strings.Cut(s, "/")
+	return host, "/" + path
 }
