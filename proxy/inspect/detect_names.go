@@ -194,7 +194,7 @@ func namesInHanRun(run, after string, out []string, max int) []string {
 				}
 				rest := run[p+len(l):]
 				if rest == "" {
-					rest = hanPrefix(strings.TrimLeft(after, " :"))
+					rest = hanPrefix(strings.TrimLeft(after, " :："))
 				}
 				for _, name := range leadingNames(rest) {
 					if len(out) < max {

@@ -89,7 +89,7 @@ var (
 )
 
 // gapRunes may stand between a label and its value ("微信号：", "QQ: ", "wx/").
-const gapRunes = " :号码是为=/()-#\t"
+const gapRunes = " :：号码是为=/／()-#\t"
 
 // findLabelled finds WeChat IDs and QQ numbers that follow one of their labels within a
 // few separator characters; unlabelled values are never reported.

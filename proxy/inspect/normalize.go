@@ -19,12 +19,17 @@ const (
 // `sluice customers import` (which hashes the normalised values with the store's salt).
 // Changing a rule here changes the hashes: customer lists must then be re-imported.
 
-// foldRune maps full-width ASCII variants, ideographic and no-break spaces and Unicode
-// dashes to their ASCII form; ok is false when r is left as it is.
+// foldRune maps full-width digits, letters and the punctuation numbers and addresses are
+// written with (@ . - + ( ) _ #), ideographic and no-break spaces and Unicode dashes to
+// their ASCII form; ok is false when r is left as it is.
 func foldRune(r rune) (rune, bool) {
 	switch {
 	case r >= 0xFF01 && r <= 0xFF5E: // Ｆｕｌｌ-width ASCII block
-		return r - 0xFEE0, true
+		a := r - 0xFEE0
+		if a >= '0' && a <= '9' || a >= 'A' && a <= 'Z' || a >= 'a' && a <= 'z' || strings.ContainsRune("@.-+()_#", a) {
+			return a, true
+		}
+		return r, false // ，：；！ stay as written: Chinese text then needs no copy
 	case r == 0x3000 || r == 0x00A0 || r == 0x2002 || r == 0x2003 || r == 0x2009:
 		return ' ', true
 	case (r >= 0x2010 && r <= 0x2015) || r == 0x2212 || r == 0xFE63:
@@ -35,8 +40,9 @@ func foldRune(r rune) (rune, bool) {
 	return r, false
 }
 
-// FoldWidth returns s with full-width letters, digits and punctuation, wide spaces and
-// Unicode dashes replaced by their ASCII form ("１３８－" → "138-").
+// FoldWidth returns s with full-width letters, digits and number punctuation, wide spaces
+// and Unicode dashes replaced by their ASCII form ("１３８－" → "138-"); Chinese
+// punctuation such as ，and ：is kept.
 func FoldWidth(s string) string {
 	t, _ := foldMap(s, false)
 	return t
