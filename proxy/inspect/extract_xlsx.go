@@ -82,50 +82,59 @@ func (w *walker) workbookSheets(n node, zr *zip.Reader) ([]sheetRef, error) {
 	return sheets, nil
 }
 
+// openScan opens a zip entry for the fast XML scanner.
+func (w *walker) openScan(n node, f *zip.File) (*xmlScanner, io.Closer, error) {
+	rc, err := w.openEntry(n, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	return newXMLScanner(rc, f.Name), rc, nil
+}
+
 // sharedStrings loads the shared string table (phonetic runs excluded).
 func (w *walker) sharedStrings(n node, zr *zip.Reader) ([]string, error) {
 	f := findFile(zr, "xl/sharedStrings.xml")
 	if f == nil {
 		return nil, nil
 	}
-	p, err := w.openXML(n, f)
+	s, c, err := w.openScan(n, f)
 	if err != nil {
 		return nil, err
 	}
-	defer p.Close()
+	defer c.Close()
 	var sst []string
-	var sb strings.Builder
+	var sb []byte
 	inT, phonetic := false, 0
 	for {
-		tok, err := p.next()
+		err := s.next()
 		if err == io.EOF {
 			return sst, nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
+		switch s.kind {
+		case xmlStart:
+			switch string(s.local) {
 			case "si":
-				sb.Reset()
+				sb = sb[:0]
 			case "t":
 				inT = phonetic == 0
 			case "rPh":
 				phonetic++
 			}
-		case xml.CharData:
+		case xmlText:
 			if inT {
-				sb.Write(t)
+				sb = append(sb, s.text...)
 			}
-		case xml.EndElement:
-			switch t.Name.Local {
+		case xmlEnd:
+			switch string(s.local) {
 			case "t":
 				inT = false
 			case "rPh":
 				phonetic--
 			case "si":
-				sst = append(sst, sb.String())
+				sst = append(sst, string(sb))
 			}
 		}
 	}
@@ -133,48 +142,43 @@ func (w *walker) sharedStrings(n node, zr *zip.Reader) ([]string, error) {
 
 // sheet streams one worksheet, emitting each row as a segment.
 func (w *walker) sheet(n node, f *zip.File, name string, sst []string) error {
-	p, err := w.openXML(n, f)
+	s, c, err := w.openScan(n, f)
 	if err != nil {
 		return err
 	}
-	defer p.Close()
-	var row strings.Builder
-	var val strings.Builder
+	defer c.Close()
+	var row, val []byte
 	rowNum, col, lastCol := 0, 0, 0
-	cellType := ""
+	var cellType string
 	inV, inIS, phonetic := false, false, 0
+	prefix := name + "!R"
 	for {
-		tok, err := p.next()
+		err := s.next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
+		switch s.kind {
+		case xmlStart:
+			switch string(s.local) {
 			case "row":
-				if r, err := strconv.Atoi(attr(t, "r")); err == nil && r > 0 {
+				if r, err := strconv.Atoi(string(s.attr("r"))); err == nil && r > 0 {
 					rowNum = r
 				} else {
 					rowNum++
 				}
-				row.Reset()
-				lastCol = 0
+				row, lastCol = row[:0], 0
 			case "c":
 				cellType, col = "", lastCol+1
-				for _, a := range t.Attr {
-					switch a.Name.Local {
-					case "t":
-						cellType = a.Value
-					case "r":
-						if c := colIndex(a.Value); c > 0 {
-							col = c
-						}
-					}
+				if t := s.attr("t"); t != nil {
+					cellType = string(t)
 				}
-				val.Reset()
+				if c := colIndex(string(s.attr("r"))); c > 0 {
+					col = c
+				}
+				val = val[:0]
 			case "v":
 				inV = true
 			case "is":
@@ -184,12 +188,12 @@ func (w *walker) sheet(n node, f *zip.File, name string, sst []string) error {
 			case "rPh":
 				phonetic++
 			}
-		case xml.CharData:
+		case xmlText:
 			if inV {
-				val.Write(t)
+				val = append(val, s.text...)
 			}
-		case xml.EndElement:
-			switch t.Name.Local {
+		case xmlEnd:
+			switch string(s.local) {
 			case "v", "t":
 				inV = false
 			case "is":
@@ -197,8 +201,8 @@ func (w *walker) sheet(n node, f *zip.File, name string, sst []string) error {
 			case "rPh":
 				phonetic--
 			case "c":
-				s := cellValue(cellType, val.String(), sst)
-				if s == "" {
+				v := cellValue(cellType, string(val), sst)
+				if v == "" {
 					continue
 				}
 				gap := min(col-1, maxColGap) // empty cells before the first one
@@ -206,13 +210,12 @@ func (w *walker) sheet(n node, f *zip.File, name string, sst []string) error {
 					gap = max(1, min(col-lastCol, maxColGap))
 				}
 				for i := 0; i < gap; i++ {
-					row.WriteByte('\t')
+					row = append(row, '\t')
 				}
-				row.WriteString(s)
+				row = append(row, v...)
 				lastCol = col
 			case "row":
-				loc := name + "!R" + strconv.Itoa(rowNum)
-				if err := w.emit(n, loc, row.String()); err != nil {
+				if err := w.emit(n, prefix+strconv.Itoa(rowNum), string(row)); err != nil {
 					return err
 				}
 			}
