@@ -177,3 +177,28 @@ func makeODS(tb testing.TB, rows [][]string) []byte {
 	}
 	return buf.Bytes()
 }
+
+// replaceZipEntry returns a copy of a zip archive with one entry's content replaced.
+func replaceZipEntry(tb testing.TB, data []byte, name string, content []byte) []byte {
+	tb.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var files []fixtureFile
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var b bytes.Buffer
+		b.ReadFrom(rc)
+		rc.Close()
+		if f.Name == name {
+			files = append(files, fixtureFile{name, content})
+		} else {
+			files = append(files, fixtureFile{f.Name, b.Bytes()})
+		}
+	}
+	return zipBytes(tb, files...)
+}

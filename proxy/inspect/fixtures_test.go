@@ -18,6 +18,7 @@ package inspect
 //	encodeGBK(tb, s), encodeUTF16LE(s)   text in Chinese Excel export encodings
 //	makeEML(tb, subject, body, files...) multipart e-mail with base64 attachments
 //	makeBillionLaughsDOCX(tb)       docx whose document.xml declares nested entities
+//	replaceZipEntry(tb, z, name, d) copy of zip z with entry name replaced by d
 //	makeODS(tb, rows)               OpenDocument spreadsheet with one table
 //	makeCFB(tb, streams)            OLE2 compound file holding the given streams
 //	biffWorkbook(rows)              BIFF8 "Workbook" stream (sheet 客户) for makeCFB → .xls

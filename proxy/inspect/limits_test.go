@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/zlib"
 	"context"
@@ -101,6 +102,26 @@ func TestBillionLaughs(t *testing.T) {
 	}
 }
 
+func TestBillionLaughsXLSX(t *testing.T) {
+	xlsx := makeXLSX(t, fixtureSheet{"Sheet1", customerRows(3)})
+	docx := makeBillionLaughsDOCX(t)
+	zr, _ := zipReader(docx)
+	var laughs []byte
+	for _, f := range zr.File {
+		if f.Name == "word/document.xml" {
+			rc, _ := f.Open()
+			laughs, _ = io.ReadAll(rc)
+		}
+	}
+	for _, part := range []string{"xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/workbook.xml"} {
+		res, segs := extract(t, replaceZipEntry(t, xlsx, part, laughs), "laughs.xlsx", Limits{})
+		wantProblem(t, res, KindUninspectable, "DOCTYPE")
+		if len(segs) > 4 {
+			t.Errorf("%s: %d segments", part, len(segs))
+		}
+	}
+}
+
 func TestTruncatedAndCorrupt(t *testing.T) {
 	xlsx := makeXLSX(t, fixtureSheet{"Sheet1", customerRows(200)})
 	res, _ := extract(t, xlsx[:len(xlsx)*2/3], "客户.xlsx", Limits{})
@@ -177,6 +198,10 @@ func TestMaxEntries(t *testing.T) {
 	}
 	res, _ := extract(t, makeZip(t, files...), "many.zip", Limits{MaxEntries: 20})
 	wantProblem(t, res, KindUninspectable, "30 entries")
+}
+
+func zipReader(d []byte) (*zip.Reader, error) {
+	return zip.NewReader(bytes.NewReader(d), int64(len(d)))
 }
 
 type stopSink struct{ n int }
