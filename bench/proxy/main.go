@@ -5,6 +5,9 @@
 package main
 
 import (
+	"bytes"
+	"mime/multipart"
+
 	"bufio"
 	"context"
 	"crypto/ecdsa"
@@ -17,6 +20,7 @@ import (
 	"encoding/pem"
 	"flag"
 	"fmt"
+	"github.com/sluice-dlp/sluice/internal/fixture"
 	"io"
 	"log"
 	"math/big"
@@ -102,7 +106,53 @@ func main() {
 	rss := vmHWM(cmd.Process.Pid)
 	fmt.Printf("%d MB upload (raw PUT, allowed: inspected, spooled, forwarded)\n", *uploadMB)
 	fmt.Printf("  direct %.0f MB/s, proxied %.0f MB/s, ratio %.2f\n", mbps(size, du), mbps(size, puT), du.Seconds()/puT.Seconds())
-	fmt.Printf("  proxy peak RSS (VmHWM) over the whole run: %d MB\n", rss>>20)
+	fmt.Printf("  proxy peak RSS (VmHWM) after this: %d MB\n\n", rss>>20)
+
+	// in-flight watermarking: a marked file vs a same-size file that passes through unmarked
+	jpg := fixture.JPEG(fixture.Photo(4000, 3000, 9), 92)
+	var pages [][]string
+	for i := range 20 {
+		pages = append(pages, []string{fmt.Sprintf("Page %d", i+1), "Quarterly plan, internal", strings.Repeat("lorem ipsum ", 8)})
+	}
+	pdf := fixture.PDF(pages...)
+	fmt.Printf("in-flight watermarking (multipart POST to mail.163.com; pass-through = same size, not a PDF/image)\n")
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{{fmt.Sprintf("%.1f MB JPEG (12 MP)", float64(len(jpg))/(1<<20)), jpg}, {"20-page PDF", pdf}} {
+		plain := make([]byte, len(tc.data))
+		mrand.NewChaCha8([32]byte{3}).Read(plain)
+		var marked, pass []time.Duration
+		for range 5 {
+			marked = append(marked, post(proxied, tc.data))
+			pass = append(pass, post(proxied, plain))
+		}
+		slices.Sort(marked)
+		slices.Sort(pass)
+		m, p := marked[len(marked)/2], pass[len(pass)/2]
+		fmt.Printf("  %-22s marked %s, pass-through %s, added %s (ratio %.1f×)\n", tc.name, m.Round(time.Millisecond), p.Round(time.Millisecond), (m - p).Round(time.Millisecond), m.Seconds()/p.Seconds())
+	}
+	fmt.Printf("  proxy peak RSS (VmHWM) over the whole run: %d MB\n", vmHWM(cmd.Process.Pid)>>20)
+}
+
+// post uploads data as a multipart file and returns the round-trip time.
+func post(tr *http.Transport, data []byte) time.Duration {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", "f")
+	fw.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest("POST", "https://mail.163.com/upload", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	t := time.Now()
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	check(err)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		log.Fatalf("upload status %d", resp.StatusCode)
+	}
+	return time.Since(t)
 }
 
 func latencies(tr *http.Transport, n int) []time.Duration {
