@@ -288,3 +288,31 @@ func TestODS(t *testing.T) {
 		t.Errorf("row 3 = %q (%v)", got, segs)
 	}
 }
+
+func TestXLSXInlineRichAndNumbers(t *testing.T) {
+	base := makeXLSX(t, fixtureSheet{"名单", [][]string{{"x"}}})
+	sheet := `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` +
+		`<row r="5"><c r="A5" t="inlineStr"><is><r><t>王</t></r><r><t>伟</t></r><rPh><t>wang</t></rPh></is></c>` +
+		`<c r="C5"><v>1.3812345678E10</v></c><c r="D5" t="b"><v>1</v></c><c r="E5" t="s"><v>0</v></c><c r="F5" t="s"><v>99</v></c></row>` +
+		`<row><c t="str"><v>公式 13998765432</v></c></row></sheetData></worksheet>`
+	data := replaceZipEntry(t, base, "xl/worksheets/sheet1.xml", []byte(sheet))
+	_, segs := extract(t, data, "a.xlsx", Limits{})
+	if got, _ := segAt(segs, "名单!R5"); got != "王伟\t\t13812345678\tTRUE\tx" {
+		t.Errorf("R5 = %q", got)
+	}
+	if got, _ := segAt(segs, "名单!R6"); got != "公式 13998765432" {
+		t.Errorf("R6 = %q (%v)", got, segs)
+	}
+}
+
+func TestDOCXTextBoxNotDoubled(t *testing.T) {
+	doc := `<?xml version="1.0" encoding="UTF-8"?><w:document ` + wordNS + ` xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><w:body>` +
+		`<w:p><w:r><w:t>正文</w:t></w:r><w:r><mc:AlternateContent><mc:Choice><w:txbxContent><w:p><w:r><w:t>框内 13812345678</w:t></w:r></w:p></w:txbxContent></mc:Choice>` +
+		`<mc:Fallback><w:txbxContent><w:p><w:r><w:t>框内 13812345678</w:t></w:r></w:p></w:txbxContent></mc:Fallback></mc:AlternateContent></w:r></w:p>` +
+		`<w:p><w:del><w:r><w:delText>已删 13998765432</w:delText></w:r></w:del><w:r><w:tab/><w:t>尾</w:t></w:r></w:p></w:body></w:document>`
+	_, segs := extract(t, docxPackage(t, doc), "a.docx", Limits{})
+	text := allText(segs)
+	if strings.Count(text, "13812345678") != 1 || !strings.Contains(text, "已删 13998765432\t尾") {
+		t.Errorf("text %q", text)
+	}
+}
