@@ -285,3 +285,33 @@ func TestPACFailsClosedForWatchedHosts(t *testing.T) {
 		t.Fatal("CA page lacks fingerprint or zh-CN title")
 	}
 }
+
+func TestChunkedUploadIsInspected(t *testing.T) {
+	up := newUpstream(t, 1<<20)
+	env := startEnv(t, up, watched, nil)
+	mp, ct := multipartUpload(t, "客户清单.csv", customerCSV(40))
+	req, _ := http.NewRequest("POST", "https://pan.baidu.com/api/upload", io.MultiReader(mp)) // unknown length → chunked
+	req.ContentLength = -1
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("Sec-Fetch-Mode", "cors")
+	resp, err := env.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref := decodeRefusal(t, resp); resp.StatusCode != 403 || ref.Verdict != "block" {
+		t.Fatalf("chunked upload: %d %+v", resp.StatusCode, ref)
+	}
+	// an allowed chunked upload reaches the upstream with a correct Content-Length
+	req, _ = http.NewRequest("PUT", "https://mail.163.com/upload/a.bin", io.MultiReader(strings.NewReader("just some bytes")))
+	req.ContentLength = -1
+	req.Header.Set("Content-Type", "application/octet-stream")
+	resp, err = env.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	got := up.requests()
+	if resp.StatusCode != 200 || len(got) != 1 || string(got[0].Body) != "just some bytes" || got[0].Header.Get("Content-Length") != "15" {
+		t.Fatalf("allowed chunked upload: %d %+v", resp.StatusCode, got)
+	}
+}
