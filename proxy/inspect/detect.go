@@ -114,7 +114,9 @@ func (d *Detector) piece(text, loc string) {
 	idents := 0
 	for _, m := range ms {
 		d.add(m.kind, maskValue(m.kind, m.value), loc)
-		idents++
+		if isContactIdentifier(m.kind) {
+			idents++
+		}
 	}
 	if len(d.keywords) > 0 {
 		d.kwBefore = append(d.kwBefore[:0], d.kwCounts...)
@@ -136,6 +138,16 @@ func (d *Detector) piece(text, loc string) {
 	if d.opt.Customers != nil {
 		d.matchCustomers(t, ms, idents > 0, loc)
 	}
+}
+
+// isContactIdentifier reports whether a finding kind is a way to reach a person, which
+// together with a name makes a contact record (ID and card numbers are not).
+func isContactIdentifier(kind string) bool {
+	switch kind {
+	case KindPhone, KindLandline, KindEmail, KindWeChatID, KindQQ:
+		return true
+	}
+	return false
 }
 
 // findAll returns the e-mail addresses, labelled WeChat/QQ values and numbers in folded
