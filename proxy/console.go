@@ -39,6 +39,7 @@ func (d *Daemon) registerConsole(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/admin/users/{name}/token", d.admin(d.apiNewToken))
 	mux.HandleFunc("POST /api/admin/mark", d.admin(d.apiMark))
 	mux.HandleFunc("GET /api/admin/marks/{id}", d.admin(d.apiMarkRecord))
+	d.registerInspectAdmin(mux)
 }
 
 // consoleHandler is the console listener's handler.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/elazarl/goproxy"
@@ -65,7 +66,7 @@ type Daemon struct {
 	Certs              *CertCache
 	DB                 *store.DB
 	Policy             *policy.Policy
-	Scanner            *inspect.Scanner
+	scanner            atomic.Pointer[inspect.Scanner]
 	Marker             *watermark.Marker
 	pipeline           *Pipeline
 	gp                 *goproxy.ProxyHttpServer
@@ -78,7 +79,7 @@ type Daemon struct {
 	wg                 sync.WaitGroup
 	closeOnce          sync.Once
 	stop               chan struct{}
-	fingerprints       *store.FingerprintIndex
+	fingerprints       atomic.Pointer[store.FingerprintIndex]
 	// now is the daemon's clock (tests move it forward to expire grants).
 	now func() time.Time
 	// Review is the reviewer console and API; Hub the extension notify hub; Alerter the manager alerts.
@@ -149,12 +150,10 @@ func New(cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 	d.dial = newDialer(resolve)
-	opts, err := d.inspectOptions()
-	if err != nil {
+	if err := d.ReloadInspection(); err != nil {
 		d.DB.Close()
 		return nil, err
 	}
-	d.Scanner = inspect.NewScanner(opts)
 	key, err := watermark.LoadOrCreateKey(d.paths.MarkKey)
 	if err != nil {
 		d.DB.Close()
@@ -243,6 +242,20 @@ func (d *Daemon) Close() error {
 	return err
 }
 
+// Scanner returns the current inspection engine (replaced when the customer list or fingerprints change).
+func (d *Daemon) Scanner() *inspect.Scanner { return d.scanner.Load() }
+
+// ReloadInspection rebuilds the scanner from the policy and the store's customer list and fingerprints;
+// call it after importing customers or adding fingerprints through the daemon.
+func (d *Daemon) ReloadInspection() error {
+	opts, err := d.inspectOptions()
+	if err != nil {
+		return err
+	}
+	d.scanner.Store(inspect.NewScanner(opts))
+	return nil
+}
+
 // inspectOptions builds scanner options from the policy and the store's customer list and fingerprints.
 func (d *Daemon) inspectOptions() (inspect.Options, error) {
 	s := d.Policy.Inspect
@@ -254,7 +267,7 @@ func (d *Daemon) inspectOptions() (inspect.Options, error) {
 	if err != nil {
 		return inspect.Options{}, fmt.Errorf("sluice: cannot load file fingerprints: %w", err)
 	}
-	d.fingerprints = prints
+	d.fingerprints.Store(prints)
 	o := inspect.Options{Detect: inspect.DetectOptions{Keywords: s.Keywords, Customers: customers, Fingerprints: prints}}
 	o.Limits.MaxDepth = s.MaxDepth
 	o.Limits.MaxRatio = s.MaxRatio

@@ -43,17 +43,18 @@ func declaredHashes(b *upload.Body, f *Flow) (blockList []string, md5s []string)
 // declaredResult reports a registered sensitive file recognised only by the hashes an upload declares
 // (a netdisk "rapid upload" sends no bytes at all), or nil.
 func (d *Daemon) declaredResult(f *Flow) *inspect.Result {
-	if d.fingerprints == nil || d.fingerprints.Len() == 0 {
+	prints := d.fingerprints.Load()
+	if prints == nil || prints.Len() == 0 {
 		return nil
 	}
 	blocks, md5s := declaredHashes(f.Body, f)
 	name, ok := "", false
 	if len(blocks) > 0 {
-		name, ok = d.fingerprints.LookupBlockList(blocks)
+		name, ok = prints.LookupBlockList(blocks)
 	}
 	for _, m := range md5s {
 		if !ok {
-			name, ok = d.fingerprints.LookupMD5(m)
+			name, ok = prints.LookupMD5(m)
 		}
 	}
 	if !ok {

@@ -84,7 +84,7 @@ func (s inspectStep) Run(f *Flow) error {
 		return nil
 	}
 	for _, p := range f.Files {
-		r, err := s.d.Scanner.Scan(f.Ctx, p.Data, p.Size(), p.FileName)
+		r, err := s.d.Scanner().Scan(f.Ctx, p.Data, p.Size(), p.FileName)
 		if err != nil {
 			return fmt.Errorf("inspecting %q: %w", p.FileName, err)
 		}
@@ -105,7 +105,7 @@ func (s inspectStep) Run(f *Flow) error {
 	}
 	if text.Len() > 0 {
 		msg := text.String()
-		r, err := s.d.Scanner.Scan(f.Ctx, strings.NewReader(msg), int64(len(msg)), "message.txt")
+		r, err := s.d.Scanner().Scan(f.Ctx, strings.NewReader(msg), int64(len(msg)), "message.txt")
 		if err != nil {
 			return fmt.Errorf("inspecting message text: %w", err)
 		}
