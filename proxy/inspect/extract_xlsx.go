@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/xml"
 	"io"
 	"math"
@@ -164,18 +165,15 @@ func (w *walker) sheet(n node, f *zip.File, name string, sst []string) error {
 		case xmlStart:
 			switch string(s.local) {
 			case "row":
-				if r, err := strconv.Atoi(string(s.attr("r"))); err == nil && r > 0 {
+				if r, ok := atoiBytes(s.attr("r")); ok && r > 0 {
 					rowNum = r
 				} else {
 					rowNum++
 				}
 				row, lastCol = row[:0], 0
 			case "c":
-				cellType, col = "", lastCol+1
-				if t := s.attr("t"); t != nil {
-					cellType = string(t)
-				}
-				if c := colIndex(string(s.attr("r"))); c > 0 {
+				cellType, col = cellTypeName(s.attr("t")), lastCol+1
+				if c := colIndex(s.attr("r")); c > 0 {
 					col = c
 				}
 				val = val[:0]
@@ -201,8 +199,8 @@ func (w *walker) sheet(n node, f *zip.File, name string, sst []string) error {
 			case "rPh":
 				phonetic--
 			case "c":
-				v := cellValue(cellType, string(val), sst)
-				if v == "" {
+				v, raw := cellValue(cellType, val, sst)
+				if v == "" && len(raw) == 0 {
 					continue
 				}
 				gap := min(col-1, maxColGap) // empty cells before the first one
@@ -212,7 +210,7 @@ func (w *walker) sheet(n node, f *zip.File, name string, sst []string) error {
 				for i := 0; i < gap; i++ {
 					row = append(row, '\t')
 				}
-				row = append(row, v...)
+				row = append(append(row, v...), raw...)
 				lastCol = col
 			case "row":
 				if err := w.emit(n, prefix+strconv.Itoa(rowNum), string(row)); err != nil {
@@ -223,24 +221,53 @@ func (w *walker) sheet(n node, f *zip.File, name string, sst []string) error {
 	}
 }
 
-// cellValue renders one cell by its type attribute.
-func cellValue(typ, v string, sst []string) string {
+// cellValue renders one cell by its type attribute; text cells are returned without
+// copying (shared strings by reference, others as a view of v valid until the next token).
+func cellValue(typ string, v []byte, sst []string) (text string, raw []byte) {
 	switch typ {
 	case "s":
-		i, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || i < 0 || i >= len(sst) {
-			return ""
+		i, ok := atoiBytes(bytes.TrimSpace(v))
+		if !ok || i >= len(sst) {
+			return "", nil
 		}
-		return sst[i]
+		return sst[i], nil
 	case "b":
-		if v == "1" {
-			return "TRUE"
+		if string(v) == "1" {
+			return "TRUE", nil
 		}
-		return "FALSE"
+		return "FALSE", nil
 	case "inlineStr", "str", "e":
-		return v
+		return "", v
 	}
-	return plainNumber(v)
+	if bytes.ContainsAny(v, "eE") {
+		return plainNumber(string(v)), nil
+	}
+	return "", v
+}
+
+// cellTypeName interns the t attribute of a cell without allocating.
+func cellTypeName(t []byte) string {
+	for _, n := range [...]string{"s", "n", "b", "str", "inlineStr", "e", "d"} {
+		if string(t) == n {
+			return n
+		}
+	}
+	return ""
+}
+
+// atoiBytes parses a small non-negative decimal number.
+func atoiBytes(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // plainNumber writes whole numbers stored in exponent form (1.3812345678E10) as digits,
@@ -257,7 +284,7 @@ func plainNumber(v string) string {
 }
 
 // colIndex converts the column letters of a cell reference ("AB12") to 1-based index.
-func colIndex(ref string) int {
+func colIndex(ref []byte) int {
 	c := 0
 	for i := 0; i < len(ref); i++ {
 		b := ref[i]

@@ -111,38 +111,50 @@ func (s *xmlScanner) readText() error {
 
 // readTag reads one markup construct after '<'.
 func (s *xmlScanner) readTag() error {
+	chunk, err := s.r.ReadSlice('>')
+	if err == nil && len(chunk) > 0 && chunk[0] != '!' && chunk[0] != '?' &&
+		bytes.IndexByte(chunk, '\'') < 0 && bytes.Count(chunk, []byte{'"'})%2 == 0 {
+		// Fast path: the whole tag is in the buffer with balanced quotes; parse it in
+		// place (valid until the next read, that is until the next token).
+		return s.parseTag(chunk[:len(chunk)-1])
+	}
 	s.tag = s.tag[:0]
-	var quote byte
 	for {
-		chunk, err := s.r.ReadSlice('>')
 		if err != nil && err != bufio.ErrBufferFull {
 			if err == io.EOF {
 				return corrupt("malformed XML in %s: unexpected end inside a tag", s.name)
 			}
 			return s.fail(err)
 		}
-		markup := len(s.tag) == 0 && len(chunk) > 0 && (chunk[0] == '!' || chunk[0] == '?')
-		if len(s.tag) > 0 {
-			markup = s.tag[0] == '!' || s.tag[0] == '?'
-		}
-		for _, c := range chunk {
-			if markup {
-				break // quotes in comments, CDATA and PIs do not hide '>'
-			}
-			if quote != 0 {
-				if c == quote {
-					quote = 0
-				}
-			} else if c == '"' || c == '\'' {
-				quote = c
-			}
-		}
 		s.tag = append(s.tag, chunk...)
-		if err == nil && quote == 0 && s.complete() {
-			break
+		if err == nil && s.balanced() && s.complete() {
+			return s.parseTag(s.tag[:len(s.tag)-1])
+		}
+		chunk, err = s.r.ReadSlice('>')
+	}
+}
+
+// balanced reports whether the raw tag has no open quote (quotes in comments, CDATA and
+// processing instructions do not hide '>').
+func (s *xmlScanner) balanced() bool {
+	if len(s.tag) > 0 && (s.tag[0] == '!' || s.tag[0] == '?') {
+		return true
+	}
+	var quote byte
+	for _, c := range s.tag {
+		if quote != 0 {
+			if c == quote {
+				quote = 0
+			}
+		} else if c == '"' || c == '\'' {
+			quote = c
 		}
 	}
-	t := s.tag[:len(s.tag)-1] // without '>'
+	return quote == 0
+}
+
+// parseTag interprets one markup construct t (between '<' and '>').
+func (s *xmlScanner) parseTag(t []byte) error {
 	switch {
 	case bytes.HasPrefix(t, []byte("!--")), bytes.HasPrefix(t, []byte("?")):
 		return s.next()
