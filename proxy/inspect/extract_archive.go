@@ -9,6 +9,9 @@ import (
 	"io"
 	"path"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // openZip returns the central directory of a zip-based part, opening it if needed.
@@ -81,19 +84,32 @@ func (w *walker) zipArchive(n node, zr *zip.Reader) error {
 		if f.FileInfo().IsDir() {
 			continue
 		}
+		name := entryName(f)
 		data, err := w.readEntry(n, f)
 		if err != nil {
-			c := n.child(nil, 0, f.Name)
+			c := n.child(nil, 0, name)
 			if serr := w.settle(c, "zip entry", err); serr != nil {
 				return serr
 			}
 			continue
 		}
-		if err := w.entry(n, data, f.Name); err != nil {
+		if err := w.entry(n, data, name); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// entryName returns a zip entry's name in UTF-8: names written by Chinese Windows tools
+// without the UTF-8 flag (bit 11) are GBK.
+func entryName(f *zip.File) string {
+	if f.Flags&0x800 != 0 || utf8.ValidString(f.Name) {
+		return f.Name
+	}
+	if d, err := simplifiedchinese.GB18030.NewDecoder().String(f.Name); err == nil {
+		return d
+	}
+	return f.Name
 }
 
 // decompress inflates a gzip or bzip2 part and walks its content as a nested part.

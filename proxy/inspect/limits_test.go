@@ -284,3 +284,19 @@ func TestPDFFlateBomb(t *testing.T) {
 		t.Errorf("PDF bomb allocated %d MiB", alloc>>20)
 	}
 }
+
+func TestZipGBKNames(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	name := string(encodeGBK(t, "客户名单.txt"))
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, NonUTF8: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("王伟 13812345678\n"))
+	zw.Close()
+	_, segs := extract(t, buf.Bytes(), "a.zip", Limits{})
+	if len(segs) != 1 || segs[0].Location != "a.zip/客户名单.txt line 1" {
+		t.Errorf("segments %v", segs)
+	}
+}
