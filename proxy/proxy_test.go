@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/sluice-dlp/sluice/store"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -313,5 +314,37 @@ func TestChunkedUploadIsInspected(t *testing.T) {
 	got := up.requests()
 	if resp.StatusCode != 200 || len(got) != 1 || string(got[0].Body) != "just some bytes" || got[0].Header.Get("Content-Length") != "15" {
 		t.Fatalf("allowed chunked upload: %d %+v", resp.StatusCode, got)
+	}
+}
+
+// panicky is a pipeline step that panics, standing in for a bug in an extractor or marker.
+type panicky struct{}
+
+func (panicky) Hook() string      { return HookInspect }
+func (panicky) Run(f *Flow) error { panic("extractor bug") }
+
+func TestPanicInPipelineFailsClosedAndDaemonSurvives(t *testing.T) {
+	up := newUpstream(t, 1<<20)
+	env := startEnv(t, up, watched, nil)
+	env.d.pipeline.Add(panicky{})
+	mp, ct := multipartUpload(t, "a.pdf", []byte("%PDF-1.4 x"))
+	req, _ := http.NewRequest("POST", "https://mail.163.com/upload", mp)
+	req.Header.Set("Content-Type", ct)
+	resp, err := env.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 == 2 || len(up.requests()) != 0 {
+		t.Fatalf("panicking pipeline forwarded the upload: %d", resp.StatusCode)
+	}
+	resp, err = env.client.Get("https://mail.163.com/still-alive")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("daemon did not survive the panic: %v", err)
+	}
+	resp.Body.Close()
+	evs, _ := env.d.DB.Events(store.EventFilter{Verdict: "error"})
+	if len(evs) != 1 {
+		t.Fatalf("panic not audited: %d events", len(evs))
 	}
 }
