@@ -7,9 +7,9 @@ import (
 
 // Embedding strength (luma units, RMS per pixel of the added pattern).
 const (
-	strengthPerSigma = 0.27 // texture masking: stronger where the block is busy
-	strengthMin      = 1.2  // flat areas still carry a faint pattern
-	strengthMax      = 3.6
+	strengthPerSigma = 0.40 // texture masking: stronger where the block is busy
+	strengthMin      = 1.15 // flat areas still carry a faint pattern
+	strengthMax      = 4.0
 )
 
 // embedHidden adds the keyed spread-spectrum pattern for signs to img in place.
@@ -29,7 +29,6 @@ func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed flo
 	for by := 0; by < nby; by++ {
 		for bx := 0; bx < nbx; bx++ {
 			// 2×2 mean luma of the block's 16×16 pixels.
-			mean := 0.0
 			for yy := 0; yy < 8; yy++ {
 				for xx := 0; xx < 8; xx++ {
 					s := 0.0
@@ -39,15 +38,9 @@ func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed flo
 						s += lumaOf8(p[0], p[1], p[2]) + lumaOf8(p[4], p[5], p[6])
 					}
 					y2[yy*8+xx] = s / 4
-					mean += s / 4
 				}
 			}
-			mean /= 64
-			vr := 0.0
-			for _, v := range y2 {
-				vr += (v - mean) * (v - mean)
-			}
-			sigma := math.Sqrt(vr / 64)
+			sigma := maskingSigma(&y2)
 			a := math.Min(strengthMax, math.Max(strengthMin, strengthPerSigma*sigma))
 			if fixed > 0 {
 				a = fixed
@@ -132,4 +125,26 @@ func clamp8(v float64) uint8 {
 		return 255
 	}
 	return uint8(v)
+}
+
+// maskingSigma is the texture measure that sets the local strength: the
+// smallest standard deviation of the block's four 4×4 quadrants, so that a
+// single edge through a flat area does not count as texture (the pattern
+// would show along it).
+func maskingSigma(b *[64]float64) float64 {
+	best := math.Inf(1)
+	for q := 0; q < 4; q++ {
+		x0, y0 := (q%2)*4, (q/2)*4
+		s, s2 := 0.0, 0.0
+		for y := y0; y < y0+4; y++ {
+			for x := x0; x < x0+4; x++ {
+				v := b[y*8+x]
+				s += v
+				s2 += v * v
+			}
+		}
+		m := s / 16
+		best = math.Min(best, math.Sqrt(math.Max(s2/16-m*m, 0)))
+	}
+	return best
 }

@@ -120,6 +120,13 @@ func (m *Marker) Decode(data []byte) (Result, error) {
 func (m *Marker) DecodeImage(img image.Image) Result {
 	lum := lumaPlane(img)
 	c, ok := m.k.decodeLuma(&lum)
+	// Marks enlarged beyond the lattice search range (a page rendered at
+	// 300 dpi, a 2× HiDPI screenshot) are found again at half size.
+	for !ok && lum.w >= 1200 && lum.h >= 1200 {
+		half, _ := canonicalY2(&lum, identity)
+		lum = half
+		c, ok = m.k.decodeLuma(&lum)
+	}
 	if !ok {
 		return Result{}
 	}

@@ -195,3 +195,15 @@ func TestPDFVisibleMark(t *testing.T) {
 		t.Fatalf("visible mark is not a removable pdfcpu stamp: %.3f after removal", removed)
 	}
 }
+
+// TestPDFRenderLayer300dpi checks the half-size fallback: a page rendered at
+// 300 dpi is twice the scale the tile was drawn for.
+func TestPDFRenderLayer300dpi(t *testing.T) {
+	m := NewMarker(testKey)
+	_, out := stampTestPDF(t, m, 1)
+	p := renderPages(t, out, 300)
+	r, err := m.Decode(p[0])
+	if err != nil || !r.Found || r.MarkID != testMark.ID {
+		t.Fatalf("300 dpi render: %+v %v", r, err)
+	}
+}
