@@ -32,10 +32,9 @@ var errTooManyErrors = errors.New("sluice: watermark code word has too many erro
 // keyed holds everything derived from the mark key.
 type keyed struct {
 	key      []byte
-	kernel   [64]float32   // unit-norm 8×8 spatial spreading kernel (mid-band DCT)
+	kernel   [64]float32     // unit-norm 8×8 spatial spreading kernel (mid-band DCT)
 	scramble [tileSlots]int8 // ±1 per tile slot, XORed onto the bits
-	isSync   [tileSlots]bool
-	codePos  [codeBits]int // tile slot of each code bit
+	codePos  [codeBits]int   // tile slot of each code bit
 	syncPos  [syncBits]int
 	syncSign [syncBits]int8
 	fec      *infectious.FEC
@@ -57,7 +56,6 @@ func newKeyed(key []byte) *keyed {
 	perm := rng.Perm(tileSlots)
 	for i := 0; i < syncBits; i++ {
 		k.syncPos[i] = perm[i]
-		k.isSync[perm[i]] = true
 		k.syncSign[i] = int8(1 - 2*rng.IntN(2))
 	}
 	for i := 0; i < codeBits; i++ {
