@@ -83,6 +83,31 @@ const maxFormDepth = 4
 // through it; simple fonts without one are read as WinAnsi; UCS-2 CID encodings as
 // UTF-16BE. Identity-encoded CID fonts without ToUnicode cannot be decoded.
 func (w *walker) pdf(n node) error {
+	before := w.b.text
+	err := func() (err error) {
+		defer func() {
+			if v := recover(); v != nil { // pdfcpu panics on some damaged object graphs
+				err = corrupt("pdf parser failed on malformed input: %v", v)
+			}
+		}()
+		return w.pdfParsed(n)
+	}()
+	var p *problem
+	if err == nil || !errors.As(err, &p) || p.fatal || p.kind != KindUninspectable || w.b.text != before {
+		return err
+	}
+	found, rerr := w.pdfRawText(n)
+	if rerr != nil {
+		return rerr
+	}
+	if found > 0 {
+		return corrupt("%s; text recovered from %d raw content streams", p.detail, found)
+	}
+	return err
+}
+
+// pdfParsed extracts text through pdfcpu's object model.
+func (w *walker) pdfParsed(n node) error {
 	rs := io.NewSectionReader(n.r, 0, n.size)
 	ctx, err := pdfcpu.ReadWithContext(w.b.ctx, rs, pdfConf(w.b.lim))
 	if err != nil {
@@ -172,6 +197,9 @@ func (t *pdfText) setFont(res types.Dict, name string) {
 	f := &pdfFont{}
 	t.fonts[name] = f
 	t.font = f
+	if t.x == nil {
+		return // raw recovery: no object table, simple-font decoding only
+	}
 	fonts, err := t.x.DereferenceDict(res["Font"])
 	if err != nil || fonts == nil {
 		return

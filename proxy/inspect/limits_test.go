@@ -138,6 +138,13 @@ func TestTruncatedAndCorrupt(t *testing.T) {
 	if !res.Has(KindUninspectable) && !res.Has(KindNoText) {
 		t.Errorf("truncated pdf: %+v", res.Findings)
 	}
+	// Page tree damaged: pdfcpu gives up, the page text is recovered from the raw stream.
+	cut := bytes.Replace(pdf, []byte("/Type /Catalog /Pages"), []byte("/Type /Katalog /Pagez"), 1)
+	res, segs := extract(t, cut, "c.pdf", Limits{})
+	wantProblem(t, res, KindUninspectable, "text recovered from 1 raw content streams")
+	if got, _ := segAt(segs, "stream 1"); got != "13812345678" {
+		t.Errorf("recovered text %q (%v)", got, segs)
+	}
 	res, _ = extract(t, []byte("%PDF-1.4\n garbage garbage"), "b.pdf", Limits{})
 	wantProblem(t, res, KindUninspectable, "PDF")
 
