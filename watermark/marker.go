@@ -37,6 +37,9 @@ type Result struct {
 // Marker stamps and decodes marks with one secret key.
 type Marker struct {
 	k *keyed
+	// RenderTool is the pdftoppm binary Decode uses to render a PDF whose
+	// content token is gone; "" looks it up in PATH, "-" disables rendering.
+	RenderTool string
 }
 
 // NewMarker returns a Marker keyed by key (use LoadOrCreateKey).

@@ -13,9 +13,15 @@ import (
 // decodes the pattern layer from the pixels. Without pdftoppm the result is
 // simply not found.
 func (m *Marker) decodePDFRender(data []byte) (Result, error) {
-	bin, err := exec.LookPath("pdftoppm")
-	if err != nil {
+	bin := m.RenderTool
+	if bin == "-" {
 		return Result{}, nil
+	}
+	if bin == "" {
+		var err error
+		if bin, err = exec.LookPath("pdftoppm"); err != nil {
+			return Result{}, nil
+		}
 	}
 	dir, err := os.MkdirTemp("", "sluice-trace-")
 	if err != nil {

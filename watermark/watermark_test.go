@@ -321,6 +321,7 @@ func TestVisibleMarkDrawn(t *testing.T) {
 
 func FuzzDecode(f *testing.F) {
 	m := NewMarker(testKey)
+	m.RenderTool = "-" // the render fallback runs poppler; fuzz our own parsing
 	f.Add(encodeTestJPEG(f, genPhoto(64, 48, 1), 70))
 	var p bytes.Buffer
 	png.Encode(&p, genPhoto(40, 40, 2))
