@@ -123,33 +123,6 @@ func makeCFB(tb testing.TB, streams map[string][]byte) []byte {
 	return out.Bytes()
 }
 
-func TestLegacyCFB(t *testing.T) {
-	enc := makeCFB(t, map[string][]byte{"EncryptionInfo": {4, 0, 4, 0}, "EncryptedPackage": bytes.Repeat([]byte{0x5A}, 5000)})
-	res, _ := extract(t, enc, "报价.xlsx", Limits{})
-	wantOnly(t, res, KindEncrypted)
-	if res.Has(KindDisguised) {
-		t.Errorf("encrypted xlsx reported as disguised")
-	}
-
-	xls := makeCFB(t, map[string][]byte{"Workbook": biffWorkbook([][]string{{"公司", "手机"}, {"上海某公司", "13812345678"}})})
-	res, segs := extract(t, xls, "客户.xls", Limits{})
-	if res.Type != "xls" {
-		t.Fatalf("xls type %q", res.Type)
-	}
-	wantOnly(t, res)
-	if got, _ := segAt(segs, "客户!R2"); got != "上海某公司\t13812345678" {
-		t.Errorf("xls row 2 = %q (%v)", got, segs)
-	}
-	doc := makeCFB(t, map[string][]byte{"WordDocument": wordDocument("客户 王伟\r电话 13812345678\r"), "1Table": wordTable(len([]rune("客户 王伟\r电话 13812345678\r")))})
-	res, segs = extract(t, doc, "a.doc", Limits{})
-	if res.Type != "doc" {
-		t.Fatalf("doc type %q", res.Type)
-	}
-	if got, _ := segAt(segs, "¶2"); got != "电话 13812345678" {
-		t.Errorf("doc ¶2 = %q (%v)", got, segs)
-	}
-}
-
 // biffWorkbook builds a minimal BIFF8 Workbook stream with one sheet "客户": text cells
 // in the shared string table, digit cells as NUMBER records.
 func biffWorkbook(rows [][]string) []byte {
