@@ -36,7 +36,7 @@ func TestLegacyCFB(t *testing.T) {
 func TestParseSSTContinue(t *testing.T) {
 	seg1 := []byte{3, 0, 0, 0, 3, 0, 0, 0, 4, 0, 1}
 	seg1 = append(seg1, 0x8B, 0x73, 0x1F, 0x4F) // 王伟 in UTF-16LE, then the record ends
-	seg2 := []byte{0, 'A', 'B'}                   // continuation restarts with flags: 8-bit
+	seg2 := []byte{0, 'A', 'B'}                 // continuation restarts with flags: 8-bit
 	seg2 = append(seg2, 3, 0, 0, 'x', 'y', 'z')
 	seg2 = append(seg2, 2, 0, 0x08, 1, 0, 'h', 'i', 0, 0, 1, 0)
 	got := parseSST([][]byte{seg1, seg2})
