@@ -168,7 +168,11 @@ func (w *walker) walk(n node) (ti typeInfo, err error) {
 	before := w.b.text
 	err = w.extract(n, ti)
 	if err == nil && w.b.text == before && documentTypes[ti.typ] {
-		w.addOwn(KindNoText, fmt.Sprintf("no text found in this %s (scanned or empty?)", ti.typ), n.loc(""))
+		why := "empty"
+		if ti.typ == "pdf" {
+			why = "scanned pages without a text layer? no OCR here"
+		}
+		w.addOwn(KindNoText, fmt.Sprintf("no text found in this %s (%s)", ti.typ, why), n.loc(""))
 	}
 	return ti, err
 }
