@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
 
+	"github.com/sluice-dlp/sluice/proxy"
 	"github.com/sluice-dlp/sluice/store"
 	"github.com/urfave/cli/v2"
 )
@@ -16,9 +19,9 @@ func init() {
 		Name:  "fingerprints",
 		Usage: "register known sensitive files by their hashes (sha256, MD5, 4 MiB block MD5s)",
 		Subcommands: []*cli.Command{
-			{Name: "add", Usage: "register one or more files", ArgsUsage: "FILE...", Action: fingerprintsAdd},
+			{Name: "add", Usage: "register one or more files", ArgsUsage: "FILE...", Action: fingerprintsAdd, Flags: daemonFlags()},
 			{Name: "list", Usage: "list the registered files", Action: fingerprintsList,
-				Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print one JSON document", EnvVars: []string{"SLUICE_JSON"}}}},
+				Flags: append(daemonFlags(), &cli.BoolFlag{Name: "json", Usage: "print one JSON document", EnvVars: []string{"SLUICE_JSON"}})},
 		},
 	})
 }
@@ -36,46 +39,82 @@ func fingerprintFile(path string) (store.Fingerprint, error) {
 	return store.ComputeFingerprint(f, filepath.Base(path))
 }
 
+// fingerprintViaAPI sends one file to the daemon, which registers it and returns its fingerprint.
+func fingerprintViaAPI(api *apiClient, path string) (store.Fingerprint, error) {
+	var fp store.Fingerprint
+	data, err := readUpload(path, proxy.MaxAdminFile)
+	if err != nil {
+		return fp, err
+	}
+	out, _, err := api.raw("POST", "/api/admin/fingerprints?"+url.Values{"name": {filepath.Base(path)}}.Encode(), data)
+	if err == nil {
+		err = json.Unmarshal(out, &fp)
+	}
+	return fp, err
+}
+
 func fingerprintsAdd(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return cli.Exit(l10n(c, "sluice: 请给出要登记的文件；见 'sluice fingerprints add --help'",
 			"sluice: give the files to register; see 'sluice fingerprints add --help'"), exitUsage)
 	}
-	// hash everything first, so that a missing file changes nothing
-	var fps []store.Fingerprint
+	// check every file first, so that a missing one changes nothing
 	for _, p := range c.Args().Slice() {
-		fp, err := fingerprintFile(p)
-		if err != nil {
-			return cli.Exit(err.Error(), exitUndecided)
+		if fi, err := os.Stat(p); err != nil || fi.IsDir() {
+			return cli.Exit(fmt.Sprintf("sluice: %s is not a readable file; give files", p), exitUndecided)
 		}
-		fps = append(fps, fp)
 	}
-	db, err := openStoreDirect(c, "fingerprints add")
+	db, api, err := storeOrDaemon(c)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	for _, fp := range fps {
-		if err := db.AddFingerprint(fp); err != nil {
-			return cli.Exit(err.Error(), exitUndecided)
+	var fps []store.Fingerprint
+	if api == nil {
+		defer db.Close()
+		for _, p := range c.Args().Slice() {
+			fp, err := fingerprintFile(p)
+			if err != nil {
+				return cli.Exit(err.Error(), exitUndecided)
+			}
+			fps = append(fps, fp)
 		}
+	}
+	for i, p := range c.Args().Slice() {
+		var fp store.Fingerprint
+		if api != nil {
+			fp, err = fingerprintViaAPI(api, p)
+		} else {
+			fp, err = fps[i], db.AddFingerprint(fps[i])
+		}
+		if err != nil {
+			return failure(err)
+		}
+		sum := fp.SHA256[:min(16, len(fp.SHA256))]
 		fmt.Println(l10n(c,
-			fmt.Sprintf("已登记 %s（%d 字节，sha256 %s，%d 个 4 MiB 分块）", fp.Name, fp.Size, fp.SHA256[:16], len(fp.BlockMD5s)),
-			fmt.Sprintf("Registered %s (%d bytes, sha256 %s, %d blocks of 4 MiB)", fp.Name, fp.Size, fp.SHA256[:16], len(fp.BlockMD5s))))
+			fmt.Sprintf("已登记 %s（%d 字节，sha256 %s，%d 个 4 MiB 分块）", fp.Name, fp.Size, sum, len(fp.BlockMD5s)),
+			fmt.Sprintf("Registered %s (%d bytes, sha256 %s, %d blocks of 4 MiB)", fp.Name, fp.Size, sum, len(fp.BlockMD5s))))
 	}
 	return nil
 }
 
 func fingerprintsList(c *cli.Context) error {
-	db, err := openStoreDirect(c, "fingerprints list")
+	db, api, err := storeOrDaemon(c)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	fps, err := db.Fingerprints()
-	if err != nil {
-		return cli.Exit(err.Error(), exitUndecided)
+	var list struct {
+		Fingerprints []store.Fingerprint `json:"fingerprints"`
 	}
+	if api != nil {
+		err = api.do("GET", "/api/admin/fingerprints", nil, &list)
+	} else {
+		defer db.Close()
+		list.Fingerprints, err = db.Fingerprints()
+	}
+	if err != nil {
+		return failure(err)
+	}
+	fps := list.Fingerprints
 	if c.Bool("json") {
 		if fps == nil {
 			fps = []store.Fingerprint{}

@@ -2,16 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
+	"github.com/sluice-dlp/sluice/proxy"
 	"github.com/sluice-dlp/sluice/proxy/inspect"
 	"github.com/sluice-dlp/sluice/proxy/policy"
+	"github.com/sluice-dlp/sluice/proxy/scanreport"
 	"github.com/urfave/cli/v2"
 )
 
@@ -22,34 +23,18 @@ func init() {
 		ArgsUsage: "FILE...",
 		Description: "Without --dest the verdict is the strictest over every watched destination category\n" +
 			"(\"verdicts\" lists each). With --json one FILE prints one object; several print\n" +
-			"{\"files\": [...], \"verdict\": strictest}. Exit 0 when every file was decided, 1 when a\n" +
-			"file could not be read, 2 on a usage error.",
+			"{\"files\": [...], \"verdict\": strictest}. While 'sluice run' holds the store, files are\n" +
+			"scanned by the daemon with its policy, customer list and fingerprints. Exit 0 when\n" +
+			"every file was decided, 1 when a file could not be read, 2 on a usage error.",
 		Action: scanFiles,
-		Flags: []cli.Flag{
+		Flags: append(daemonFlags(),
 			&cli.StringFlag{Name: "dest", Usage: "destination URL or host, e.g. https://pan.baidu.com/ (default: every watched category)", EnvVars: []string{"SLUICE_DEST"}},
 			&cli.StringFlag{Name: "user", Usage: "user the upload would come from", EnvVars: []string{"SLUICE_USER"}},
 			&cli.StringFlag{Name: "policy", Usage: "policy file (default: policy.yaml in the data directory, else the built-in policy)", EnvVars: []string{"SLUICE_POLICY"}},
-			&cli.BoolFlag{Name: "no-store", Usage: "scan without the customer list and fingerprints (e.g. while the daemon holds the store)", EnvVars: []string{"SLUICE_SCAN_NO_STORE"}},
+			&cli.BoolFlag{Name: "no-store", Usage: "scan locally without the customer list and fingerprints (and without the running daemon)", EnvVars: []string{"SLUICE_SCAN_NO_STORE"}},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON document", EnvVars: []string{"SLUICE_JSON"}},
-		},
+		),
 	})
-}
-
-// scanReport is the JSON shape of one scanned file (see DESIGN.md, sluice scan).
-type scanReport struct {
-	File        string                     `json:"file"`
-	Type        string                     `json:"type"`
-	MIME        string                     `json:"mime"`
-	Size        int64                      `json:"size"`
-	SHA256      string                     `json:"sha256"`
-	Findings    []inspect.Finding          `json:"findings"`
-	Sensitive   bool                       `json:"sensitive"`
-	Dest        *policy.Destination        `json:"dest,omitempty"`
-	Verdict     policy.Verdict             `json:"verdict"`
-	Verdicts    map[policy.Category]string `json:"verdicts,omitempty"`
-	Reasons     []string                   `json:"reasons"`
-	ReasonCodes []string                   `json:"reason_codes"`
-	Excerpt     string                     `json:"excerpt,omitempty"`
 }
 
 // loadScanPolicy returns --policy, else policy.yaml in the data dir, else the default.
@@ -64,57 +49,64 @@ func loadScanPolicy(c *cli.Context) (*policy.Policy, error) {
 	return policy.LoadFile(path)
 }
 
-// scanDetectOptions loads the keyword list from the policy and, unless --no-store, the
-// customer list and fingerprints from the store (which is not created if absent).
-func scanDetectOptions(c *cli.Context, p *policy.Policy) (inspect.DetectOptions, error) {
+// scanOneFunc scans the file at path into a report.
+type scanOneFunc func(path string) (scanreport.Report, error)
+
+// chooseScanner scans through the running daemon (its policy, customer list and fingerprints)
+// when it holds the store, else locally with the policy and, unless --no-store, the store's
+// customer list and fingerprints (the store is not created if absent).
+func chooseScanner(c *cli.Context, p *policy.Policy, dest *policy.Destination) (scanOneFunc, error) {
 	o := inspect.DetectOptions{Keywords: p.Inspect.Keywords}
-	dbPath := filepath.Join(dataDir(c), "sluice.db")
-	if c.Bool("no-store") {
-		return o, nil
-	}
-	if _, err := os.Stat(dbPath); err != nil {
-		return o, nil
-	}
-	db, err := openStoreDirect(c, "scan")
-	if err != nil {
-		var ec cli.ExitCoder
-		if errors.As(err, &ec) && strings.Contains(ec.Error(), "daemon") {
-			return o, cli.Exit(ec.Error()+l10n(c, "（或加 --no-store，不用客户名单和指纹扫描）", " (or add --no-store to scan without the customer list and fingerprints)"), exitUndecided)
+	if _, err := os.Stat(proxy.PathsFor(dataDir(c)).DB); err == nil && !c.Bool("no-store") {
+		db, api, err := storeOrAPI(c)
+		if err != nil {
+			return nil, err
 		}
-		return o, err
+		if api != nil {
+			if c.IsSet("policy") {
+				return nil, cli.Exit(l10n(c, "sluice: 守护进程正在运行，扫描使用它的策略；去掉 --policy，或加 --no-store 在本地扫描",
+					"sluice: the daemon is running and scans with its own policy; drop --policy, or add --no-store to scan locally"), exitUsage)
+			}
+			return func(path string) (scanreport.Report, error) { return scanViaAPI(c, api, path) }, nil
+		}
+		defer db.Close()
+		cix, err := db.LoadCustomerIndex()
+		if err != nil {
+			return nil, cli.Exit(err.Error(), exitUndecided)
+		}
+		fix, err := db.LoadFingerprintIndex()
+		if err != nil {
+			return nil, cli.Exit(err.Error(), exitUndecided)
+		}
+		if cix.Len() > 0 {
+			o.Customers = cix
+		}
+		if fix.Len() > 0 {
+			o.Fingerprints = fix
+		}
 	}
-	defer db.Close()
-	cix, err := db.LoadCustomerIndex()
-	if err != nil {
-		return o, cli.Exit(err.Error(), exitUndecided)
-	}
-	fix, err := db.LoadFingerprintIndex()
-	if err != nil {
-		return o, cli.Exit(err.Error(), exitUndecided)
-	}
-	if cix.Len() > 0 {
-		o.Customers = cix
-	}
-	if fix.Len() > 0 {
-		o.Fingerprints = fix
-	}
-	return o, nil
+	sc := inspect.NewScanner(inspect.Options{Limits: scanreport.Limits(p), Detect: o})
+	return func(path string) (scanreport.Report, error) { return scanLocal(c, sc, p, dest, path) }, nil
 }
 
-// parseDest turns --dest (URL or bare host) into host and path.
-func parseDest(s string) (host, path string, err error) {
-	if !strings.Contains(s, "://") {
-		s = "https://" + s
+// scanViaAPI sends one file to the daemon's scanner.
+func scanViaAPI(c *cli.Context, api *apiClient, path string) (scanreport.Report, error) {
+	var rep scanreport.Report
+	data, err := readUpload(path, proxy.MaxAdminFile)
+	if err != nil {
+		return rep, err
 	}
-	u, err := url.Parse(s)
-	if err != nil || u.Hostname() == "" {
-		return "", "", fmt.Errorf("--dest %q is not a URL or host name", s)
+	q := url.Values{"dest": {c.String("dest")}, "user": {c.String("user")}, "name": {filepath.Base(path)}}
+	out, _, err := api.raw("POST", "/api/admin/scan?"+q.Encode(), data)
+	if err == nil {
+		err = json.Unmarshal(out, &rep)
 	}
-	return u.Host, u.EscapedPath(), nil
+	if err != nil {
+		return rep, fmt.Errorf("sluice: cannot scan %s through the daemon: %w", path, err)
+	}
+	rep.File = path
+	return rep, nil
 }
-
-// watchedCategories are the categories tried when no --dest is given.
-var watchedCategories = []policy.Category{policy.Webmail, policy.Netdisk, policy.WebChat, policy.EncryptedChat}
 
 func scanFiles(c *cli.Context) error {
 	if c.NArg() == 0 {
@@ -126,22 +118,18 @@ func scanFiles(c *cli.Context) error {
 		return cli.Exit(err.Error(), exitUndecided)
 	}
 	if s := c.String("dest"); s != "" {
-		host, path, err := parseDest(s)
-		if err != nil {
-			return cli.Exit("sluice: "+err.Error(), exitUsage)
+		if dest, err = scanreport.Destination(p, s); err != nil {
+			return cli.Exit(err.Error(), exitUsage)
 		}
-		d := p.Catalog().Lookup(host, path)
-		dest = &d
 	}
-	opts, err := scanDetectOptions(c, p)
+	scanOne, err := chooseScanner(c, p, dest)
 	if err != nil {
 		return err
 	}
-	sc := inspect.NewScanner(inspect.Options{Limits: scanLimits(p), Detect: opts})
-	var reports []scanReport
+	var reports []scanreport.Report
 	failed := false
 	for _, path := range c.Args().Slice() {
-		rep, err := scanOne(c, sc, p, dest, path)
+		rep, err := scanOne(path)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			failed = true
@@ -158,7 +146,7 @@ func scanFiles(c *cli.Context) error {
 				overall = policy.Stricter(overall, r.Verdict)
 			}
 			if reports == nil {
-				reports = []scanReport{}
+				reports = []scanreport.Report{}
 			}
 			err = printJSON(map[string]any{"files": reports, "verdict": overall})
 		}
@@ -176,59 +164,19 @@ func scanFiles(c *cli.Context) error {
 	return nil
 }
 
-// scanLimits maps the policy's inspect settings onto the scanner's limits (zero = default).
-func scanLimits(p *policy.Policy) inspect.Limits {
-	return inspect.Limits{
-		MaxDepth:   p.Inspect.MaxDepth,
-		MaxRatio:   p.Inspect.MaxRatio,
-		MaxTotal:   p.Inspect.MaxTotalMB << 20,
-		TimeBudget: time.Duration(p.Inspect.TimeBudgetS) * time.Second,
-	}
-}
-
-// scanOne scans one file and decides it for dest (or every watched category).
-func scanOne(c *cli.Context, sc *inspect.Scanner, p *policy.Policy, dest *policy.Destination, path string) (scanReport, error) {
+// scanLocal scans one file on disk and decides it for dest (or every watched category).
+func scanLocal(c *cli.Context, sc *inspect.Scanner, p *policy.Policy, dest *policy.Destination, path string) (scanreport.Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return scanReport{}, fmt.Errorf("sluice: cannot open %s: %w", path, err)
+		return scanreport.Report{}, fmt.Errorf("sluice: cannot open %s: %w", path, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil || fi.IsDir() {
-		return scanReport{}, fmt.Errorf("sluice: %s is not a readable file", path)
+		return scanreport.Report{}, fmt.Errorf("sluice: %s is not a readable file", path)
 	}
-	name := filepath.Base(path)
-	res, err := sc.Scan(context.Background(), f, fi.Size(), name)
-	if err != nil {
-		return scanReport{}, fmt.Errorf("sluice: cannot scan %s: %w", path, err)
-	}
-	rep := scanReport{File: path, Type: res.Type, MIME: res.MIME, Size: res.Size, SHA256: res.SHA256,
-		Findings: res.Findings, Excerpt: res.Excerpt, Dest: dest, Reasons: []string{}, ReasonCodes: []string{}}
-	in := policy.Input{User: c.String("user"), Results: []*inspect.Result{res}, Names: []string{name}}
-	var dec policy.Decision
-	if dest != nil {
-		in.Dest = *dest
-		dec = p.Decide(in)
-	} else {
-		rep.Verdicts = map[policy.Category]string{}
-		for i, cat := range watchedCategories {
-			in.Dest = policy.Destination{Category: cat, Service: categoryName(c, cat)}
-			d := p.Decide(in)
-			rep.Verdicts[cat] = string(d.Verdict)
-			dec.Sensitive = dec.Sensitive || d.Sensitive
-			if i == 0 || (d.Verdict != dec.Verdict && policy.Stricter(dec.Verdict, d.Verdict) == d.Verdict) {
-				dec.Verdict, dec.Reasons = d.Verdict, d.Reasons // keep the strictest category's reasons
-			}
-		}
-	}
-	sens, _, _ := p.SensitiveFile(res)
-	rep.Sensitive = dec.Sensitive || sens
-	rep.Verdict = dec.Verdict
-	for _, r := range dec.Reasons {
-		rep.Reasons = append(rep.Reasons, r.Text(lang(c)))
-		rep.ReasonCodes = append(rep.ReasonCodes, r.Code)
-	}
-	return rep, nil
+	return scanreport.Build(context.Background(), sc, p, scanreport.Input{File: path, Name: filepath.Base(path), Data: f, Size: fi.Size(),
+		Dest: dest, User: c.String("user"), Lang: lang(c)})
 }
 
 // kindNames are the finding kinds in Chinese.
@@ -242,20 +190,8 @@ var kindNames = map[string]string{
 // verdictNames are the verdicts in Chinese.
 var verdictNames = map[policy.Verdict]string{policy.Allow: "放行", policy.Watermark: "加水印后放行", policy.Approval: "需审批", policy.Block: "阻止"}
 
-// categoryName names a destination category for people.
-func categoryName(c *cli.Context, cat policy.Category) string {
-	zh := map[policy.Category]string{policy.Webmail: "个人网页邮箱", policy.Netdisk: "个人网盘", policy.WebChat: "网页聊天",
-		policy.EncryptedChat: "加密聊天", policy.Corporate: "公司渠道", policy.Unwatched: "不受监控的网站"}
-	if lang(c) == "en" {
-		en := map[policy.Category]string{policy.Webmail: "personal webmail", policy.Netdisk: "personal netdisks", policy.WebChat: "web chat",
-			policy.EncryptedChat: "encrypted chat", policy.Corporate: "corporate channels", policy.Unwatched: "unwatched sites"}
-		return en[cat]
-	}
-	return zh[cat]
-}
-
 // printScanReport prints one report for people.
-func printScanReport(c *cli.Context, r scanReport) {
+func printScanReport(c *cli.Context, r scanreport.Report) {
 	en := lang(c) == "en"
 	fmt.Println(r.File)
 	fmt.Printf(l10n(c, "  类型：%s（%s），%d 字节，sha256 %s\n", "  type: %s (%s), %d bytes, sha256 %s\n"), r.Type, r.MIME, r.Size, r.SHA256)
@@ -294,15 +230,15 @@ func printScanReport(c *cli.Context, r scanReport) {
 		if where == "" {
 			where = r.Dest.Host
 		}
-		fmt.Printf(l10n(c, "  目的地：%s（%s）\n", "  destination: %s (%s)\n"), where, categoryName(c, r.Dest.Category))
+		fmt.Printf(l10n(c, "  目的地：%s（%s）\n", "  destination: %s (%s)\n"), where, scanreport.CategoryName(r.Dest.Category, lang(c)))
 	} else {
 		var parts []string
-		for _, cat := range watchedCategories {
+		for _, cat := range scanreport.WatchedCategories {
 			v := policy.Verdict(r.Verdicts[cat])
 			if !en {
-				parts = append(parts, categoryName(c, cat)+"："+verdictNames[v])
+				parts = append(parts, scanreport.CategoryName(cat, lang(c))+"："+verdictNames[v])
 			} else {
-				parts = append(parts, categoryName(c, cat)+": "+string(v))
+				parts = append(parts, scanreport.CategoryName(cat, lang(c))+": "+string(v))
 			}
 		}
 		fmt.Printf(l10n(c, "  各类目的地：%s\n", "  per destination: %s\n"), strings.Join(parts, l10n(c, "；", "; ")))

@@ -68,7 +68,7 @@ func scanFile(t *testing.T, dir string, args ...string) scanJSON {
 
 func TestScanVerdictsWithCustomerList(t *testing.T) {
 	dir := t.TempDir()
-	list := customers(30, 0)
+	list := genCustomers(30, 0)
 	csvPath := filepath.Join(dir, "list.csv")
 	writeGBKCSV(t, csvPath, list)
 	if code := sluice(t, dir, "customers", "import", csvPath); code != 0 {
@@ -91,7 +91,7 @@ func TestScanVerdictsWithCustomerList(t *testing.T) {
 	}
 	// the same shape with made-up people is not sensitive
 	b.Reset()
-	for i, c := range customers(5, 500) {
+	for i, c := range genCustomers(5, 500) {
 		fmt.Fprintf(&b, "%s\t%s\t%s\n", c.company, madeUpNames[i], c.phone)
 	}
 	fake := filepath.Join(dir, "fake.txt")
@@ -167,7 +167,7 @@ func TestScanExitCodes(t *testing.T) {
 
 func TestScanXLSXAndDisguisedCopy(t *testing.T) {
 	dir := t.TempDir()
-	list := customers(20, 0)
+	list := genCustomers(20, 0)
 	csvPath := filepath.Join(dir, "list.csv")
 	writeGBKCSV(t, csvPath, list)
 	if code := sluice(t, dir, "customers", "import", csvPath); code != 0 {

@@ -1,13 +1,17 @@
-package main
+// Package customers reads a company's customer list (CSV/TSV in any usual encoding, or the
+// first sheet of an XLSX workbook), finds its company, contact, phone and e-mail columns, and
+// imports it into the store as salted hashes. The CLI (no daemon) and the daemon's admin API
+// both import through Import.
+package customers
 
 import (
 	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -16,46 +20,49 @@ import (
 	"golang.org/x/text/encoding/unicode"
 )
 
-// Reading a customer list for 'sluice customers import': CSV/TSV in any usual encoding, or
-// the first sheet of an XLSX workbook, into rows of cells.
+// MaxTableSize bounds the size of a customer-list file, as read from disk or from an API request.
+const MaxTableSize = 64 << 20
 
-// maxTableFile bounds the size of a customer-list file and of each part inflated from it.
-const maxTableFile = 256 << 20
+// maxInflated bounds the bytes read from each part of an XLSX workbook.
+const maxInflated = 256 << 20
 
-// readTable reads the rows of a CSV/TSV file (UTF-8, UTF-16 with BOM, or GBK/GB18030) or
+// maxCells bounds the cells held for one table (empty padding cells count too), so that a
+// hostile file of empty fields cannot exhaust memory.
+const maxCells = 8 << 20
+
+// ErrTooLarge is returned for tables over MaxTableSize or with more than maxCells cells.
+var ErrTooLarge = errors.New("the table is too large; split the list and import the parts")
+
+// ReadTable reads the rows of a CSV/TSV table (UTF-8, UTF-16 with BOM, or GBK/GB18030) or
 // of the first sheet of an XLSX workbook.
-func readTable(path string) ([][]string, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("sluice: cannot read %s: %w", path, err)
-	}
-	if fi.Size() > maxTableFile {
-		return nil, fmt.Errorf("sluice: %s is larger than %d MiB; split the list and import the parts", path, maxTableFile>>20)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("sluice: cannot read %s: %w", path, err)
+func ReadTable(data []byte) ([][]string, error) {
+	if len(data) > MaxTableSize {
+		return nil, fmt.Errorf("%w (over %d MiB)", ErrTooLarge, MaxTableSize>>20)
 	}
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 		rows, err := readXLSX(data)
 		if err != nil {
-			return nil, fmt.Errorf("sluice: %s is not a readable XLSX workbook (%v); save it again as .xlsx or CSV", path, err)
+			return nil, fmt.Errorf("not a readable XLSX workbook (%w); save it again as .xlsx or CSV", err)
 		}
 		return rows, nil
 	}
 	text, err := decodeTable(data)
 	if err != nil {
-		return nil, fmt.Errorf("sluice: cannot decode %s: %w; save it as UTF-8 CSV", path, err)
+		return nil, fmt.Errorf("cannot decode the text (%w); save it as UTF-8 CSV", err)
 	}
 	r := csv.NewReader(strings.NewReader(text))
 	first, _, _ := strings.Cut(text, "\n")
 	if strings.Count(first, "\t") > strings.Count(first, ",") {
 		r.Comma = '\t'
 	}
+	// every cell ends in a separator or a line break: bound the cells before parsing
+	if strings.Count(text, string(r.Comma))+strings.Count(text, "\n") > maxCells {
+		return nil, fmt.Errorf("%w (over %d cells)", ErrTooLarge, maxCells)
+	}
 	r.LazyQuotes, r.FieldsPerRecord = true, -1
 	rows, err := r.ReadAll()
 	if err != nil {
-		return nil, fmt.Errorf("sluice: %s is not a readable CSV file: %w", path, err)
+		return nil, fmt.Errorf("not a readable CSV file: %w", err)
 	}
 	return rows, nil
 }
@@ -91,6 +98,9 @@ func readXLSX(data []byte) ([][]string, error) {
 				if se.Name.Local != "si" {
 					return nil
 				}
+				if len(sst) >= maxCells {
+					return fmt.Errorf("%w (over %d shared strings)", ErrTooLarge, maxCells)
+				}
 				s, err := xmlText(d, "si")
 				sst = append(sst, s)
 				return err
@@ -105,9 +115,13 @@ func readXLSX(data []byte) ([][]string, error) {
 		return nil, fmt.Errorf("no worksheet")
 	}
 	var rows [][]string
+	cells := 0
 	err = xmlWalk(sheet, func(d *xml.Decoder, se xml.StartElement) error {
 		switch se.Name.Local {
 		case "row":
+			if cells++; cells > maxCells { // an empty row costs as much as a cell
+				return fmt.Errorf("%w (over %d cells)", ErrTooLarge, maxCells)
+			}
 			rows = append(rows, nil)
 		case "c":
 			if len(rows) == 0 {
@@ -133,6 +147,11 @@ func readXLSX(data []byte) ([][]string, error) {
 			if !ok || col > 1000 {
 				col = len(*row)
 			}
+			if grow := col + 1 - len(*row); grow > 0 {
+				if cells += grow; cells > maxCells {
+					return fmt.Errorf("%w (over %d cells)", ErrTooLarge, maxCells)
+				}
+			}
 			for len(*row) <= col {
 				*row = append(*row, "")
 			}
@@ -143,14 +162,14 @@ func readXLSX(data []byte) ([][]string, error) {
 	return rows, err
 }
 
-// xmlWalk calls f for every start element of a zip member, reading at most maxTableFile bytes.
+// xmlWalk calls f for every start element of a zip member, reading at most maxInflated bytes.
 func xmlWalk(f *zip.File, fn func(*xml.Decoder, xml.StartElement) error) error {
 	rc, err := f.Open()
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(io.LimitReader(rc, maxTableFile))
+	d := xml.NewDecoder(io.LimitReader(rc, maxInflated))
 	d.Strict = false
 	for {
 		tok, err := d.Token()
