@@ -165,9 +165,11 @@ func pdfHasEncrypt(n node) bool {
 
 // pdfFont is what is needed to turn a font's string bytes into text.
 type pdfFont struct {
-	cmap    *toUnicode // from the ToUnicode stream, if any
-	twoByte bool       // composite (Type0) font: codes are 2 bytes
-	ucs2    bool       // predefined UCS-2/UTF-16 CMap: codes are Unicode
+	cmap    *toUnicode         // from the ToUnicode stream, if any
+	twoByte bool               // composite (Type0) font: codes are 2 bytes
+	ucs2    bool               // predefined UCS-2/UTF-16 CMap: codes are Unicode
+	widths  map[uint32]float64 // glyph widths in 1/1000 em, when the font declares them
+	dw      float64            // default width of a composite font's glyphs
 }
 
 // pdfText runs one content stream, collecting text into lines.
@@ -179,6 +181,7 @@ type pdfText struct {
 	fonts map[string]*pdfFont
 	font  *pdfFont
 	line  strings.Builder
+	pos   textLayout
 }
 
 // flush emits the current line.
@@ -213,6 +216,9 @@ func (t *pdfText) setFont(res types.Dict, name string) {
 		if enc := fd.NameEntry("Encoding"); enc != nil && (strings.Contains(*enc, "UCS2") || strings.Contains(*enc, "UTF16")) {
 			f.ucs2 = true
 		}
+		t.cidWidths(f, fd)
+	} else {
+		t.simpleWidths(f, fd)
 	}
 	if o, ok := fd.Find("ToUnicode"); ok {
 		sd, _, err := t.x.DereferenceStreamDict(o)

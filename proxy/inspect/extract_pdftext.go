@@ -3,8 +3,6 @@ package inspect
 import (
 	"strconv"
 	"strings"
-
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
 // pdfTok is one token of a PDF content stream or CMap.
@@ -196,83 +194,4 @@ func (l *pdfLex) skipInlineImage() {
 		l.i++
 	}
 	l.i = len(l.b)
-}
-
-// run interprets the text operators of one content stream.
-func (t *pdfText) run(content []byte, res types.Dict, depth int) error {
-	l := &pdfLex{b: content}
-	var ops []pdfTok
-	lastY, steps := 0.0, 0
-	for {
-		tok := l.next()
-		if tok.kind == 0 {
-			return nil
-		}
-		if tok.kind != 'o' {
-			if len(ops) >= 16 {
-				ops = ops[1:]
-			}
-			ops = append(ops, tok)
-			continue
-		}
-		if steps++; steps&4095 == 0 {
-			if err := t.w.b.check(); err != nil {
-				return err
-			}
-		}
-		var err error
-		last := pdfTok{}
-		if len(ops) > 0 {
-			last = ops[len(ops)-1]
-		}
-		switch string(tok.s) {
-		case "ET", "T*":
-			err = t.flush()
-		case "Tf":
-			if len(ops) >= 2 && ops[len(ops)-2].kind == '/' {
-				t.setFont(res, string(ops[len(ops)-2].s))
-			}
-		case "Tj":
-			if last.kind == 's' {
-				t.decode(last.s)
-			}
-		case "'", "\"":
-			if err = t.flush(); err == nil && last.kind == 's' {
-				t.decode(last.s)
-			}
-		case "TJ":
-			for _, e := range last.arr {
-				if e.kind == 's' {
-					t.decode(e.s)
-				} else if e.kind == 'n' && e.num < -250 {
-					t.line.WriteByte(' ')
-				}
-			}
-		case "Td", "TD":
-			if last.kind == 'n' && last.num != 0 {
-				err = t.flush()
-			} else if t.line.Len() > 0 {
-				t.line.WriteByte(' ')
-			}
-		case "Tm":
-			if last.kind == 'n' && last.num != lastY {
-				lastY = last.num
-				err = t.flush()
-			} else if t.line.Len() > 0 {
-				t.line.WriteByte(' ')
-			}
-		case "Do":
-			if last.kind == '/' {
-				if err = t.flush(); err == nil {
-					err = t.form(res, string(last.s), depth)
-				}
-			}
-		case "BI":
-			l.skipInlineImage()
-		}
-		if err != nil {
-			return err
-		}
-		ops = ops[:0]
-	}
 }
