@@ -56,6 +56,14 @@ func (p *page) Who(login string) string {
 // T translates a message key for the page's language.
 func (p *page) T(key string) string { return p.Lang.T(key) }
 
+// Cat names a destination category in the page's language (unknown categories as they are).
+func (p *page) Cat(c string) string {
+	if _, ok := messages["cat_"+c]; ok {
+		return p.Lang.T("cat_" + c)
+	}
+	return c
+}
+
 // Status translates a request status.
 func (p *page) Status(s string) string { return p.Lang.T("status_" + s) }
 

@@ -112,7 +112,7 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	// What the proxy does on the retry: find and use the grant, archive the outbound file.
 	sum := ev.Files[0].SHA256
-	g, err := c.db.FindGrant("zhang", sum, "mail.qq.com", "personal_mail", time.Now())
+	g, err := c.db.FindGrant("zhang", sum, "mail.qq.com", "webmail", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := c.db.PutOutbound(&store.Outbound{EventID: ev.ID + 10, Time: time.Now(), User: "zhang", DisplayName: "张三", StaffID: "A1024",
-		Host: "mail.qq.com", Category: "personal_mail", FileName: fileName, Type: "pdf", OrigSHA256: sum, ApprovalID: req.ID, GrantID: g.ID}); err != nil {
+		Host: "mail.qq.com", Category: "webmail", FileName: fileName, Type: "pdf", OrigSHA256: sum, ApprovalID: req.ID, GrantID: g.ID}); err != nil {
 		t.Fatal(err)
 	}
 	run("archive")

@@ -119,7 +119,7 @@ func testPDF(text string) []byte {
 // hold records what the proxy records for a held upload: kept blobs and an approval-verdict event.
 func (c *console) hold(t *testing.T, user, host string, files map[string][]byte) *store.Event {
 	t.Helper()
-	e := &store.Event{Action: "upload", User: user, Host: host, Category: "personal_mail", Method: "POST", Path: "/upload",
+	e := &store.Event{Action: "upload", User: user, Host: host, Category: "webmail", Method: "POST", Path: "/upload",
 		Verdict: "approval", Reasons: []string{"含客户数据：手机号×12"}}
 	for name, data := range files {
 		sum, err := c.db.PutBlobBytes(data)

@@ -88,6 +88,11 @@ var messages = map[string][2]string{
 	"act_withdraw":         {"撤回", "withdrew"},
 	"act_expire":           {"超时过期", "expired"},
 	"lang_switch":          {"English", "中文"},
+	"cat_webmail":          {"个人邮箱", "personal webmail"},
+	"cat_netdisk":          {"个人网盘", "personal netdisk"},
+	"cat_webchat":          {"网页聊天", "web chat"},
+	"cat_encrypted_chat":   {"加密聊天", "encrypted chat"},
+	"cat_corporate":        {"企业渠道", "corporate channel"},
 }
 
 // Lang is a chosen language: "zh-CN" or "en".

@@ -255,7 +255,7 @@ func TestAPIApprovalFlow(t *testing.T) {
 	if len(back) != 1 || back[0].Type != "approved" || back[0].RequestID != id || back[0].Files[0] != "客户清单.png" {
 		t.Fatalf("notices: %+v", back)
 	}
-	g, err := c.db.FindGrant("zhang", ev.Files[0].SHA256, "mail.qq.com", "personal_mail", time.Now())
+	g, err := c.db.FindGrant("zhang", ev.Files[0].SHA256, "mail.qq.com", "webmail", time.Now())
 	if err != nil || g.RequestID != id {
 		t.Fatalf("grant: %v %v", g, err)
 	}
