@@ -102,7 +102,7 @@ func scanViaAPI(c *cli.Context, api *apiClient, path string) (scanreport.Report,
 		err = json.Unmarshal(out, &rep)
 	}
 	if err != nil {
-		return rep, fmt.Errorf("sluice: cannot scan %s through the daemon: %w", path, err)
+		return rep, fmt.Errorf("sluice: cannot scan %s through the daemon: %s", path, strings.TrimPrefix(err.Error(), "sluice: "))
 	}
 	rep.File = path
 	return rep, nil

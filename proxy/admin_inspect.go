@@ -60,12 +60,16 @@ func (d *Daemon) apiCustomersImport(w http.ResponseWriter, r *http.Request, u *s
 	cols := customers.Columns{Company: q.Get("company"), Contact: q.Get("contact"), Phone: q.Get("phone"), Email: q.Get("email"),
 		NoHeader: q.Get("no_header") == "true" || q.Get("no_header") == "1"}
 	res, err := customers.Import(d.DB, data, cols)
-	switch {
-	case errors.Is(err, customers.ErrColumns):
-		apiError(w, http.StatusBadRequest, "bad_columns", "sluice: "+q.Get("name")+": "+err.Error())
-		return
-	case err != nil:
-		apiError(w, http.StatusUnprocessableEntity, "unreadable", "sluice: "+q.Get("name")+": "+err.Error())
+	if err != nil {
+		msg := "sluice: " + err.Error()
+		if n := q.Get("name"); n != "" {
+			msg = "sluice: " + filepath.Base(n) + ": " + err.Error()
+		}
+		if errors.Is(err, customers.ErrColumns) {
+			apiError(w, http.StatusBadRequest, "bad_columns", msg)
+		} else {
+			apiError(w, http.StatusUnprocessableEntity, "unreadable", msg)
+		}
 		return
 	}
 	d.log.Info("customer list imported", "by", u.Name, "file", q.Get("name"), "added", res.Added, "duplicates", res.Duplicates)

@@ -9,8 +9,17 @@ import (
 	"github.com/sluice-dlp/sluice/proxy/inspect"
 )
 
-// ErrColumns marks a problem with the column choice (a usage error: name the columns).
-var ErrColumns = errors.New("columns")
+// ErrColumns marks a problem with the column choice (a usage error: name the columns);
+// test for it with errors.Is.
+var ErrColumns = errors.New("unclear customer-list columns")
+
+// columnError is a column problem in words; it matches ErrColumns.
+type columnError string
+
+func (e columnError) Error() string        { return string(e) }
+func (e columnError) Is(target error) bool { return target == ErrColumns }
+
+func columnErrorf(format string, a ...any) error { return columnError(fmt.Sprintf(format, a...)) }
 
 // Columns says which columns hold which field; each may be a header name, a letter (A, AB)
 // or a 1-based number, several comma-separated. All empty means "detect from the header".
@@ -115,7 +124,7 @@ func (c Columns) Choose(first []string) (ColumnMap, bool, error) {
 		return cols, header, nil
 	}
 	if !header {
-		return nil, false, fmt.Errorf("%w: without a header row, name the columns with --company/--contact/--phone/--email", ErrColumns)
+		return nil, false, columnErrorf("without a header row, name the columns with --company/--contact/--phone/--email")
 	}
 	taken := map[int]bool{}
 	for _, f := range fields {
@@ -128,7 +137,7 @@ func (c Columns) Choose(first []string) (ColumnMap, bool, error) {
 		}
 	}
 	if len(cols) == 0 {
-		return nil, false, fmt.Errorf("%w: cannot tell which columns hold company, contact, phone and e-mail from the header %q; name them with --company/--contact/--phone/--email (header name, letter or number)", ErrColumns, strings.Join(first, ","))
+		return nil, false, columnErrorf("cannot tell which columns hold company, contact, phone and e-mail from the header %q; name them with --company/--contact/--phone/--email (header name, letter or number)", strings.Join(first, ","))
 	}
 	return cols, true, nil
 }
@@ -148,7 +157,7 @@ func columnIndex(spec string, first []string, header bool) (int, error) {
 	if k, ok := columnLetters(spec); ok {
 		return k, nil
 	}
-	return 0, fmt.Errorf("%w: no column %q (give a header name, a letter such as B, or a number such as 2)", ErrColumns, spec)
+	return 0, columnErrorf("no column %q (give a header name, a letter such as B, or a number such as 2)", spec)
 }
 
 // columnLetters turns "A" into 0, "AB" into 27; ok is false for anything else.
