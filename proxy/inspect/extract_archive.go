@@ -6,11 +6,13 @@ import (
 	"compress/bzip2"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"path"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gabriel-vasile/mimetype"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -85,6 +87,9 @@ func (w *walker) zipArchive(n node, zr *zip.Reader) error {
 			continue
 		}
 		name := entryName(f)
+		if !zipEncrypted(f) && w.zipMedia(n, name, f) {
+			continue
+		}
 		data, err := w.readEntry(n, f)
 		if err != nil {
 			c := n.child(nil, 0, name)
@@ -110,6 +115,39 @@ func entryName(f *zip.File) string {
 		return d
 	}
 	return f.Name
+}
+
+// zipMedia reads the first bytes of a zip entry and reports whether it is media.
+func (w *walker) zipMedia(n node, name string, f *zip.File) bool {
+	rc, err := w.openEntry(n, f)
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	head := make([]byte, sniffLen)
+	k, _ := io.ReadFull(rc, head)
+	return w.media(n, name, head[:k])
+}
+
+// media recognises an archive entry that carries no text (image, audio, video, font)
+// from its first bytes and reports it, so that the caller need not inflate the rest and
+// an archive of photos does not run into the uncompressed-size cap.
+func (w *walker) media(n node, name string, head []byte) bool {
+	m := mimetype.Detect(head)
+	typ := shortType(m)
+	if !imageTypes[typ] && !strings.HasPrefix(m.String(), "audio/") && !strings.HasPrefix(m.String(), "video/") && !strings.HasPrefix(m.String(), "font/") {
+		return false
+	}
+	c := n.child(nil, 0, name)
+	if ext, bad := disguise(name, typ); bad {
+		w.addOwn(KindDisguised, fmt.Sprintf("name says .%s but content is %s", ext, typ), c.loc(""))
+	}
+	detail := "images carry no extractable text (no OCR)"
+	if !imageTypes[typ] {
+		detail = fmt.Sprintf("%s carries no extractable text", m.String())
+	}
+	w.addOwn(KindNoText, detail, c.loc(""))
+	return true
 }
 
 // decompress inflates a gzip or bzip2 part and walks its content as a nested part.
@@ -166,7 +204,16 @@ func (w *walker) tarArchive(n node) error {
 		if h.Typeflag != tar.TypeReg {
 			continue
 		}
-		data, err := w.b.readAll(tr, max(h.Size, 1), h.Name)
+		head := make([]byte, min(h.Size, sniffLen))
+		if _, err := io.ReadFull(tr, head); err != nil {
+			return corrupt("corrupt tar entry %s: %v", h.Name, err)
+		}
+		w.b.total += int64(len(head))
+		if w.media(n, h.Name, head) {
+			continue // tar.Next skips the rest
+		}
+		rest, err := w.b.readAll(tr, max(h.Size, 1), h.Name)
+		data := append(head, rest...)
 		if err != nil {
 			if _, ok := err.(*problem); ok {
 				return err

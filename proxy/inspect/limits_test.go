@@ -307,3 +307,20 @@ func TestZipGBKNames(t *testing.T) {
 		t.Errorf("segments %v", segs)
 	}
 }
+
+func TestZipOfPhotosNotInflated(t *testing.T) {
+	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"), make([]byte, 8<<20)...)
+	var files []fixtureFile
+	for i := 0; i < 6; i++ {
+		files = append(files, fixtureFile{fmt.Sprintf("IMG_%d.png", i), png})
+	}
+	files = append(files, fixtureFile{"说明.txt", []byte("联系 13812345678\n")})
+	res, segs := extract(t, makeZip(t, files...), "photos.zip", Limits{MaxTotal: 16 << 20})
+	wantOnly(t, res, KindNoText)
+	if f := finding(res, KindNoText); f.Count != 6 {
+		t.Errorf("no_text count %d, want 6", f.Count)
+	}
+	if len(segs) != 1 {
+		t.Errorf("text entry missing: %v", segs)
+	}
+}
