@@ -1,9 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -47,16 +47,11 @@ func TestInspectCommandsUseDaemonAPI(t *testing.T) {
 	}
 
 	// the running daemon's own scanner already knows the 5 customers, no restart
-	var b strings.Builder
-	b.WriteString("公司\t联系人\t电话\n")
-	for _, c := range list[10:15] {
-		fmt.Fprintf(&b, "%s\t%s\t%s\n", c.company, c.contact, c.phone)
-	}
-	real := filepath.Join(dir, "周报.txt")
-	os.WriteFile(real, []byte(b.String()), 0o600)
+	real := writeCustomerText(t, dir, list[10:15])
+	text, _ := os.ReadFile(real)
 	dest, _ := scanreport.Destination(d.Policy, "pan.baidu.com")
 	rep, err := scanreport.Build(context.Background(), d.Scanner(), d.Policy, scanreport.Input{File: real, Name: "周报.txt",
-		Data: strings.NewReader(b.String()), Size: int64(b.Len()), Dest: dest})
+		Data: bytes.NewReader(text), Size: int64(len(text)), Dest: dest})
 	if err != nil || rep.Verdict != policy.Block || !rep.Sensitive {
 		t.Errorf("daemon scanner after the import: %+v %v", rep, err)
 	}

@@ -66,6 +66,21 @@ func scanFile(t *testing.T, dir string, args ...string) scanJSON {
 	return s
 }
 
+// writeCustomerText writes a text export of the customers (company, contact, phone) as 周报.txt in dir.
+func writeCustomerText(t *testing.T, dir string, cs []testCustomer) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("公司\t联系人\t电话\n")
+	for _, c := range cs {
+		fmt.Fprintf(&b, "%s\t%s\t%s\n", c.company, c.contact, c.phone)
+	}
+	path := filepath.Join(dir, "周报.txt")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func TestScanVerdictsWithCustomerList(t *testing.T) {
 	dir := t.TempDir()
 	list := genCustomers(30, 0)
@@ -74,14 +89,7 @@ func TestScanVerdictsWithCustomerList(t *testing.T) {
 	if code := sluice(t, dir, "customers", "import", csvPath); code != 0 {
 		t.Fatalf("import exit %d", code)
 	}
-	// a text export holding 5 real customers
-	var b strings.Builder
-	b.WriteString("公司\t联系人\t电话\n")
-	for _, c := range list[10:15] {
-		fmt.Fprintf(&b, "%s\t%s\t%s\n", c.company, c.contact, c.phone)
-	}
-	real := filepath.Join(dir, "周报.txt")
-	os.WriteFile(real, []byte(b.String()), 0o600)
+	real := writeCustomerText(t, dir, list[10:15])
 	s := scanFile(t, dir, "--dest", "https://pan.baidu.com/rest/2.0/pcs/file", real)
 	if s.count("customer_match") != 5 || !s.Sensitive || s.Verdict != "block" {
 		t.Errorf("5 customers to a netdisk: %+v", s)
@@ -90,7 +98,7 @@ func TestScanVerdictsWithCustomerList(t *testing.T) {
 		t.Errorf("no reasons: %+v", s)
 	}
 	// the same shape with made-up people is not sensitive
-	b.Reset()
+	var b strings.Builder
 	for i, c := range genCustomers(5, 500) {
 		fmt.Fprintf(&b, "%s\t%s\t%s\n", c.company, madeUpNames[i], c.phone)
 	}
