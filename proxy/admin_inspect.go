@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/sluice-dlp/sluice/proxy/customers"
 	"github.com/sluice-dlp/sluice/proxy/scanreport"
@@ -36,10 +37,17 @@ func apiError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, map[string]string{"error": code, "message": msg})
 }
 
+// reloadMu serialises admin reloads: each one loads everything committed before it, so the
+// last to run leaves the freshest scanner in place.
+var reloadMu sync.Mutex
+
 // reloadAfter rebuilds the running scanner after the customer list or fingerprints changed;
 // it answers with an error (and returns false) if that failed.
 func (d *Daemon) reloadAfter(w http.ResponseWriter, what string) bool {
-	if err := d.ReloadInspection(); err != nil {
+	reloadMu.Lock()
+	err := d.ReloadInspection()
+	reloadMu.Unlock()
+	if err != nil {
 		d.log.Error("inspection reload failed", "after", what, "err", err)
 		apiError(w, http.StatusInternalServerError, "reload",
 			fmt.Sprintf("sluice: %s was saved, but the proxy could not reload it (%v); restart 'sluice run'", what, err))
