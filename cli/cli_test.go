@@ -111,14 +111,7 @@ func TestMarkTraceAndAuditVerify(t *testing.T) {
 // TestCommandsUseDaemonAPI runs the daemon on the same data dir: the CLI must go through its API.
 func TestCommandsUseDaemonAPI(t *testing.T) {
 	dir := t.TempDir()
-	d, err := proxy.New(proxy.Config{DataDir: dir, Listen: "127.0.0.1:0", Console: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := startDaemon(t, dir)
 	if code, _ := runCaptured(t, dir, "users", "add", "zhangsan", "--display-name", "张三", "--staff-id", "A1024", "--password", "pass-word-2"); code != 0 {
 		t.Fatal("users add through the API")
 	}
@@ -149,4 +142,18 @@ func TestCommandsUseDaemonAPI(t *testing.T) {
 	if code, _ := runCaptured(t, dir, "audit", "list", "--token", tok); code == 0 {
 		t.Fatal("a staff token read the audit log")
 	}
+}
+
+// startDaemon runs a daemon on dir (loopback, random ports) for the test's lifetime.
+func startDaemon(t *testing.T, dir string) *proxy.Daemon {
+	t.Helper()
+	d, err := proxy.New(proxy.Config{DataDir: dir, Listen: "127.0.0.1:0", Console: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,14 +19,7 @@ import (
 // and scan must go through its API, and the running daemon must use the new list at once.
 func TestInspectCommandsUseDaemonAPI(t *testing.T) {
 	dir := t.TempDir()
-	d, err := proxy.New(proxy.Config{DataDir: dir, Listen: "127.0.0.1:0", Console: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := startDaemon(t, dir)
 
 	list := genCustomers(30, 0)
 	csvPath := filepath.Join(dir, "客户名单.csv")

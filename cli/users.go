@@ -152,7 +152,8 @@ func usersAdd(c *cli.Context) error {
 	return nil
 }
 
-func usersSet(c *cli.Context) error {
+// changeUser loads NAME, lets change edit it, saves it with password (if any) and confirms.
+func changeUser(c *cli.Context, change func(u *store.User) (password string, err error), done string) error {
 	name, err := nameArg(c)
 	if err != nil {
 		return err
@@ -161,32 +162,26 @@ func usersSet(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	applyUserFlags(c, u)
-	if err := saveUser(c, u, c.String("password"), false); err != nil {
-		return failure(err)
-	}
-	fmt.Println(l10n(c, "已更新用户 ", "updated user ") + name)
-	return nil
-}
-
-func usersPasswd(c *cli.Context) error {
-	name, err := nameArg(c)
-	if err != nil {
-		return err
-	}
-	u, err := loadUser(c, name)
-	if err != nil {
-		return err
-	}
-	pw, err := readPassword(c)
+	pw, err := change(u)
 	if err != nil {
 		return err
 	}
 	if err := saveUser(c, u, pw, false); err != nil {
 		return failure(err)
 	}
-	fmt.Println(l10n(c, "已修改密码：", "password changed for ") + name)
+	fmt.Println(done + name)
 	return nil
+}
+
+func usersSet(c *cli.Context) error {
+	return changeUser(c, func(u *store.User) (string, error) {
+		applyUserFlags(c, u)
+		return c.String("password"), nil
+	}, l10n(c, "已更新用户 ", "updated user "))
+}
+
+func usersPasswd(c *cli.Context) error {
+	return changeUser(c, func(*store.User) (string, error) { return readPassword(c) }, l10n(c, "已修改密码：", "password changed for "))
 }
 
 func usersToken(c *cli.Context) error {

@@ -269,10 +269,7 @@ func (d *Daemon) inspectOptions() (inspect.Options, error) {
 	}
 	d.fingerprints.Store(prints)
 	o := inspect.Options{Detect: inspect.DetectOptions{Keywords: s.Keywords, Customers: customers, Fingerprints: prints}}
-	o.Limits.MaxDepth = s.MaxDepth
-	o.Limits.MaxRatio = s.MaxRatio
-	o.Limits.MaxTotal = s.MaxTotalMB << 20
-	o.Limits.TimeBudget = time.Duration(s.TimeBudgetS) * time.Second
+	o.Limits = s.Limits()
 	d.log.Info("inspection ready", "customer_list_values", customers.Len(), "fingerprints", prints.Len(), "keywords", len(s.Keywords))
 	return o, nil
 }

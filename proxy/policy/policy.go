@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-dlp/sluice/proxy/inspect"
 	"gopkg.in/yaml.v3"
 )
 
@@ -69,6 +70,12 @@ type InspectSettings struct {
 	MaxRatio    int64    `yaml:"max_ratio"`
 	MaxTotalMB  int64    `yaml:"max_total_mb"`
 	TimeBudgetS int      `yaml:"time_budget_s"`
+}
+
+// Limits turns the settings into the inspection engine's limits (zero fields take its defaults).
+func (s InspectSettings) Limits() inspect.Limits {
+	return inspect.Limits{MaxDepth: s.MaxDepth, MaxRatio: s.MaxRatio, MaxTotal: s.MaxTotalMB << 20,
+		TimeBudget: time.Duration(s.TimeBudgetS) * time.Second}
 }
 
 // WatermarkSettings configure visible marks and the outbound archive.

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/sluice-dlp/sluice/proxy/inspect"
 	"github.com/sluice-dlp/sluice/proxy/policy"
@@ -62,12 +61,7 @@ func Destination(p *policy.Policy, s string) (*policy.Destination, error) {
 
 // Limits maps the policy's inspect settings onto the scanner's limits (zero = default).
 func Limits(p *policy.Policy) inspect.Limits {
-	return inspect.Limits{
-		MaxDepth:   p.Inspect.MaxDepth,
-		MaxRatio:   p.Inspect.MaxRatio,
-		MaxTotal:   p.Inspect.MaxTotalMB << 20,
-		TimeBudget: time.Duration(p.Inspect.TimeBudgetS) * time.Second,
-	}
+	return p.Inspect.Limits()
 }
 
 // Build scans one file with sc and decides it under p for in.Dest (or every watched category).
