@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sluice-dlp/sluice/proxy"
 	"github.com/sluice-dlp/sluice/proxy/inspect"
 	"github.com/sluice-dlp/sluice/proxy/policy"
 	"github.com/sluice-dlp/sluice/proxy/scanreport"
