@@ -110,6 +110,8 @@ func customersImport(c *cli.Context) error {
 		defer db.Close()
 		if res, err = customers.Import(db, data, cols); err != nil {
 			err = fmt.Errorf("sluice: %s: %w", path, err)
+		} else {
+			db.AuditAdmin(cliActor(), "customers.import", map[string]string{"file": filepath.Base(path), "added": fmt.Sprint(res.Added), "duplicates": fmt.Sprint(res.Duplicates)})
 		}
 		if errors.Is(err, customers.ErrColumns) {
 			return cli.Exit(err.Error(), exitUsage)
@@ -169,7 +171,9 @@ func customersClear(c *cli.Context) error {
 		defer db.Close()
 		st, _ := db.CustomerStats()
 		cleared.Cleared = st.Entries
-		err = db.ClearCustomers()
+		if err = db.ClearCustomers(); err == nil {
+			db.AuditAdmin(cliActor(), "customers.clear", map[string]string{"entries": fmt.Sprint(st.Entries)})
+		}
 	}
 	if err != nil {
 		return failure(err)

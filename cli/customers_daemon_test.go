@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/sluice-dlp/sluice/store"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,9 @@ func TestInspectCommandsUseDaemonAPI(t *testing.T) {
 	code, out := runCaptured(t, dir, "customers", "import", csvPath)
 	if code != 0 || !strings.Contains(out, "Imported 30 customer entries") {
 		t.Fatalf("customers import through the API: exit %d %q", code, out)
+	}
+	if evs, _ := d.DB.Events(store.EventFilter{Action: "customers.import"}); len(evs) != 1 || evs[0].User != "admin" {
+		t.Fatalf("import not audited: %+v", evs)
 	}
 	if st, err := d.DB.CustomerStats(); err != nil || st.Entries != 30 {
 		t.Fatalf("the daemon's store after the import: %+v %v", st, err)

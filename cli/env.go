@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/user"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
@@ -25,4 +26,12 @@ func lang(c *cli.Context) string {
 		return "en"
 	}
 	return "zh-CN"
+}
+
+// cliActor names who made a change with the store opened directly: the OS account, marked as CLI.
+func cliActor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	return "cli"
 }

@@ -84,7 +84,9 @@ func fingerprintsAdd(c *cli.Context) error {
 		if api != nil {
 			fp, err = fingerprintViaAPI(api, p)
 		} else {
-			fp, err = fps[i], db.AddFingerprint(fps[i])
+			if fp, err = fps[i], db.AddFingerprint(fps[i]); err == nil {
+				db.AuditAdmin(cliActor(), "fingerprints.add", map[string]string{"file": fp.Name, "sha256": fp.SHA256})
+			}
 		}
 		if err != nil {
 			return failure(err)

@@ -81,6 +81,7 @@ func (d *Daemon) apiCustomersImport(w http.ResponseWriter, r *http.Request, u *s
 		return
 	}
 	d.log.Info("customer list imported", "by", u.Name, "file", q.Get("name"), "added", res.Added, "duplicates", res.Duplicates)
+	d.DB.AuditAdmin(u.Name, "customers.import", map[string]string{"file": q.Get("name"), "added": fmt.Sprint(res.Added), "duplicates": fmt.Sprint(res.Duplicates)})
 	if d.reloadAfter(w, "the customer list") {
 		writeJSON(w, http.StatusOK, res)
 	}
@@ -103,6 +104,7 @@ func (d *Daemon) apiCustomersClear(w http.ResponseWriter, r *http.Request, u *st
 		return
 	}
 	d.log.Info("customer list cleared", "by", u.Name, "entries", st.Entries)
+	d.DB.AuditAdmin(u.Name, "customers.clear", map[string]string{"entries": fmt.Sprint(st.Entries)})
 	if d.reloadAfter(w, "clearing the customer list") {
 		writeJSON(w, http.StatusOK, map[string]int{"cleared": st.Entries})
 	}
@@ -154,6 +156,7 @@ func (d *Daemon) apiFingerprintAdd(w http.ResponseWriter, r *http.Request, u *st
 		return
 	}
 	d.log.Info("file fingerprint registered", "by", u.Name, "file", fp.Name, "sha256", fp.SHA256)
+	d.DB.AuditAdmin(u.Name, "fingerprints.add", map[string]string{"file": fp.Name, "sha256": fp.SHA256})
 	if d.reloadAfter(w, "the fingerprint") {
 		writeJSON(w, http.StatusOK, fp)
 	}

@@ -205,3 +205,8 @@ func (db *DB) VerifyChain() (count int, problems []ChainProblem, err error) {
 	})
 	return count, problems, err
 }
+
+// AuditAdmin records an administrative change (customer list import, fingerprint added, …) in the audit chain.
+func (db *DB) AuditAdmin(actor, action string, extra map[string]string) error {
+	return db.AppendEvent(&Event{Action: action, User: actor, Extra: extra})
+}
