@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/sluice-dlp/sluice/internal/fixture"
 )
 
 // fuzzScan scans data with tight limits and checks the invariants every input must keep:
@@ -42,20 +44,20 @@ func (c *checkSink) Segment(s Segment) error {
 }
 
 func FuzzXLSX(f *testing.F) {
-	f.Add(makeXLSX(f, fixtureSheet{"客户", customerRows(5)}))
+	f.Add(fixture.XLSXSheets(fixture.Sheet{Name: "客户", Rows: fixture.CustomerRows(5)}))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzScan(t, data, "a.xlsx") })
 }
 
 func FuzzDOCX(f *testing.F) {
-	f.Add(makeDOCX(f, []string{"客户 13812345678"}, [][]string{{"a", "b"}}))
-	f.Add(makePPTX(f, []string{"slide 13812345678"}))
-	f.Add(makeBillionLaughsDOCX(f))
+	f.Add(fixture.DOCX([]string{"客户 13812345678"}, [][]string{{"a", "b"}}))
+	f.Add(fixture.PPTX([]string{"slide 13812345678"}))
+	f.Add(fixture.BillionLaughsDOCX())
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzScan(t, data, "a.docx") })
 }
 
 func FuzzPDF(f *testing.F) {
-	f.Add(makePDF(f, []string{"Zhang 13812345678"}))
-	f.Add(makePDFUnicode(f, []string{"王伟 13812345678"}))
+	f.Add(fixture.PDF([]string{"Zhang 13812345678"}))
+	f.Add(fixture.PDFUnicode([]string{"王伟 13812345678"}))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzScan(t, data, "a.pdf") })
 }
 
@@ -76,28 +78,28 @@ func FuzzPDFContent(f *testing.F) {
 }
 
 func FuzzZip(f *testing.F) {
-	f.Add(makeZip(f, fixtureFile{"a.zip", makeZip(f, fixtureFile{"b.txt", []byte("13812345678")})}))
-	f.Add(makeEncryptedZip(f, "a.txt", []byte("secret")))
-	f.Add(makeGzip(f, "a.tar", makeTar(f, fixtureFile{"x.csv", []byte("a,13812345678\n")})))
+	f.Add(fixture.ZipFiles(fixture.File{Name: "a.zip", Data: fixture.ZipFiles(fixture.File{Name: "b.txt", Data: []byte("13812345678")})}))
+	f.Add(fixture.EncryptedZip("a.txt", []byte("secret")))
+	f.Add(fixture.Gzip("a.tar", fixture.Tar(fixture.File{Name: "x.csv", Data: []byte("a,13812345678\n")})))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzScan(t, data, "a.zip") })
 }
 
 func FuzzText(f *testing.F) {
-	rows := rowsText(customerRows(3), ",")
+	rows := fixture.RowsText(fixture.CustomerRows(3), ",")
 	f.Add([]byte(rows))
-	f.Add(encodeGBK(f, rows))
-	f.Add(encodeUTF16LE(rows))
+	f.Add(fixture.GBK(rows))
+	f.Add(fixture.UTF16LE(rows))
 	f.Add([]byte(`<html><body><table><tr><td>王伟</td><td>13812345678</td></tr></table></body></html>`))
 	f.Add([]byte(`{"a":[{"n":"王伟","p":13812345678}],"b":"x"}`))
 	f.Add([]byte(`<?xml version="1.0"?><r><c><n>王伟</n></c></r>`))
-	f.Add(makeEML(f, "主题", "正文 13812345678", fixtureFile{"a.txt", []byte("13998765432")}))
+	f.Add(fixture.EML("主题", "正文 13812345678", fixture.File{Name: "a.txt", Data: []byte("13998765432")}))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzScan(t, data, "a.csv") })
 }
 
 func FuzzCFB(f *testing.F) {
-	f.Add(makeCFB(f, map[string][]byte{"Workbook": biffWorkbook([][]string{{"公司", "手机"}, {"某公司", "13812345678"}})}))
+	f.Add(fixture.CFB(map[string][]byte{"Workbook": fixture.BIFFWorkbook([][]string{{"公司", "手机"}, {"某公司", "13812345678"}})}))
 	text := "客户 王伟\r电话 13812345678\r"
-	f.Add(makeCFB(f, map[string][]byte{"WordDocument": wordDocument(text), "1Table": wordTable(len([]rune(text)))}))
-	f.Add(makeCFB(f, map[string][]byte{"PowerPoint Document": {0x00, 0x00, 0xA0, 0x0F, 4, 0, 0, 0, '1', 0, '3', 0}}))
+	f.Add(fixture.CFB(map[string][]byte{"WordDocument": fixture.WordDocument(text), "1Table": fixture.WordTable(len([]rune(text)))}))
+	f.Add(fixture.CFB(map[string][]byte{"PowerPoint Document": {0x00, 0x00, 0xA0, 0x0F, 4, 0, 0, 0, '1', 0, '3', 0}}))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzScan(t, data, "a.xls") })
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluice-dlp/sluice/internal/fixture"
 )
 
 // TestPDFFromChromium prints an HTML customer table to PDF with headless Chromium (real
@@ -22,7 +24,7 @@ func TestPDFFromChromium(t *testing.T) {
 	if err != nil {
 		t.Skip("chromium not installed")
 	}
-	rows := customerRows(12)
+	rows := fixture.CustomerRows(12)
 	var h strings.Builder
 	h.WriteString(`<html><head><meta charset="utf-8"></head><body style="font-family:'WenQuanYi Micro Hei'"><h1>客户名单</h1><table>`)
 	for _, r := range rows {

@@ -3,22 +3,24 @@ package inspect
 import (
 	"strings"
 	"testing"
+
+	"github.com/sluice-dlp/sluice/internal/fixture"
 )
 
 func TestTextEncodings(t *testing.T) {
-	rows := customerRows(30)
-	utf8CSV := rowsText(rows, ",")
+	rows := fixture.CustomerRows(30)
+	utf8CSV := fixture.RowsText(rows, ",")
 	cases := []struct {
 		name string
 		data []byte
 		typ  string
 		enc  string
 	}{
-		{"客户.csv", encodeGBK(t, utf8CSV), "csv", "gb18030"},
-		{"客户.csv", encodeUTF16LE(utf8CSV), "csv", "utf-16le"},
-		{"客户.txt", encodeUTF16LE(rowsText(rows, "\t")), "tsv", "utf-16le"},
+		{"客户.csv", fixture.GBK(utf8CSV), "csv", "gb18030"},
+		{"客户.csv", fixture.UTF16LE(utf8CSV), "csv", "utf-16le"},
+		{"客户.txt", fixture.UTF16LE(fixture.RowsText(rows, "\t")), "tsv", "utf-16le"},
 		{"客户.csv", append([]byte{0xEF, 0xBB, 0xBF}, utf8CSV...), "csv", ""},
-		{"客户.txt", []byte(rowsText(rows, " ")), "txt", ""},
+		{"客户.txt", []byte(fixture.RowsText(rows, " ")), "txt", ""},
 	}
 	for _, c := range cases {
 		res, segs := extract(t, c.data, c.name, Limits{})
@@ -48,9 +50,9 @@ func TestCSVQuotedFields(t *testing.T) {
 }
 
 func TestGzipTar(t *testing.T) {
-	csv := []byte(rowsText(customerRows(5), ","))
-	tarData := makeTar(t, fixtureFile{"export/客户.csv", csv}, fixtureFile{"export/a.json", []byte(`[{"name":"王伟","mobile":"13812345678"}]`)})
-	tgz := makeGzip(t, "", tarData)
+	csv := []byte(fixture.RowsText(fixture.CustomerRows(5), ","))
+	tarData := fixture.Tar(fixture.File{Name: "export/客户.csv", Data: csv}, fixture.File{Name: "export/a.json", Data: []byte(`[{"name":"王伟","mobile":"13812345678"}]`)})
+	tgz := fixture.Gzip("", tarData)
 	res, segs := extract(t, tgz, "backup.tar.gz", Limits{})
 	if res.Type != "gz" {
 		t.Fatalf("type %q", res.Type)
@@ -95,8 +97,8 @@ func TestHTMLJSONXML(t *testing.T) {
 }
 
 func TestEML(t *testing.T) {
-	xlsx := makeXLSX(t, fixtureSheet{"客户", customerRows(10)})
-	data := makeEML(t, "客户资料", "你好，附件是客户名单。\r\n联系电话 13512345678\r\n", fixtureFile{"客户.xlsx", xlsx})
+	xlsx := fixture.XLSXSheets(fixture.Sheet{Name: "客户", Rows: fixture.CustomerRows(10)})
+	data := fixture.EML("客户资料", "你好，附件是客户名单。\r\n联系电话 13512345678\r\n", fixture.File{Name: "客户.xlsx", Data: xlsx})
 	res, segs := extract(t, data, "mail.eml", Limits{})
 	if res.Type != "eml" {
 		t.Fatalf("type %q", res.Type)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"github.com/sluice-dlp/sluice/internal/fixture"
 )
 
 // wantProblem checks that res has a finding of kind whose detail contains want.
@@ -30,7 +32,7 @@ func wantProblem(t *testing.T, res *Result, kind, want string) {
 }
 
 func TestZipBomb(t *testing.T) {
-	bomb := makeZipBomb(t, 3, 8, 4<<20) // 8*8*8 files of 4 MiB: 2 GiB if fully inflated
+	bomb := fixture.ZipBomb(3, 8, 4<<20) // 8*8*8 files of 4 MiB: 2 GiB if fully inflated
 	if len(bomb) > 1<<20 {
 		t.Fatalf("bomb fixture is %d bytes", len(bomb))
 	}
@@ -52,7 +54,7 @@ func TestNestingDepth(t *testing.T) {
 	data := []byte("电话 13812345678\n")
 	name := "a.txt"
 	for i := 0; i < 6; i++ {
-		data = makeZip(t, fixtureFile{name, data})
+		data = fixture.ZipFiles(fixture.File{Name: name, Data: data})
 		name = "level.zip"
 	}
 	res, _ := extract(t, data, "deep.zip", Limits{})
@@ -66,7 +68,7 @@ func TestNestingDepth(t *testing.T) {
 
 func TestEncryptedZip(t *testing.T) {
 	plain := []byte("王伟 13812345678\n")
-	data := makeEncryptedZip(t, "客户.txt", plain)
+	data := fixture.EncryptedZip("客户.txt", plain)
 	res, segs := extract(t, data, "secret.zip", Limits{})
 	wantOnly(t, res, KindEncrypted)
 	if f := finding(res, KindEncrypted); f.Samples[0].Location != "secret.zip/客户.txt" {
@@ -76,7 +78,7 @@ func TestEncryptedZip(t *testing.T) {
 		t.Errorf("ciphertext emitted as text: %v", segs)
 	}
 	// An encrypted entry next to readable ones: both reported.
-	mixed := makeZip(t, fixtureFile{"locked.zip", data}, fixtureFile{"open.txt", plain})
+	mixed := fixture.ZipFiles(fixture.File{Name: "locked.zip", Data: data}, fixture.File{Name: "open.txt", Data: plain})
 	res, segs = extract(t, mixed, "mixed.zip", Limits{})
 	wantOnly(t, res, KindEncrypted)
 	if len(segs) != 1 {
@@ -85,7 +87,7 @@ func TestEncryptedZip(t *testing.T) {
 }
 
 func TestBillionLaughs(t *testing.T) {
-	data := makeBillionLaughsDOCX(t)
+	data := fixture.BillionLaughsDOCX()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	res, segs := extract(t, data, "laughs.docx", Limits{})
@@ -103,8 +105,8 @@ func TestBillionLaughs(t *testing.T) {
 }
 
 func TestBillionLaughsXLSX(t *testing.T) {
-	xlsx := makeXLSX(t, fixtureSheet{"Sheet1", customerRows(3)})
-	docx := makeBillionLaughsDOCX(t)
+	xlsx := fixture.XLSXSheets(fixture.Sheet{Name: "Sheet1", Rows: fixture.CustomerRows(3)})
+	docx := fixture.BillionLaughsDOCX()
 	zr, _ := zipReader(docx)
 	var laughs []byte
 	for _, f := range zr.File {
@@ -114,7 +116,7 @@ func TestBillionLaughsXLSX(t *testing.T) {
 		}
 	}
 	for _, part := range []string{"xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/workbook.xml"} {
-		res, segs := extract(t, replaceZipEntry(t, xlsx, part, laughs), "laughs.xlsx", Limits{})
+		res, segs := extract(t, fixture.ReplaceZipEntry(xlsx, part, laughs), "laughs.xlsx", Limits{})
 		wantProblem(t, res, KindUninspectable, "DOCTYPE")
 		if len(segs) > 4 {
 			t.Errorf("%s: %d segments", part, len(segs))
@@ -123,14 +125,14 @@ func TestBillionLaughsXLSX(t *testing.T) {
 }
 
 func TestTruncatedAndCorrupt(t *testing.T) {
-	xlsx := makeXLSX(t, fixtureSheet{"Sheet1", customerRows(200)})
+	xlsx := fixture.XLSXSheets(fixture.Sheet{Name: "Sheet1", Rows: fixture.CustomerRows(200)})
 	res, _ := extract(t, xlsx[:len(xlsx)*2/3], "客户.xlsx", Limits{})
 	if res.Type != "xlsx" {
 		t.Errorf("truncated xlsx type %q", res.Type)
 	}
 	wantProblem(t, res, KindUninspectable, "zip")
 
-	pdf := makePDF(t, []string{"13812345678"})
+	pdf := fixture.PDF([]string{"13812345678"})
 	res, _ = extract(t, pdf[:len(pdf)/3], "a.pdf", Limits{})
 	if res.Type != "pdf" {
 		t.Errorf("truncated pdf type %q", res.Type)
@@ -149,7 +151,7 @@ func TestTruncatedAndCorrupt(t *testing.T) {
 	wantProblem(t, res, KindUninspectable, "PDF")
 
 	// A zip entry whose data is damaged fails its CRC or inflate: uninspectable, located.
-	z := makeZip(t, fixtureFile{"a.txt", bytes.Repeat([]byte("13812345678 "), 1000)})
+	z := fixture.ZipFiles(fixture.File{Name: "a.txt", Data: bytes.Repeat([]byte("13812345678 "), 1000)})
 	i := bytes.Index(z, []byte("a.txt")) + 5 + 10
 	z[i] ^= 0xFF
 	z[i+1] ^= 0xFF
@@ -158,7 +160,7 @@ func TestTruncatedAndCorrupt(t *testing.T) {
 }
 
 func TestEncryptedPDF(t *testing.T) {
-	plain := makePDF(t, []string{"Zhang 13812345678"})
+	plain := fixture.PDF([]string{"Zhang 13812345678"})
 	var out bytes.Buffer
 	conf := model.NewAESConfiguration("user-secret", "owner-secret", 256)
 	if err := api.Encrypt(bytes.NewReader(plain), &out, conf); err != nil {
@@ -184,7 +186,7 @@ func TestEncryptedPDF(t *testing.T) {
 }
 
 func TestTimeBudget(t *testing.T) {
-	data := makeXLSX(t, fixtureSheet{"Sheet1", customerRows(3000)})
+	data := fixture.XLSXSheets(fixture.Sheet{Name: "Sheet1", Rows: fixture.CustomerRows(3000)})
 	res, _ := extract(t, data, "a.xlsx", Limits{TimeBudget: time.Nanosecond})
 	wantProblem(t, res, KindUninspectable, "time budget")
 }
@@ -199,11 +201,11 @@ func TestMaxText(t *testing.T) {
 }
 
 func TestMaxEntries(t *testing.T) {
-	var files []fixtureFile
+	var files []fixture.File
 	for i := 0; i < 30; i++ {
-		files = append(files, fixtureFile{strings.Repeat("x", i+1) + ".txt", []byte("x")})
+		files = append(files, fixture.File{Name: strings.Repeat("x", i+1) + ".txt", Data: []byte("x")})
 	}
-	res, _ := extract(t, makeZip(t, files...), "many.zip", Limits{MaxEntries: 20})
+	res, _ := extract(t, fixture.ZipFiles(files...), "many.zip", Limits{MaxEntries: 20})
 	wantProblem(t, res, KindUninspectable, "30 entries")
 }
 
@@ -243,7 +245,7 @@ func (f failingReader) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func TestReaderErrorIsReturned(t *testing.T) {
-	data := makeXLSX(t, fixtureSheet{"Sheet1", customerRows(100)})
+	data := fixture.XLSXSheets(fixture.Sheet{Name: "Sheet1", Rows: fixture.CustomerRows(100)})
 	_, err := NewScanner(Options{}).Scan(context.Background(), failingReader{data}, int64(len(data)), "a.xlsx")
 	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Errorf("err = %v", err)
@@ -280,7 +282,7 @@ func TestPDFFlateBomb(t *testing.T) {
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
 		fmt.Sprintf("<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream", z.Len(), z.Bytes()),
 	}
-	data := buildPDF(objs)
+	data := fixture.PDFObjects(objs)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -295,7 +297,7 @@ func TestPDFFlateBomb(t *testing.T) {
 func TestZipGBKNames(t *testing.T) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	name := string(encodeGBK(t, "客户名单.txt"))
+	name := string(fixture.GBK("客户名单.txt"))
 	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, NonUTF8: true})
 	if err != nil {
 		t.Fatal(err)
@@ -310,12 +312,12 @@ func TestZipGBKNames(t *testing.T) {
 
 func TestZipOfPhotosNotInflated(t *testing.T) {
 	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"), make([]byte, 8<<20)...)
-	var files []fixtureFile
+	var files []fixture.File
 	for i := 0; i < 6; i++ {
-		files = append(files, fixtureFile{fmt.Sprintf("IMG_%d.png", i), png})
+		files = append(files, fixture.File{Name: fmt.Sprintf("IMG_%d.png", i), Data: png})
 	}
-	files = append(files, fixtureFile{"说明.txt", []byte("联系 13812345678\n")})
-	res, segs := extract(t, makeZip(t, files...), "photos.zip", Limits{MaxTotal: 16 << 20})
+	files = append(files, fixture.File{Name: "说明.txt", Data: []byte("联系 13812345678\n")})
+	res, segs := extract(t, fixture.ZipFiles(files...), "photos.zip", Limits{MaxTotal: 16 << 20})
 	wantOnly(t, res, KindNoText)
 	if f := finding(res, KindNoText); f.Count != 6 {
 		t.Errorf("no_text count %d, want 6", f.Count)

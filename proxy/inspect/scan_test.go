@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sluice-dlp/sluice/internal/fixture"
 )
 
 // segSink records every segment it receives.
@@ -81,8 +83,8 @@ func wantOnly(t *testing.T, r *Result, kinds ...string) {
 }
 
 func TestXLSXCustomerList(t *testing.T) {
-	rows := customerRows(10000)
-	data := makeXLSX(t, fixtureSheet{"客户", rows}, fixtureSheet{"备注", [][]string{{"", "", "仅列C"}}})
+	rows := fixture.CustomerRows(10000)
+	data := fixture.XLSXSheets(fixture.Sheet{Name: "客户", Rows: rows}, fixture.Sheet{Name: "备注", Rows: [][]string{{"", "", "仅列C"}}})
 	res, segs := extract(t, data, "客户清单.xlsx", Limits{})
 	if res.Type != "xlsx" || !strings.Contains(res.MIME, "spreadsheetml") {
 		t.Fatalf("type %q %q, want xlsx", res.Type, res.MIME)
@@ -108,13 +110,13 @@ func TestXLSXCustomerList(t *testing.T) {
 	if n := full.Count(KindEmail); n != 10000 {
 		t.Errorf("emails %d, want 10000", n)
 	}
-	if strings.Contains(full.Excerpt, fixtureMobile(0)) {
+	if strings.Contains(full.Excerpt, fixture.CustomerMobile(0)) {
 		t.Errorf("excerpt leaks a full mobile number: %q", full.Excerpt)
 	}
 }
 
 func TestDisguisedKeepsRealType(t *testing.T) {
-	data := makeXLSX(t, fixtureSheet{"Sheet1", customerRows(50)})
+	data := fixture.XLSXSheets(fixture.Sheet{Name: "Sheet1", Rows: fixture.CustomerRows(50)})
 	real := scanFull(t, data, "客户清单.xlsx")
 	for _, name := range []string{"工作总结.txt", "风景.jpg", "notes.dat", "报表"} {
 		res := scanFull(t, data, name)
@@ -157,7 +159,7 @@ func TestDisguiseTable(t *testing.T) {
 
 func TestDOCXContactTable(t *testing.T) {
 	table := [][]string{{"姓名", "公司", "手机"}, {"张伟", "上海某贸易有限公司", "13812345678"}, {"李娜", "北京某科技有限公司", "13998765432"}}
-	data := makeDOCX(t, []string{"客户联系人清单", "请勿外传"}, table)
+	data := fixture.DOCX([]string{"客户联系人清单", "请勿外传"}, table)
 	res, segs := extract(t, data, "联系人.docx", Limits{})
 	if res.Type != "docx" {
 		t.Fatalf("type %q", res.Type)
@@ -175,7 +177,7 @@ func TestDOCXContactTable(t *testing.T) {
 }
 
 func TestPPTX(t *testing.T) {
-	data := makePPTX(t, []string{"季度汇报"}, []string{"大客户：王总 13812345678", "邮箱 wang@example.com"})
+	data := fixture.PPTX([]string{"季度汇报"}, []string{"大客户：王总 13812345678", "邮箱 wang@example.com"})
 	res, segs := extract(t, data, "汇报.pptx", Limits{})
 	if res.Type != "pptx" {
 		t.Fatalf("type %q", res.Type)
@@ -187,7 +189,7 @@ func TestPPTX(t *testing.T) {
 
 func TestPDFPhones(t *testing.T) {
 	lines := []string{"Customer list Q3", "Zhang Wei 138-1234-5678", "Li Na 13998765432 li@example.com"}
-	data := makePDF(t, lines, []string{"Page two: 15012345678"})
+	data := fixture.PDF(lines, []string{"Page two: 15012345678"})
 	res, segs := extract(t, data, "list.pdf", Limits{})
 	if res.Type != "pdf" {
 		t.Fatalf("type %q", res.Type)
@@ -215,7 +217,7 @@ func TestPDFPhones(t *testing.T) {
 
 func TestPDFToUnicode(t *testing.T) {
 	lines := []string{"客户名单", "王伟 13812345678 上海"}
-	data := makePDFUnicode(t, lines)
+	data := fixture.PDFUnicode(lines)
 	res, segs := extract(t, data, "名单.pdf", Limits{})
 	if res.Type != "pdf" {
 		t.Fatalf("type %q", res.Type)
@@ -229,22 +231,22 @@ func TestPDFToUnicode(t *testing.T) {
 }
 
 func TestPDFNoTextLayer(t *testing.T) {
-	data := makePDF(t, []string{})
+	data := fixture.PDF([]string{})
 	res, _ := extract(t, data, "scan.pdf", Limits{})
 	wantOnly(t, res, KindNoText)
 }
 
 func TestNestedZip(t *testing.T) {
-	xlsx := makeXLSX(t, fixtureSheet{"客户", customerRows(20)})
-	inner := makeZip(t, fixtureFile{"customers.xlsx", xlsx}, fixtureFile{"readme.txt", []byte("联系 13512345678\n")})
-	mid := makeZip(t, fixtureFile{"inner.zip", inner})
-	outer := makeZip(t, fixtureFile{"docs/mid.zip", mid})
+	xlsx := fixture.XLSXSheets(fixture.Sheet{Name: "客户", Rows: fixture.CustomerRows(20)})
+	inner := fixture.ZipFiles(fixture.File{Name: "customers.xlsx", Data: xlsx}, fixture.File{Name: "readme.txt", Data: []byte("联系 13512345678\n")})
+	mid := fixture.ZipFiles(fixture.File{Name: "inner.zip", Data: inner})
+	outer := fixture.ZipFiles(fixture.File{Name: "docs/mid.zip", Data: mid})
 	res, segs := extract(t, outer, "outer.zip", Limits{})
 	if res.Type != "zip" {
 		t.Fatalf("type %q", res.Type)
 	}
 	wantOnly(t, res)
-	want := strings.Join(customerRows(20)[3], "\t")
+	want := strings.Join(fixture.CustomerRows(20)[3], "\t")
 	if got, ok := segAt(segs, "outer.zip/docs/mid.zip/inner.zip/customers.xlsx 客户!R4"); !ok || got != want {
 		t.Errorf("nested row = %q, %v; segments start %v", got, ok, segs[:min(3, len(segs))])
 	}
@@ -277,8 +279,8 @@ func TestImagesAndBinary(t *testing.T) {
 }
 
 func TestODS(t *testing.T) {
-	rows := customerRows(3)
-	data := makeODS(t, rows)
+	rows := fixture.CustomerRows(3)
+	data := fixture.ODS(rows)
 	res, segs := extract(t, data, "客户.ods", Limits{})
 	if res.Type != "ods" {
 		t.Fatalf("type %q", res.Type)
@@ -290,12 +292,12 @@ func TestODS(t *testing.T) {
 }
 
 func TestXLSXInlineRichAndNumbers(t *testing.T) {
-	base := makeXLSX(t, fixtureSheet{"名单", [][]string{{"x"}}})
+	base := fixture.XLSXSheets(fixture.Sheet{Name: "名单", Rows: [][]string{{"x"}}})
 	sheet := `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` +
 		`<row r="5"><c r="A5" t="inlineStr"><is><r><t>王</t></r><r><t>伟</t></r><rPh><t>wang</t></rPh></is></c>` +
 		`<c r="C5"><v>1.3812345678E10</v></c><c r="D5" t="b"><v>1</v></c><c r="E5" t="s"><v>0</v></c><c r="F5" t="s"><v>99</v></c></row>` +
 		`<row><c t="str"><v>公式 13998765432</v></c></row></sheetData></worksheet>`
-	data := replaceZipEntry(t, base, "xl/worksheets/sheet1.xml", []byte(sheet))
+	data := fixture.ReplaceZipEntry(base, "xl/worksheets/sheet1.xml", []byte(sheet))
 	_, segs := extract(t, data, "a.xlsx", Limits{})
 	if got, _ := segAt(segs, "名单!R5"); got != "王伟\t\t13812345678\tTRUE\tx" {
 		t.Errorf("R5 = %q", got)
@@ -306,11 +308,11 @@ func TestXLSXInlineRichAndNumbers(t *testing.T) {
 }
 
 func TestDOCXTextBoxNotDoubled(t *testing.T) {
-	doc := `<?xml version="1.0" encoding="UTF-8"?><w:document ` + wordNS + ` xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><w:body>` +
+	doc := `<?xml version="1.0" encoding="UTF-8"?><w:document ` + fixture.WordNS + ` xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><w:body>` +
 		`<w:p><w:r><w:t>正文</w:t></w:r><w:r><mc:AlternateContent><mc:Choice><w:txbxContent><w:p><w:r><w:t>框内 13812345678</w:t></w:r></w:p></w:txbxContent></mc:Choice>` +
 		`<mc:Fallback><w:txbxContent><w:p><w:r><w:t>框内 13812345678</w:t></w:r></w:p></w:txbxContent></mc:Fallback></mc:AlternateContent></w:r></w:p>` +
 		`<w:p><w:del><w:r><w:delText>已删 13998765432</w:delText></w:r></w:del><w:r><w:tab/><w:t>尾</w:t></w:r></w:p></w:body></w:document>`
-	_, segs := extract(t, docxPackage(t, doc), "a.docx", Limits{})
+	_, segs := extract(t, fixture.DOCXPackage(doc), "a.docx", Limits{})
 	text := allText(segs)
 	if strings.Count(text, "13812345678") != 1 || !strings.Contains(text, "已删 13998765432\t尾") {
 		t.Errorf("text %q", text)
