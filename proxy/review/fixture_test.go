@@ -1,11 +1,8 @@
 package review
 
 import (
-	"bytes"
-	"fmt"
 	"image"
 	"image/color"
-	"image/png"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -14,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluice-dlp/sluice/internal/fixture"
 	"github.com/sluice-dlp/sluice/store"
 )
 
@@ -76,7 +74,7 @@ func newConsole(t *testing.T) *console {
 	return c
 }
 
-// testPNG draws a small labelled-looking image.
+// testPNG draws a small gradient image.
 func testPNG(w, h int) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
@@ -84,36 +82,12 @@ func testPNG(w, h int) []byte {
 			img.Set(x, y, color.RGBA{uint8(x * 255 / w), uint8(y * 255 / h), 160, 255})
 		}
 	}
-	var buf bytes.Buffer
-	png.Encode(&buf, img)
-	return buf.Bytes()
+	return fixture.PNG(img)
 }
 
-// testPDF builds a one-page PDF with a line of text and a correct xref table.
+// testPDF builds a one-page A4 PDF with text as a large title above a blue block, so that previews show something.
 func testPDF(text string) []byte {
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		"", // content stream, below
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	stream := fmt.Sprintf("BT /F1 28 Tf 60 760 Td (%s) Tj ET\n0 0 1 rg 60 500 300 180 re f", text)
-	objs[3] = fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream), stream)
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+	return fixture.PDFPage(595, 842, "BT /F1 28 Tf 60 760 Td "+fixture.PDFLiteral(text)+" Tj ET\n0 0 1 rg 60 500 300 180 re f")
 }
 
 // hold records what the proxy records for a held upload: kept blobs and an approval-verdict event.
