@@ -20,6 +20,12 @@ type Sink interface {
 	Segment(Segment) error
 }
 
+// KnownDigest is implemented by readers that already know the sha256 of their bytes (the proxy's
+// spooled parts); Scan then does not read everything a second time just to hash it.
+type KnownDigest interface {
+	SHA256() string // lower-case hex
+}
+
 // Options configure a Scanner.
 type Options struct {
 	Limits Limits        // zero fields take DefaultLimits values
@@ -60,11 +66,15 @@ func (s *Scanner) Scan(ctx context.Context, r io.ReaderAt, size int64, name stri
 func (s *Scanner) scan(ctx context.Context, r io.ReaderAt, size int64, name string, sink Sink) (res *Result, err error) {
 	rec := &recReaderAt{r: r, size: size}
 	res = &Result{Size: size, Findings: []Finding{}}
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(rec, 0, size)); err != nil {
-		return nil, fmt.Errorf("sluice: reading the part to scan: %w", err)
+	if k, ok := r.(KnownDigest); ok && len(k.SHA256()) == 64 {
+		res.SHA256 = k.SHA256() // the caller already hashed these bytes while receiving them
+	} else {
+		h := sha256.New()
+		if _, err := io.Copy(h, io.NewSectionReader(rec, 0, size)); err != nil {
+			return nil, fmt.Errorf("sluice: reading the part to scan: %w", err)
+		}
+		res.SHA256 = hex.EncodeToString(h.Sum(nil))
 	}
-	res.SHA256 = hex.EncodeToString(h.Sum(nil))
 
 	sctx, cancel := context.WithTimeout(ctx, s.opts.Limits.TimeBudget)
 	defer cancel()

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/andybalholm/brotli"
@@ -101,6 +102,9 @@ func Read(r io.Reader, h http.Header, u *url.URL, opts Options) (*Body, error) {
 		b.Query = u.Query()
 	}
 	b.Raw = NewSpool(opts.Dir, opts.SpoolThreshold)
+	if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil {
+		b.Raw.Expect(n)
+	}
 	if r != nil {
 		if _, err := io.Copy(b.Raw, r); err != nil {
 			b.Raw.Close()

@@ -41,6 +41,38 @@ func NewSpool(dir string, threshold int64) *Spool {
 	return &Spool{dir: dir, threshold: threshold, sum: sha256.New()}
 }
 
+// Expect tells the spool how many bytes are coming (e.g. from Content-Length): a body larger than
+// the threshold goes straight to disk, a smaller one gets its buffer sized once.
+func (s *Spool) Expect(n int64) {
+	if n <= 0 || s.size > 0 {
+		return
+	}
+	if n > s.threshold {
+		s.spill()
+		return
+	}
+	s.mem.Grow(int(n))
+}
+
+// spill moves the spool to a temp file; a failure is reported by the next Write.
+func (s *Spool) spill() error {
+	if s.file != nil {
+		return nil
+	}
+	f, err := os.CreateTemp(s.dir, "sluice-spool-*")
+	if err != nil {
+		return fmt.Errorf("sluice: cannot spool upload to %s: %w (check free space and permissions of the data dir)", s.dir, err)
+	}
+	os.Remove(f.Name()) // unlinked: the file disappears when closed, even after a crash
+	if _, err := f.Write(s.mem.Bytes()); err != nil {
+		f.Close()
+		return err
+	}
+	s.mem = bytes.Buffer{}
+	s.file = f
+	return nil
+}
+
 // SpoolBytes returns a finished in-memory spool holding b.
 func SpoolBytes(b []byte) *Spool {
 	s := NewSpool("", int64(len(b))+1)
@@ -57,17 +89,9 @@ func (s *Spool) Write(p []byte) (int, error) {
 	s.sum.Write(p)
 	s.size += int64(len(p))
 	if s.file == nil && int64(s.mem.Len()+len(p)) > s.threshold {
-		f, err := os.CreateTemp(s.dir, "sluice-spool-*")
-		if err != nil {
-			return 0, fmt.Errorf("sluice: cannot spool upload to %s: %w (check free space and permissions of the data dir)", s.dir, err)
-		}
-		os.Remove(f.Name()) // unlinked: the file disappears when closed, even after a crash
-		if _, err := f.Write(s.mem.Bytes()); err != nil {
-			f.Close()
+		if err := s.spill(); err != nil {
 			return 0, err
 		}
-		s.mem = bytes.Buffer{}
-		s.file = f
 	}
 	if s.file != nil {
 		return s.file.Write(p)
