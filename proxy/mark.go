@@ -89,8 +89,10 @@ func (s watermarkStep) Run(f *Flow) error {
 		if err != nil {
 			return s.unmarkable(f, p, fmt.Errorf("%w: %v", watermark.ErrUnsupported, err))
 		}
+		s.d.markSlots <- struct{}{} // bounded: decoding a 12 MP photo takes ~200 MB
 		out, o, err := MarkFile(s.d.DB, s.d.Marker, MarkRequest{User: f.User, Dest: f.Dest, Path: f.Req.URL.Path, FileName: p.FileName,
 			Data: data, Template: s.d.Policy.Watermark.Template, Grant: f.Grant, Now: s.d.now()})
+		<-s.d.markSlots
 		if err != nil {
 			return s.unmarkable(f, p, err)
 		}
