@@ -89,10 +89,8 @@ func (s watermarkStep) Run(f *Flow) error {
 		if err != nil {
 			return s.unmarkable(f, p, fmt.Errorf("%w: %v", watermark.ErrUnsupported, err))
 		}
-		s.d.markSlots <- struct{}{} // bounded: decoding a 12 MP photo takes ~200 MB
-		out, o, err := MarkFile(s.d.DB, s.d.Marker, MarkRequest{User: f.User, Dest: f.Dest, Path: f.Req.URL.Path, FileName: p.FileName,
+		out, o, err := s.d.markBounded(MarkRequest{User: f.User, Dest: f.Dest, Path: f.Req.URL.Path, FileName: p.FileName,
 			Data: data, Template: s.d.Policy.Watermark.Template, Grant: f.Grant, Now: s.d.now()})
-		<-s.d.markSlots
 		if err != nil {
 			return s.unmarkable(f, p, err)
 		}
@@ -166,4 +164,12 @@ func splitDest(s string) (host, path string) {
 	}
 	host, path, _ = strings.Cut(s, "/")
 	return host, "/" + path
+}
+
+// markBounded runs MarkFile while holding one of the daemon's marking slots (released even on panic):
+// decoding a 12 MP photo takes about 200 MB, so only a few run at once.
+func (d *Daemon) markBounded(r MarkRequest) ([]byte, *store.Outbound, error) {
+	d.markSlots <- struct{}{}
+	defer func() { <-d.markSlots }()
+	return MarkFile(d.DB, d.Marker, r)
 }
