@@ -3,6 +3,7 @@ package watermark
 import (
 	"image"
 	"math"
+	"slices"
 )
 
 // Embedding strength (luma units, RMS per pixel of the added pattern).
@@ -24,8 +25,8 @@ func embedHidden(img *image.NRGBA, k *keyed, signs *[tileSlots]int8) {
 func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed float64) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	nbx, nby := w/16, h/16
+	amps := make([]float64, nbx*nby)
 	var y2 [64]float64
-	var d [64]float64
 	for by := 0; by < nby; by++ {
 		for bx := 0; bx < nbx; bx++ {
 			// 2×2 mean luma of the block's 16×16 pixels.
@@ -40,18 +41,89 @@ func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed flo
 					y2[yy*8+xx] = s / 4
 				}
 			}
-			sigma := maskingSigma(&y2)
-			a := math.Min(strengthMax, math.Max(strengthMin, strengthPerSigma*sigma))
-			if fixed > 0 {
-				a = fixed
+			a := fixed
+			if fixed <= 0 {
+				a = math.Min(strengthMax, math.Max(strengthMin, strengthPerSigma*maskingSigma(&y2)))
 			}
+			amps[by*nbx+bx] = a
+		}
+	}
+	if fixed > 0 {
+		applyAmps(img, k, signs, amps, nbx, nby)
+		return
+	}
+	capDistortion(amps, w*h, 1)
+	orig := slices.Clone(img.Pix)
+	applyAmps(img, k, signs, amps, nbx, nby)
+	// Clip-avoiding shifts and rounding add to the planned distortion:
+	// measure it and, if needed, redo once with proportionally less.
+	if m := pixMSE(orig, img.Pix); m > maxPatternMSE {
+		copy(img.Pix, orig)
+		capDistortion(amps, w*h, maxPatternMSE/m)
+		applyAmps(img, k, signs, amps, nbx, nby)
+	}
+}
+
+func applyAmps(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, amps []float64, nbx, nby int) {
+	var d [64]float64
+	for by := 0; by < nby; by++ {
+		for bx := 0; bx < nbx; bx++ {
 			slot := (by%tileBlocks)*tileBlocks + bx%tileBlocks
-			amp := a * 8 * float64(signs[slot])
+			amp := amps[by*nbx+bx] * 8 * float64(signs[slot])
 			for i := range d {
 				d[i] = amp * float64(k.kernel[i])
 			}
 			applyBlock(img, bx*16, by*16, &d)
 		}
+	}
+}
+
+// pixMSE is the mean squared difference over the colour channels.
+func pixMSE(a, b []byte) float64 {
+	s, n := 0, 0
+	for i := 0; i+3 < len(a); i += 4 {
+		for c := 0; c < 3; c++ {
+			d := int(a[i+c]) - int(b[i+c])
+			s += d * d
+		}
+		n += 3
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(s) / float64(n)
+}
+
+// maxPatternMSE is the pattern energy allowed per pixel: 42.5 dB PSNR
+// (255²/10^4.25), a little above the 42 dB target to leave room for rounding.
+const maxPatternMSE = 255 * 255 / 17782.8
+
+// capDistortion scales the textured blocks' amplitudes down (never below
+// strengthMin) until the planned pattern energy stays within
+// maxPatternMSE·budget.
+func capDistortion(amps []float64, pixels int, budget float64) {
+	limit := maxPatternMSE * budget
+	mse := func(f float64) float64 {
+		s := 0.0
+		for _, a := range amps {
+			v := math.Max(strengthMin, a*f)
+			s += v * v
+		}
+		return s * 256 / float64(pixels)
+	}
+	if mse(1) <= limit {
+		return
+	}
+	lo, hi := 0.0, 1.0
+	for i := 0; i < 20; i++ {
+		if mid := (lo + hi) / 2; mse(mid) > limit {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	for i, a := range amps {
+		amps[i] = math.Max(strengthMin, math.Min(a, a*lo))
 	}
 }
 
@@ -61,12 +133,14 @@ func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed flo
 // which the detector ignores.
 func applyBlock(img *image.NRGBA, x0, y0 int, d *[64]float64) {
 	lo, hi := 255.0, 0.0
+	var chMin, chMax uint8 = 255, 0
 	for yy := 0; yy < 16; yy++ {
 		o := img.PixOffset(x0, y0+yy)
 		row := img.Pix[o : o+64 : o+64]
 		for xx := 0; xx < 16; xx++ {
 			r, g, b := row[4*xx], row[4*xx+1], row[4*xx+2]
 			cmin, cmax := min(r, g, b), max(r, g, b)
+			chMin, chMax = min(chMin, cmin), max(chMax, cmax)
 			dv := d[(yy/2)*8+xx/2]
 			if v := float64(cmin) + dv; v < lo {
 				lo = v
@@ -76,13 +150,15 @@ func applyBlock(img *image.NRGBA, x0, y0 int, d *[64]float64) {
 			}
 		}
 	}
+	// Shift only near-white (paper) or near-black blocks; a saturated colour
+	// channel elsewhere just clips, which costs less than a visible tint.
 	shift, scale := 0.0, 1.0
 	switch {
 	case hi > 255 && lo < 0:
 		scale = 0.5 // both ends saturated: keep what fits
-	case hi > 255:
+	case hi > 255 && chMin >= 200:
 		shift = 255 - hi
-	case lo < 0:
+	case lo < 0 && chMax <= 55:
 		shift = -lo
 	}
 	var di [64]int
