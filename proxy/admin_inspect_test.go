@@ -54,19 +54,8 @@ func TestAdminImportTakesEffectAtOnce(t *testing.T) {
 	env := startEnv(t, up, watched, nil)
 	admin, staff := env.adminToken(t), env.token(t, testUser.Name)
 	send := func(name string, content []byte) string {
-		mp, ct := multipartUpload(t, name, content)
-		req, _ := http.NewRequest("POST", "https://pan.baidu.com/upload", mp)
-		req.Header.Set("Content-Type", ct)
-		req.Header.Set("Sec-Fetch-Mode", "cors")
-		resp, err := env.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if resp.StatusCode == 200 {
-			resp.Body.Close()
-			return "forwarded"
-		}
-		return decodeRefusal(t, resp).Verdict
+		_, ref := env.upload(t, "https://pan.baidu.com/upload", name, content)
+		return ref.Verdict
 	}
 	list := customerCSV(30)
 	lines := strings.Split(strings.TrimSpace(string(list)), "\n")

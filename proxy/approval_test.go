@@ -52,24 +52,12 @@ func TestHeldUploadApprovedTwiceThenRetried(t *testing.T) {
 	up := newUpstream(t, 1<<20)
 	env := startEnv(t, up, watched, nil)
 	list := customerCSV(40)
-	send := func(content []byte) (*http.Response, Refusal) {
-		mp, ct := multipartUpload(t, "客户清单.csv", content)
-		req, _ := http.NewRequest("POST", "https://mail.qq.com/cgi-bin/upload", mp)
-		req.Header.Set("Content-Type", ct)
-		req.Header.Set("Sec-Fetch-Mode", "cors")
-		resp, err := env.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ref Refusal
-		data, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		json.Unmarshal(data, &ref)
-		return resp, ref
+	send := func(content []byte) (int, Refusal) {
+		return env.upload(t, "https://mail.qq.com/cgi-bin/upload", "客户清单.csv", content)
 	}
-	resp, ref := send(list)
-	if resp.StatusCode != 403 || ref.Verdict != "approval" || ref.EventID == 0 {
-		t.Fatalf("first send: %d %+v", resp.StatusCode, ref)
+	code, ref := send(list)
+	if code != 403 || ref.Verdict != "approval" || ref.EventID == 0 {
+		t.Fatalf("first send: %d %+v", code, ref)
 	}
 	rep, lead, head := env.token(t, "zhangsan"), env.token(t, "lisi"), env.token(t, "wangwu")
 	var filed struct {
@@ -85,13 +73,13 @@ func TestHeldUploadApprovedTwiceThenRetried(t *testing.T) {
 	if code := env.api(t, head, "POST", "/api/requests/"+filed.RequestID+"/approve", nil, nil); code/100 == 2 {
 		t.Fatal("department head approved before the lead")
 	}
-	if resp, _ := send(list); resp.StatusCode != 403 {
+	if code, _ := send(list); code != 403 {
 		t.Fatal("released before any approval")
 	}
 	if code := env.api(t, lead, "POST", "/api/requests/"+filed.RequestID+"/approve", map[string]string{"comment": "客户已签保密协议"}, nil); code != 200 {
 		t.Fatalf("lead approval: %d", code)
 	}
-	if resp, _ := send(list); resp.StatusCode != 403 {
+	if code, _ := send(list); code != 403 {
 		t.Fatal("released after only one approval")
 	}
 	var final struct {
@@ -101,8 +89,8 @@ func TestHeldUploadApprovedTwiceThenRetried(t *testing.T) {
 		t.Fatalf("head approval: %d %+v", code, final)
 	}
 	// the same rep retries the same file: it goes through
-	if resp, ref := send(list); resp.StatusCode != 200 {
-		t.Fatalf("retry after approval: %d %+v", resp.StatusCode, ref)
+	if code, ref := send(list); code != 200 {
+		t.Fatalf("retry after approval: %d %+v", code, ref)
 	}
 	got := up.requests()
 	if len(got) != 1 || !bytes.Contains(got[0].Body, list) {
@@ -110,12 +98,12 @@ func TestHeldUploadApprovedTwiceThenRetried(t *testing.T) {
 	}
 	// a different file is held again
 	other := append(customerCSV(40), []byte("上海新增贸易有限公司,周杰,13900001111,z@example.cn\n")...)
-	if resp, ref := send(other); resp.StatusCode != 403 || ref.Verdict != "approval" {
-		t.Fatalf("different file: %d %+v", resp.StatusCode, ref)
+	if code, ref := send(other); code != 403 || ref.Verdict != "approval" {
+		t.Fatalf("different file: %d %+v", code, ref)
 	}
 	// after the grant expires the same file is held again
 	env.d.now = func() time.Time { return time.Now().Add(8 * 24 * time.Hour) }
-	if resp, _ := send(list); resp.StatusCode != 403 {
+	if code, _ := send(list); code != 403 {
 		t.Fatal("expired grant still releases the file")
 	}
 	// the record of what left names the approval

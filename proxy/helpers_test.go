@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,11 +10,13 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -191,3 +194,30 @@ func storeFilterGranted() store.EventFilter {
 }
 
 func archiveAll() store.ArchiveFilter { return store.ArchiveFilter{} }
+
+// upload POSTs content as a multipart file named name to url through the proxy, as a page's script would.
+// It returns the status and the refusal (Verdict "forwarded" when the upload went through).
+func (e *testEnv) upload(t testing.TB, url, name string, content []byte) (int, Refusal) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("dir", "/我的资源")
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(content)
+	mw.Close()
+	req, _ := http.NewRequest("POST", url, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Mode", "cors")
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 == 2 {
+		return resp.StatusCode, Refusal{Verdict: "forwarded"}
+	}
+	var ref Refusal
+	json.Unmarshal(data, &ref)
+	return resp.StatusCode, ref
+}

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bytes"
-	"net/http"
 	"testing"
 
 	"github.com/sluice-dlp/sluice/internal/fixture"
@@ -16,19 +15,8 @@ func TestInspectionDrivesVerdicts(t *testing.T) {
 	env := startEnv(t, up, watched, nil)
 	xlsx := fixture.XLSX(fixture.Customers(10000, 1))
 	send := func(host, name string, content []byte) Refusal {
-		mp, ct := multipartUpload(t, name, content)
-		req, _ := http.NewRequest("POST", "https://"+host+"/upload", mp)
-		req.Header.Set("Content-Type", ct)
-		req.Header.Set("Sec-Fetch-Mode", "cors")
-		resp, err := env.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if resp.StatusCode == 200 {
-			resp.Body.Close()
-			return Refusal{Verdict: "forwarded"}
-		}
-		return decodeRefusal(t, resp)
+		_, ref := env.upload(t, "https://"+host+"/upload", name, content)
+		return ref
 	}
 	for _, name := range []string{"客户清单.xlsx", "工作总结.txt", "风景.jpg"} {
 		ref := send("pan.baidu.com", name, xlsx)

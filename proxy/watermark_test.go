@@ -232,17 +232,9 @@ func TestCorruptPDFIsHeld(t *testing.T) {
 	env := startEnv(t, up, watched, nil)
 	pdf := fixture.PDF([]string{"hello"})
 	corrupt := append(pdf[:len(pdf)/2:len(pdf)/2], []byte("garbage")...)
-	mp, ct := multipartUpload(t, "合同.pdf", corrupt)
-	req, _ := http.NewRequest("POST", "https://mail.163.com/upload", mp)
-	req.Header.Set("Content-Type", ct)
-	req.Header.Set("Sec-Fetch-Mode", "cors")
-	resp, err := env.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := decodeRefusal(t, resp)
-	if resp.StatusCode != 403 || ref.Verdict != "approval" || len(up.requests()) != 0 {
-		t.Fatalf("corrupt PDF: %d %+v, upstream got %d", resp.StatusCode, ref, len(up.requests()))
+	code, ref := env.upload(t, "https://mail.163.com/upload", "合同.pdf", corrupt)
+	if code != 403 || ref.Verdict != "approval" || len(up.requests()) != 0 {
+		t.Fatalf("corrupt PDF: %d %+v, upstream got %d", code, ref, len(up.requests()))
 	}
 }
 
@@ -254,24 +246,17 @@ func TestGrantedUploadArrivesMarkedAndNamesApproval(t *testing.T) {
 		lines = append(lines, "Contact Zhang Wei "+c.Mobile+" "+c.Email)
 	}
 	pdf := fixture.PDF(lines)
-	send := func() *http.Response {
-		mp, ct := multipartUpload(t, "客户报价.pdf", pdf)
-		req, _ := http.NewRequest("POST", "https://mail.163.com/upload", mp)
-		req.Header.Set("Content-Type", ct)
-		resp, err := env.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp
+	send := func() int {
+		code, _ := env.upload(t, "https://mail.163.com/upload", "客户报价.pdf", pdf)
+		return code
 	}
-	if resp := send(); resp.StatusCode != 403 {
-		t.Fatalf("sensitive PDF not held: %d", resp.StatusCode)
+	if code := send(); code != 403 {
+		t.Fatalf("sensitive PDF not held: %d", code)
 	}
 	evs, _ := env.d.DB.Events(store.EventFilter{Verdict: "approval"})
 	reqID := approveEvent(t, env, evs[0].ID)
-	if resp := send(); resp.StatusCode != 200 {
-		t.Fatalf("granted retry: %d", resp.StatusCode)
+	if code := send(); code != 200 {
+		t.Fatalf("granted retry: %d", code)
 	}
 	left := partsOf(t, up.requests()[0])["file"]
 	o := env.traced(t, left)
