@@ -132,33 +132,32 @@ func capDistortion(amps []float64, pixels int, budget float64) {
 // areas) so that the mark is not lost; the shift only moves the block's DC,
 // which the detector ignores.
 func applyBlock(img *image.NRGBA, x0, y0 int, d *[64]float64) {
+	// Only near-white (paper) and near-black pixels decide the shift; a
+	// single saturated colour channel elsewhere just clips, which costs less
+	// than tinting the whole block.
 	lo, hi := 255.0, 0.0
-	var chMin, chMax uint8 = 255, 0
 	for yy := 0; yy < 16; yy++ {
 		o := img.PixOffset(x0, y0+yy)
 		row := img.Pix[o : o+64 : o+64]
 		for xx := 0; xx < 16; xx++ {
 			r, g, b := row[4*xx], row[4*xx+1], row[4*xx+2]
 			cmin, cmax := min(r, g, b), max(r, g, b)
-			chMin, chMax = min(chMin, cmin), max(chMax, cmax)
 			dv := d[(yy/2)*8+xx/2]
-			if v := float64(cmin) + dv; v < lo {
+			if v := float64(cmin) + dv; v < lo && cmax <= 55 {
 				lo = v
 			}
-			if v := float64(cmax) + dv; v > hi {
+			if v := float64(cmax) + dv; v > hi && cmin >= 200 {
 				hi = v
 			}
 		}
 	}
-	// Shift only near-white (paper) or near-black blocks; a saturated colour
-	// channel elsewhere just clips, which costs less than a visible tint.
 	shift, scale := 0.0, 1.0
 	switch {
 	case hi > 255 && lo < 0:
 		scale = 0.5 // both ends saturated: keep what fits
-	case hi > 255 && chMin >= 200:
+	case hi > 255:
 		shift = 255 - hi
-	case lo < 0 && chMax <= 55:
+	case lo < 0:
 		shift = -lo
 	}
 	var di [64]int
