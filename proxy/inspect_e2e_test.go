@@ -2,6 +2,9 @@ package proxy
 
 import (
 	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/sluice-dlp/sluice/internal/fixture"
@@ -56,5 +59,45 @@ func TestInspectionDrivesVerdicts(t *testing.T) {
 	wm, _ := env.d.DB.Events(store.EventFilter{Verdict: "watermark"})
 	if len(wm) != 1 || wm[0].Files[0].MarkID == "" {
 		t.Fatalf("watermark verdict not recorded with its mark: %+v", wm)
+	}
+}
+
+// TestWebWeChatMessageWithCustomerNumbersIsBlocked: a rep pastes customers' mobile numbers into
+// web WeChat (webwxsendmsg JSON); the message is blocked, an ordinary chat message passes.
+func TestWebWeChatMessageWithCustomerNumbersIsBlocked(t *testing.T) {
+	up := newUpstream(t, 1<<20)
+	env := startEnv(t, up, append(watched, "wx.qq.com"), nil)
+	send := func(content string) int {
+		body, _ := json.Marshal(map[string]any{"BaseRequest": map[string]any{"Uin": 123, "Sid": "abc"},
+			"Msg": map[string]any{"Type": 1, "Content": content, "FromUserName": "@me", "ToUserName": "@friend", "LocalID": "1763", "ClientMsgId": "1763"}})
+		req, _ := http.NewRequest("POST", "https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxsendmsg?lang=zh_CN", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+		req.Header.Set("Sec-Fetch-Mode", "cors")
+		resp, err := env.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := send("明天下午三点开会，记得带合同"); code != 200 {
+		t.Fatalf("ordinary chat message: %d", code)
+	}
+	if code := send("王总 138 1234 5678，李经理 13987654321，赵姐 +86 136-0000-1111，都是老客户"); code != 403 {
+		t.Fatalf("message with three customer mobiles: %d", code)
+	}
+	evs, _ := env.d.DB.Events(store.EventFilter{Action: "message", Verdict: "block"})
+	if len(evs) != 1 || evs[0].Host != "wx.qq.com" {
+		t.Fatalf("blocked message not audited: %+v", evs)
+	}
+	for _, f := range evs[0].Files {
+		for _, s := range f.Findings {
+			if strings.Contains(s, "13987654321") {
+				t.Fatal("audit record holds an unmasked number")
+			}
+		}
+	}
+	if len(up.requests()) != 1 {
+		t.Fatalf("upstream got %d messages, want only the ordinary one", len(up.requests()))
 	}
 }
