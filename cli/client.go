@@ -113,14 +113,41 @@ func storeOrAPI(c *cli.Context) (*store.DB, *apiClient, error) {
 
 // raw sends body as-is and returns the raw answer (for file in, file out calls).
 func (a *apiClient) raw(method, path string, body []byte) ([]byte, http.Header, error) {
-	req, err := http.NewRequest(method, a.base+path, bytes.NewReader(body))
+	return a.stream(method, path, bytes.NewReader(body), int64(len(body)))
+}
+
+// rawFile streams a file (of at most max bytes) to the daemon without holding it in memory.
+func (a *apiClient) rawFile(method, path, file string, max int64) ([]byte, http.Header, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sluice: cannot read %s: %w", file, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		return nil, nil, fmt.Errorf("sluice: cannot read %s: %w", file, err)
+	case fi.IsDir():
+		return nil, nil, fmt.Errorf("sluice: %s is a directory; give files", file)
+	case fi.Size() > max:
+		return nil, nil, fmt.Errorf("sluice: %s is larger than %d MiB; split it, or stop the daemon and run the command directly", file, max>>20)
+	}
+	return a.stream(method, path, f, fi.Size())
+}
+
+// stream sends size bytes from body and returns the raw answer; large files get time to travel.
+func (a *apiClient) stream(method, path string, body io.Reader, size int64) ([]byte, http.Header, error) {
+	req, err := http.NewRequest(method, a.base+path, body)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sluice: bad console address %q: %w", a.base, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+a.token)
 	req.Header.Set("Content-Type", "application/octet-stream")
 	req.Header.Set("Accept-Language", a.lang)
-	resp, err := a.http.Do(req)
+	req.ContentLength = size
+	client := *a.http
+	client.Timeout = 10 * time.Minute
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sluice: cannot reach the daemon's console at %s (%v); is 'sluice run' up?", a.base, err)
 	}

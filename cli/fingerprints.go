@@ -42,11 +42,7 @@ func fingerprintFile(path string) (store.Fingerprint, error) {
 // fingerprintViaAPI sends one file to the daemon, which registers it and returns its fingerprint.
 func fingerprintViaAPI(api *apiClient, path string) (store.Fingerprint, error) {
 	var fp store.Fingerprint
-	data, err := readUpload(path, proxy.MaxAdminFile)
-	if err != nil {
-		return fp, err
-	}
-	out, _, err := api.raw("POST", "/api/admin/fingerprints?"+url.Values{"name": {filepath.Base(path)}}.Encode(), data)
+	out, _, err := api.rawFile("POST", "/api/admin/fingerprints?"+url.Values{"name": {filepath.Base(path)}}.Encode(), path, proxy.MaxAdminFile)
 	if err == nil {
 		err = json.Unmarshal(out, &fp)
 	}

@@ -92,12 +92,8 @@ func chooseScanner(c *cli.Context, p *policy.Policy, dest *policy.Destination) (
 // scanViaAPI sends one file to the daemon's scanner.
 func scanViaAPI(c *cli.Context, api *apiClient, path string) (scanreport.Report, error) {
 	var rep scanreport.Report
-	data, err := readUpload(path, proxy.MaxAdminFile)
-	if err != nil {
-		return rep, err
-	}
 	q := url.Values{"dest": {c.String("dest")}, "user": {c.String("user")}, "name": {filepath.Base(path)}}
-	out, _, err := api.raw("POST", "/api/admin/scan?"+q.Encode(), data)
+	out, _, err := api.rawFile("POST", "/api/admin/scan?"+q.Encode(), path, proxy.MaxAdminFile)
 	if err == nil {
 		err = json.Unmarshal(out, &rep)
 	}
