@@ -8,9 +8,9 @@ import (
 
 // Embedding strength (luma units, RMS per pixel of the added pattern).
 const (
-	strengthPerSigma = 0.40 // texture masking: stronger where the block is busy
-	strengthMin      = 1.15 // flat areas still carry a faint pattern
-	strengthMax      = 4.0
+	strengthPerSigma = 0.50 // texture masking: stronger where the block is busy
+	strengthMin      = 1.3  // flat areas still carry a faint pattern
+	strengthMax      = 5.0
 )
 
 // embedHidden adds the keyed spread-spectrum pattern for signs to img in place.
