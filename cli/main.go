@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/urfave/cli/v2"
 )
 
@@ -52,6 +53,7 @@ func newApp() *cli.App {
 }
 
 func main() {
+	api.DisableConfigDir() // pdfcpu must not write a config dir into the user's home
 	os.Exit(run(os.Args))
 }
 
