@@ -163,7 +163,8 @@ func approvalsList(c *cli.Context) error {
 	return tw.Flush()
 }
 
-func approvalsShow(c *cli.Context) error {
+// onRequest runs do on the request named by the single argument and prints the result.
+func onRequest(c *cli.Context, do func(b approvalsBackend, id string) (*store.Request, error)) error {
 	id, err := exactlyOne(c, "REQUEST_ID")
 	if err != nil {
 		return err
@@ -173,29 +174,22 @@ func approvalsShow(c *cli.Context) error {
 		return err
 	}
 	defer b.close()
-	r, err := b.show(id)
+	r, err := do(b, id)
 	if err != nil {
 		return failure(err)
 	}
 	return printRequest(c, r)
 }
 
+func approvalsShow(c *cli.Context) error {
+	return onRequest(c, func(b approvalsBackend, id string) (*store.Request, error) { return b.show(id) })
+}
+
 func approvalsAct(action string) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		id, err := exactlyOne(c, "REQUEST_ID")
-		if err != nil {
-			return err
-		}
-		b, err := openApprovals(c)
-		if err != nil {
-			return err
-		}
-		defer b.close()
-		r, err := b.act(id, action, c.String("comment"))
-		if err != nil {
-			return failure(err)
-		}
-		return printRequest(c, r)
+		return onRequest(c, func(b approvalsBackend, id string) (*store.Request, error) {
+			return b.act(id, action, c.String("comment"))
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -82,4 +83,17 @@ func cmdPath(c *cli.Context) string {
 		}
 	}
 	return strings.Join(names, " ")
+}
+
+// fileArg reads the command's single FILE argument (files Sluice marks or traces fit in memory: ≤ 64 MB images/PDFs).
+func fileArg(c *cli.Context) (string, []byte, error) {
+	in, err := exactlyOne(c, "FILE")
+	if err != nil {
+		return "", nil, err
+	}
+	data, err := os.ReadFile(in)
+	if err != nil {
+		return "", nil, cli.Exit("sluice: cannot read "+in+": "+err.Error(), exitUsage)
+	}
+	return in, data, nil
 }

@@ -28,13 +28,9 @@ func init() {
 }
 
 func markFile(c *cli.Context) error {
-	in, err := exactlyOne(c, "FILE")
+	in, data, err := fileArg(c)
 	if err != nil {
 		return err
-	}
-	data, err := os.ReadFile(in)
-	if err != nil {
-		return cli.Exit("sluice: cannot read "+in+": "+err.Error(), exitUsage)
 	}
 	name := filepath.Base(in)
 	var out []byte

@@ -42,13 +42,9 @@ type TraceResult struct {
 }
 
 func traceFile(c *cli.Context) error {
-	in, err := exactlyOne(c, "FILE")
+	_, data, err := fileArg(c)
 	if err != nil {
 		return err
-	}
-	data, err := os.ReadFile(in)
-	if err != nil {
-		return cli.Exit("sluice: cannot read "+in+": "+err.Error(), exitUsage)
 	}
 	keyPath := proxy.PathsFor(dataDir(c)).MarkKey
 	if _, err := os.Stat(keyPath); err != nil {
