@@ -12,17 +12,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-func openTemp(t *testing.T) *DB {
-	t.Helper()
-	dir := t.TempDir()
-	db, err := Open(filepath.Join(dir, "sluice.db"), filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 func copyFile(t *testing.T, src, dst string) {
 	in, err := os.Open(src)
 	if err != nil {
@@ -35,7 +24,7 @@ func copyFile(t *testing.T, src, dst string) {
 }
 
 func TestAuditChainDetectsTampering(t *testing.T) {
-	db := openTemp(t)
+	db := openTestDB(t)
 	for i, u := range []string{"zhangsan", "lisi", "zhangsan", "wangwu", "zhangsan"} {
 		e := &Event{Action: "upload", User: u, Host: "pan.baidu.com", Verdict: []string{"block", "allow"}[i%2],
 			Files: []FileRecord{{Name: "客户清单.xlsx", Size: 100, SHA256: strings.Repeat("a", 64)}}}
@@ -100,7 +89,7 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 }
 
 func TestUsersAndTokens(t *testing.T) {
-	db := openTemp(t)
+	db := openTestDB(t)
 	h, err := HashPassword("correct horse")
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +132,7 @@ func TestUsersAndTokens(t *testing.T) {
 }
 
 func TestBlobsAreContentAddressed(t *testing.T) {
-	db := openTemp(t)
+	db := openTestDB(t)
 	a, err := db.PutBlobBytes([]byte("客户清单"))
 	if err != nil {
 		t.Fatal(err)
