@@ -4,8 +4,6 @@ import (
 	"archive/zip"
 	"encoding/xml"
 	"io"
-	"strconv"
-	"strings"
 )
 
 // odf extracts OpenDocument text, spreadsheets and presentations (odt, ods, odp) from
@@ -25,9 +23,7 @@ func (w *walker) odf(n node, zr *zip.Reader) error {
 		return err
 	}
 	defer p.Close()
-	var para, cell strings.Builder
-	var cells []string
-	tableN, rowN, paraN, tblDepth := 0, 0, 0, 0
+	fl := &textFlow{w: w, n: n}
 	inPara := 0
 	for {
 		tok, err := p.next()
@@ -41,26 +37,19 @@ func (w *walker) odf(n node, zr *zip.Reader) error {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "table":
-				if tblDepth++; tblDepth == 1 {
-					tableN++
-					rowN = 0
-				}
+				fl.startTable()
 			case "table-row":
-				if tblDepth == 1 {
-					cells = cells[:0]
-				}
+				fl.startRow()
 			case "table-cell", "covered-table-cell":
-				if tblDepth == 1 {
-					cell.Reset()
-				}
+				fl.startCell()
 			case "p", "h":
 				inPara++
 			case "s", "tab", "line-break":
-				para.WriteByte(' ')
+				fl.para.WriteByte(' ')
 			}
 		case xml.CharData:
 			if inPara > 0 {
-				para.Write(t)
+				fl.para.Write(t)
 			}
 		case xml.EndElement:
 			switch t.Name.Local {
@@ -68,33 +57,17 @@ func (w *walker) odf(n node, zr *zip.Reader) error {
 				if inPara--; inPara > 0 {
 					continue
 				}
-				s := para.String()
-				para.Reset()
-				if tblDepth > 0 {
-					if cell.Len() > 0 {
-						cell.WriteByte(' ')
-					}
-					cell.WriteString(s)
-					continue
-				}
-				paraN++
-				if err := w.emit(n, "¶"+strconv.Itoa(paraN), s); err != nil {
+				if err := fl.endPara(); err != nil {
 					return err
 				}
 			case "table-cell", "covered-table-cell":
-				if tblDepth == 1 {
-					cells = append(cells, strings.TrimSpace(cell.String()))
-				}
+				fl.endCell()
 			case "table-row":
-				if tblDepth == 1 {
-					rowN++
-					row := strings.TrimRight(strings.Join(cells, "\t"), "\t")
-					if err := w.emit(n, "table "+strconv.Itoa(tableN)+" row "+strconv.Itoa(rowN), row); err != nil {
-						return err
-					}
+				if err := fl.endRow(); err != nil {
+					return err
 				}
 			case "table":
-				tblDepth--
+				fl.endTable()
 			}
 		}
 	}

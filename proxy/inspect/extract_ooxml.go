@@ -208,10 +208,8 @@ func (w *walker) flowText(n node, f *zip.File, locPrefix string) error {
 		return err
 	}
 	defer p.Close()
-	var para, cell strings.Builder
-	var cells []string
-	paraN, tableN, rowN := 0, 0, 0
-	tblDepth, paraDepth, skip := 0, 0, 0
+	fl := &textFlow{w: w, n: n, prefix: locPrefix}
+	paraDepth, skip := 0, 0
 	inText := false
 	for {
 		tok, err := p.next()
@@ -233,27 +231,19 @@ func (w *walker) flowText(n node, f *zip.File, locPrefix string) error {
 			case "t", "delText", "instrText":
 				inText = t.Name.Local != "instrText"
 			case "tab":
-				para.WriteByte('\t')
+				fl.para.WriteByte('\t')
 			case "br", "cr":
-				para.WriteByte(' ')
+				fl.para.WriteByte(' ')
 			case "tbl":
-				tblDepth++
-				if tblDepth == 1 {
-					tableN++
-					rowN = 0
-				}
+				fl.startTable()
 			case "tr":
-				if tblDepth == 1 {
-					cells = cells[:0]
-				}
+				fl.startRow()
 			case "tc":
-				if tblDepth == 1 {
-					cell.Reset()
-				}
+				fl.startCell()
 			}
 		case xml.CharData:
 			if inText && skip == 0 {
-				para.Write(t)
+				fl.para.Write(t)
 			}
 		case xml.EndElement:
 			if skip > 0 {
@@ -266,37 +256,20 @@ func (w *walker) flowText(n node, f *zip.File, locPrefix string) error {
 			case "p":
 				paraDepth--
 				if paraDepth > 0 {
-					para.WriteByte(' ')
+					fl.para.WriteByte(' ')
 					continue
 				}
-				s := para.String()
-				para.Reset()
-				if tblDepth > 0 {
-					if cell.Len() > 0 {
-						cell.WriteByte(' ')
-					}
-					cell.WriteString(s)
-					continue
-				}
-				paraN++
-				if err := w.emit(n, locPrefix+"¶"+strconv.Itoa(paraN), s); err != nil {
+				if err := fl.endPara(); err != nil {
 					return err
 				}
 			case "tc":
-				if tblDepth == 1 {
-					cells = append(cells, strings.TrimSpace(cell.String()))
-					cell.Reset()
-				}
+				fl.endCell()
 			case "tr":
-				if tblDepth == 1 {
-					rowN++
-					loc := locPrefix + "table " + strconv.Itoa(tableN) + " row " + strconv.Itoa(rowN)
-					if err := w.emit(n, loc, strings.Join(cells, "\t")); err != nil {
-						return err
-					}
+				if err := fl.endRow(); err != nil {
+					return err
 				}
 			case "tbl":
-				tblDepth--
+				fl.endTable()
 			}
 		}
 	}
