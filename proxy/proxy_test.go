@@ -348,3 +348,20 @@ func TestPanicInPipelineFailsClosedAndDaemonSurvives(t *testing.T) {
 		t.Fatalf("panic not audited: %d events", len(evs))
 	}
 }
+
+func TestOverInspectionLimitIsHeldNotAllowed(t *testing.T) {
+	up := newUpstream(t, 1<<20)
+	env := startEnv(t, up, watched, func(c *Config) { c.MaxInspect = 64 << 10; c.SpoolThreshold = 16 << 10 })
+	big := bytes.Repeat([]byte("harmless bytes "), 10000) // 150 KB > 64 KB limit
+	code, ref := env.upload(t, "https://mail.163.com/upload", "notes.txt", big)
+	if code != 403 || ref.Verdict != "approval" || len(up.requests()) != 0 {
+		t.Fatalf("over-limit upload: %d %+v, upstream got %d", code, ref, len(up.requests()))
+	}
+	ev, _ := env.d.DB.Event(ref.EventID)
+	if len(ev.Files) != 1 || ev.Files[0].Blob == "" || ev.Files[0].Size <= 64<<10 {
+		t.Fatalf("held body not kept whole: %+v", ev.Files)
+	}
+	if !strings.Contains(strings.Join(ev.Reasons, " "), "inspection limit") {
+		t.Fatalf("reason does not say why: %v", ev.Reasons)
+	}
+}
