@@ -365,3 +365,30 @@ func TestOverInspectionLimitIsHeldNotAllowed(t *testing.T) {
 		t.Fatalf("reason does not say why: %v", ev.Reasons)
 	}
 }
+
+func TestMalformedMultipartIsHeldWhole(t *testing.T) {
+	up := newUpstream(t, 1<<20)
+	env := startEnv(t, up, watched, nil)
+	body := "--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"客户.csv\"\r\n\r\n张伟,13812345678\r\n" // no closing boundary
+	req, _ := http.NewRequest("POST", "https://mail.163.com/upload", strings.NewReader(body))
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=XYZ")
+	req.Header.Set("Sec-Fetch-Mode", "cors")
+	resp, err := env.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := decodeRefusal(t, resp)
+	if resp.StatusCode != 403 || ref.Verdict != "approval" || len(up.requests()) != 0 {
+		t.Fatalf("malformed multipart: %d %+v", resp.StatusCode, ref)
+	}
+	ev, _ := env.d.DB.Event(ref.EventID)
+	f, err := env.d.DB.OpenBlob(ev.Files[0].Blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, _ := io.ReadAll(f)
+	f.Close()
+	if string(kept) != body {
+		t.Fatal("the malformed body was not kept byte for byte")
+	}
+}
