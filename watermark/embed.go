@@ -26,6 +26,11 @@ func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed flo
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	nbx, nby := w/16, h/16
 	amps := make([]float64, nbx*nby)
+	doc := fixed <= 0 && documentLike(img)
+	var hostProj []float64
+	if doc {
+		hostProj = make([]float64, nbx*nby)
+	}
 	var y2 [64]float64
 	for by := 0; by < nby; by++ {
 		for bx := 0; bx < nbx; bx++ {
@@ -43,37 +48,56 @@ func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed flo
 			}
 			a := fixed
 			if fixed <= 0 {
-				a = math.Min(strengthMax, math.Max(strengthMin, strengthPerSigma*maskingSigma(&y2)))
+				hiA := strengthMax
+				if doc {
+					hiA = docStrengthMax
+				}
+				a = math.Min(hiA, math.Max(strengthMin, strengthPerSigma*maskingSigma(&y2)))
 			}
 			amps[by*nbx+bx] = a
+			if doc {
+				hostProj[by*nbx+bx] = hostProjection(&y2, k)
+			}
 		}
 	}
 	if fixed > 0 {
-		applyAmps(img, k, signs, amps, nbx, nby)
+		applyAmps(img, k, signs, amps, nil, nbx, nby)
+		return
+	}
+	if doc {
+		// Document screenshots are not photos: no PSNR cap, and the text's
+		// own projection onto the kernel is cancelled (see docInterference).
+		applyAmps(img, k, signs, amps, hostProj, nbx, nby)
 		return
 	}
 	capDistortion(amps, w*h, 1)
 	orig := slices.Clone(img.Pix)
-	applyAmps(img, k, signs, amps, nbx, nby)
+	applyAmps(img, k, signs, amps, nil, nbx, nby)
 	// Clip-avoiding shifts and rounding add to the planned distortion:
 	// measure it and, if needed, redo once with proportionally less.
 	if m := pixMSE(orig, img.Pix); m > maxPatternMSE {
 		copy(img.Pix, orig)
 		capDistortion(amps, w*h, maxPatternMSE/m)
-		applyAmps(img, k, signs, amps, nbx, nby)
+		applyAmps(img, k, signs, amps, nil, nbx, nby)
 	}
 }
 
-func applyAmps(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, amps []float64, nbx, nby int) {
+// applyAmps adds each block's pattern; hostProj, when not nil, is the host
+// block's projection onto the kernel, partly cancelled (docInterference).
+func applyAmps(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, amps, hostProj []float64, nbx, nby int) {
 	var d [64]float64
 	for by := 0; by < nby; by++ {
 		for bx := 0; bx < nbx; bx++ {
 			slot := (by%tileBlocks)*tileBlocks + bx%tileBlocks
 			amp := amps[by*nbx+bx] * 8 * float64(signs[slot])
+			if hostProj != nil {
+				amp -= docInterference * hostProj[by*nbx+bx]
+				amp = math.Max(-docMaxNorm, math.Min(docMaxNorm, amp))
+			}
 			for i := range d {
 				d[i] = amp * float64(k.kernel[i])
 			}
-			applyBlock(img, bx*16, by*16, &d)
+			applyBlock(img, bx*16, by*16, &d, hostProj != nil)
 		}
 	}
 }
@@ -130,8 +154,9 @@ func capDistortion(amps []float64, pixels int, budget float64) {
 // applyBlock adds the 8×8 pattern d (nearest-upsampled to 16×16) to every
 // channel. Where it would clip it is shifted (a faint tint on white or black
 // areas) so that the mark is not lost; the shift only moves the block's DC,
-// which the detector ignores.
-func applyBlock(img *image.NRGBA, x0, y0 int, d *[64]float64) {
+// which the detector ignores. With paperFirst (documents) a block with both
+// paper and dark strokes keeps the paper unclipped and lets the strokes clip.
+func applyBlock(img *image.NRGBA, x0, y0 int, d *[64]float64, paperFirst bool) {
 	// Only near-white (paper) and near-black pixels decide the shift; a
 	// single saturated colour channel elsewhere just clips, which costs less
 	// than tinting the whole block.
@@ -153,6 +178,8 @@ func applyBlock(img *image.NRGBA, x0, y0 int, d *[64]float64) {
 	}
 	shift, scale := 0.0, 1.0
 	switch {
+	case hi > 255 && lo < 0 && paperFirst:
+		shift = 255 - hi // paper matters more than thin dark strokes
 	case hi > 255 && lo < 0:
 		scale = 0.5 // both ends saturated: keep what fits
 	case hi > 255:

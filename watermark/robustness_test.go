@@ -48,6 +48,16 @@ func robustnessCorpus(full bool) []corpusImage {
 	for i := 0; i < nLarge; i++ {
 		c = append(c, corpusImage{"large", genPhoto(lw, lh, uint64(500+i))})
 	}
+	// SLUICE_WM_KINDS=document,white limits the set while iterating.
+	if ks := os.Getenv("SLUICE_WM_KINDS"); ks != "" {
+		keep := c[:0]
+		for _, x := range c {
+			if strings.Contains(","+ks+",", ","+x.kind+",") {
+				keep = append(keep, x)
+			}
+		}
+		c = keep
+	}
 	return c
 }
 
