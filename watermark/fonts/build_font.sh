@@ -25,4 +25,5 @@ PY
 pyftsubset face0.ttf --unicodes-file=unicodes.txt --output-file=wqy-microhei-gbk.ttf \
   --layout-features='*' --no-hinting --drop-tables+=DSIG --name-IDs='*' --name-languages='*'
 rm -f face0.ttf unicodes.txt
-ls -l wqy-microhei-gbk.ttf
+gzip -9 -n -f wqy-microhei-gbk.ttf   # embedded compressed: wqy-microhei-gbk.ttf.gz
+ls -l wqy-microhei-gbk.ttf.gz
