@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -281,13 +280,8 @@ func (d *Daemon) failClosed(f *Flow, step Step, err error) {
 	}
 	resp, _ := d.refuse(f, "sluice_error")
 	resp.StatusCode, resp.Status = http.StatusBadGateway, http.StatusText(http.StatusBadGateway)
-	if errors.Is(err, errPolicyHold) {
-		resp.StatusCode = http.StatusForbidden
-	}
 	f.Response = resp
 }
-
-var errPolicyHold = errors.New("held by policy")
 
 // close releases the flow's temp files.
 func (f *Flow) close() {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -54,7 +55,7 @@ func (db *DB) PutBlob(r io.Reader) (sum string, size int64, err error) {
 
 // PutBlobBytes stores data content-addressed and returns its sha256.
 func (db *DB) PutBlobBytes(data []byte) (string, error) {
-	sum, _, err := db.PutBlob(bytesReader(data))
+	sum, _, err := db.PutBlob(bytes.NewReader(data))
 	return sum, err
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -133,11 +134,7 @@ func (db *DB) Archive(f ArchiveFilter) ([]*Outbound, error) {
 			return nil
 		})
 	})
-	// newest first
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	sortOutbound(out)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.After(out[j].Time) }) // newest first
 	if len(out) > limit {
 		out = out[:limit]
 	}
