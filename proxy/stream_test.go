@@ -1,38 +1,21 @@
 package proxy
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/sluice-dlp/sluice/internal/procstat"
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 )
 
 // rssBytes reads the current resident set size of this process.
-func rssBytes() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return -1
-}
+func rssBytes() int64 { return procstat.Bytes(0, "VmRSS") }
 
 // peakRSS samples RSS until stop is closed and returns the highest value seen.
 func peakRSS(stop <-chan struct{}) <-chan int64 {

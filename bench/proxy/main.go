@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"mime/multipart"
 
-	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -21,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/sluice-dlp/sluice/internal/fixture"
+	"github.com/sluice-dlp/sluice/internal/procstat"
 	"io"
 	"log"
 	"math/big"
@@ -223,21 +223,7 @@ func pct(d []time.Duration, p int) time.Duration {
 
 func mbps(size int64, d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
 
-func vmHWM(pid int) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return -1
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return -1
-}
+func vmHWM(pid int) int64 { return procstat.Bytes(pid, "VmHWM") }
 
 func waitUp(u string) {
 	for range 100 {
