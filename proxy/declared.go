@@ -40,12 +40,13 @@ func declaredHashes(b *upload.Body, f *Flow) (blockList []string, md5s []string)
 	return blockList, md5s
 }
 
-// declaredResult reports a registered sensitive file recognised only by the hashes an upload declares
-// (a netdisk "rapid upload" sends no bytes at all), or nil.
-func (d *Daemon) declaredResult(f *Flow) *inspect.Result {
+// declaredPart returns a registered sensitive file recognised only by the hashes an upload declares
+// (a netdisk "rapid upload" sends no bytes at all) as a part of its own with its scan result, or nil.
+// The part's content is the declaration itself, so an approval grant is keyed to exactly that file.
+func (d *Daemon) declaredPart(f *Flow) (*upload.Part, *inspect.Result) {
 	prints := d.fingerprints.Load()
 	if prints == nil || prints.Len() == 0 {
-		return nil
+		return nil, nil
 	}
 	blocks, md5s := declaredHashes(f.Body, f)
 	name, ok := "", false
@@ -58,8 +59,10 @@ func (d *Daemon) declaredResult(f *Flow) *inspect.Result {
 		}
 	}
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	return &inspect.Result{Type: "declared", Findings: []inspect.Finding{{Kind: inspect.KindFingerprint, Count: 1,
+	decl := "declared block_list=" + strings.Join(blocks, ",") + " md5=" + strings.Join(md5s, ",")
+	part := &upload.Part{Kind: upload.KindFile, FileName: name + " (declared by hash)", Data: upload.SpoolBytes([]byte(decl))}
+	return part, &inspect.Result{Type: "declared", SHA256: part.SHA256(), Size: part.Size(), Findings: []inspect.Finding{{Kind: inspect.KindFingerprint, Count: 1,
 		Detail: "declared hash matches registered file " + name}}}
 }

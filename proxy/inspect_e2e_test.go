@@ -3,11 +3,13 @@ package proxy
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/sluice-dlp/sluice/internal/fixture"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/sluice-dlp/sluice/internal/fixture"
 	"github.com/sluice-dlp/sluice/store"
 )
 
@@ -99,5 +101,44 @@ func TestWebWeChatMessageWithCustomerNumbersIsBlocked(t *testing.T) {
 	}
 	if len(up.requests()) != 1 {
 		t.Fatalf("upstream got %d messages, want only the ordinary one", len(up.requests()))
+	}
+}
+
+// TestNetdiskRapidUploadOfRegisteredFileIsBlocked: Baidu's "rapid upload" sends only the block MD5 list
+// of a file the netdisk already has; a registered sensitive file is recognised from that declaration.
+func TestNetdiskRapidUploadOfRegisteredFileIsBlocked(t *testing.T) {
+	up := newUpstream(t, 1<<20)
+	env := startEnv(t, up, watched, nil)
+	fp, err := store.ComputeFingerprint(bytes.NewReader(fixture.XLSX(fixture.Customers(50, 7))), "大客户名单.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.d.DB.AddFingerprint(fp); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.d.ReloadInspection(); err != nil {
+		t.Fatal(err)
+	}
+	precreate := func(blocks []string) (int, Refusal) {
+		list, _ := json.Marshal(blocks)
+		form := "path=%2F%E8%B5%84%E6%96%99.xlsx&size=" + strconv.FormatInt(fp.Size, 10) + "&isdir=0&autoinit=1&block_list=" + url.QueryEscape(string(list))
+		req, _ := http.NewRequest("POST", "https://pan.baidu.com/rest/2.0/xpan/file?method=precreate", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Mode", "cors")
+		resp, err := env.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode == 200 {
+			resp.Body.Close()
+			return 200, Refusal{Verdict: "forwarded"}
+		}
+		return resp.StatusCode, decodeRefusal(t, resp)
+	}
+	if code, ref := precreate(fp.BlockMD5s); code != 403 || ref.Verdict != "block" || !strings.Contains(strings.Join(ref.Files, ","), "大客户名单.xlsx") {
+		t.Fatalf("rapid upload of a registered file: %d %+v", code, ref)
+	}
+	if code, ref := precreate([]string{"0123456789abcdef0123456789abcdef"}); code != 200 {
+		t.Fatalf("rapid upload of an unknown file: %d %+v", code, ref)
 	}
 }

@@ -98,9 +98,9 @@ func (s inspectStep) Run(f *Flow) error {
 		text.Write(data)
 		text.WriteByte('\n')
 	}
-	if r := s.d.declaredResult(f); r != nil {
+	if p, r := s.d.declaredPart(f); p != nil {
+		f.Files = append(f.Files, p)
 		f.Results = append(f.Results, r)
-		f.Files = append(f.Files, &upload.Part{Kind: upload.KindFile, FileName: "(declared by hash)", Data: upload.SpoolBytes(nil)})
 	}
 	if text.Len() > 0 {
 		msg := text.String()
