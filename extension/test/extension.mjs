@@ -228,8 +228,12 @@ async function mainFlow() {
     check(true, 'stopping the service worker closes its WebSocket');
     await notify('held', 'held1');
     const count = await page.locator('article.card').count();
-    await page.evaluate(() => chrome.runtime.sendMessage({ type: 'markRead' })); // wakes the worker
-    await page.waitForFunction((n) => document.querySelectorAll('article.card').length === n + 1, count, { timeout: 20000 });
+    // Wake the worker with a message; repeat it, since a message that lands while the worker is still
+    // starting may not trigger the reconnect (the 30 s watchdog alarm would then), and allow past that alarm.
+    const replayed = page.waitForFunction((n) => document.querySelectorAll('article.card').length === n + 1, count, { timeout: 45000 });
+    const waker = setInterval(() => page.evaluate(() => chrome.runtime.sendMessage({ type: 'markRead' })).catch(() => {}), 2000);
+    await page.evaluate(() => chrome.runtime.sendMessage({ type: 'markRead' })).catch(() => {});
+    try { await replayed; } finally { clearInterval(waker); }
     check(true, 'the notice sent while the worker was stopped is replayed after it restarts');
     const st = await page.evaluate(() => chrome.storage.local.get(['lastId', 'notices']));
     const maxId = Math.max(...st.notices.map((n) => n.id));
