@@ -48,8 +48,9 @@ async function launch(lang) {
     ],
     env: { ...process.env, LANGUAGE: lang.replace('-', '_'), LANG: lang.replace('-', '_') + '.UTF-8' },
   });
+  context.setDefaultTimeout(60000); // a loaded 2-core CI machine starts Chromium slowly
   let [sw] = context.serviceWorkers();
-  if (!sw) sw = await context.waitForEvent('serviceworker', { timeout: 20000 });
+  if (!sw) sw = await context.waitForEvent('serviceworker', { timeout: 60000 });
   const id = new URL(sw.url()).host;
   return { context, sw, id, cleanup: () => rmSync(userDataDir, { recursive: true, force: true }) };
 }
