@@ -16,8 +16,18 @@ func (k *keyed) decodeLuma(lum *plane) (candidate, bool) {
 		if y2.w < 24 || y2.h < 24 {
 			return candidate{}, 0, false
 		}
+		best := 0.0
+		if level, doc := paperLevelOf(&y2); doc {
+			f := newPaperField(&y2, valid, k, level)
+			c, s, ok := decodeField(&f, k)
+			if ok {
+				return c, s, true
+			}
+			best = s
+		}
 		f := newCorrField(&y2, valid, k)
-		return decodeField(&f, k)
+		c, s, ok := decodeField(&f, k)
+		return c, math.Max(s, best), ok
 	}
 	for _, t := range []affine{identity, {a: 1, d: 1, tx: 1, ty: 1}} {
 		if c, _, ok := try(t); ok {

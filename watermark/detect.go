@@ -38,55 +38,81 @@ func newCorrField(y2 *plane, valid []bool, k *keyed) corrField {
 	if w <= 0 || h <= 0 {
 		return corrField{}
 	}
-	f := corrField{w: w, h: h, z: make([]float32, w*h), ok: make([]bool, w*h)}
-	// Correlation with the kernel, one output at a time with the 8 taps of
-	// each kernel row held in registers.
+	f := corrField{w: w, h: h, z: correlateKernel(y2.v, y2.w, y2.h, k), ok: windowsInside(y2, valid)}
+	s1, s2 := integral(y2.v, nil, y2.w, y2.h), integral(y2.v, y2.v, y2.w, y2.h)
+	iw := y2.w + 1
 	for y := 0; y < h; y++ {
-		row := f.z[y*w : (y+1)*w]
-		for v := 0; v < 8; v++ {
-			kr := k.kernel[v*8 : v*8+8 : v*8+8]
+		for x := 0; x < w; x++ {
+			m := boxSum(s1, iw, x, y) / 64
+			vr := boxSum(s2, iw, x, y)/64 - m*m
+			f.z[y*w+x] = softValue(float64(f.z[y*w+x]), vr)
+		}
+	}
+	return f
+}
+
+// softValue normalises a window's correlation by its texture and clips it.
+func softValue(corr, variance float64) float32 {
+	z := corr / (math.Sqrt(math.Max(variance, 0)) + softFloor)
+	return float32(math.Max(-softClip, math.Min(softClip, z)))
+}
+
+// correlateKernel returns, for every 8×8 window position of the w×h plane
+// v, its correlation with the keyed kernel; each kernel row's 8 taps are
+// held in registers.
+func correlateKernel(v []float32, w, h int, k *keyed) []float32 {
+	ow, oh := w-7, h-7
+	out := make([]float32, ow*oh)
+	for y := 0; y < oh; y++ {
+		row := out[y*ow : (y+1)*ow]
+		for r := 0; r < 8; r++ {
+			kr := k.kernel[r*8 : r*8+8 : r*8+8]
 			k0, k1, k2, k3, k4, k5, k6, k7 := kr[0], kr[1], kr[2], kr[3], kr[4], kr[5], kr[6], kr[7]
-			src := y2.v[(y+v)*y2.w : (y+v)*y2.w+w+7]
+			src := v[(y+r)*w : (y+r)*w+ow+7]
 			for x := range row {
 				p := src[x : x+8 : x+8]
 				row[x] += k0*p[0] + k1*p[1] + k2*p[2] + k3*p[3] + k4*p[4] + k5*p[5] + k6*p[6] + k7*p[7]
 			}
 		}
 	}
-	// Local std via integral images.
-	iw := y2.w + 1
-	s1 := make([]float64, iw*(y2.h+1))
-	s2 := make([]float64, iw*(y2.h+1))
-	for y := 0; y < y2.h; y++ {
-		r1, r2 := 0.0, 0.0
-		for x := 0; x < y2.w; x++ {
-			v := float64(y2.v[y*y2.w+x])
-			r1 += v
-			r2 += v * v
-			s1[(y+1)*iw+x+1] = s1[y*iw+x+1] + r1
-			s2[(y+1)*iw+x+1] = s2[y*iw+x+1] + r2
-		}
-	}
+	return out
+}
+
+// windowsInside marks the 8×8 windows whose corners all came from inside
+// the suspect image (valid nil: all of them).
+func windowsInside(y2 *plane, valid []bool) []bool {
+	w, h := y2.w-7, y2.h-7
+	ok := make([]bool, w*h)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			a, b, c, d := y*iw+x, y*iw+x+8, (y+8)*iw+x, (y+8)*iw+x+8
-			m := (s1[d] - s1[b] - s1[c] + s1[a]) / 64
-			vr := (s2[d]-s2[b]-s2[c]+s2[a])/64 - m*m
-			if vr < 0 {
-				vr = 0
-			}
-			z := float64(f.z[y*w+x]) / (math.Sqrt(vr) + softFloor)
-			if z > softClip {
-				z = softClip
-			} else if z < -softClip {
-				z = -softClip
-			}
-			f.z[y*w+x] = float32(z)
-			i := y*w + x
-			f.ok[i] = valid == nil || (valid[y*y2.w+x] && valid[y*y2.w+x+7] && valid[(y+7)*y2.w+x] && valid[(y+7)*y2.w+x+7])
+			ok[y*w+x] = valid == nil || (valid[y*y2.w+x] && valid[y*y2.w+x+7] && valid[(y+7)*y2.w+x] && valid[(y+7)*y2.w+x+7])
 		}
 	}
-	return f
+	return ok
+}
+
+// integral returns the summed-area table of a·b (b nil: of a), with a zero
+// first row and column, stride w+1.
+func integral(a, b []float32, w, h int) []float64 {
+	iw := w + 1
+	s := make([]float64, iw*(h+1))
+	for y := 0; y < h; y++ {
+		r := 0.0
+		for x := 0; x < w; x++ {
+			v := float64(a[y*w+x])
+			if b != nil {
+				v *= float64(b[y*w+x])
+			}
+			r += v
+			s[(y+1)*iw+x+1] = s[y*iw+x+1] + r
+		}
+	}
+	return s
+}
+
+// boxSum is the sum over the 8×8 window at (x, y) of a summed-area table.
+func boxSum(s []float64, iw, x, y int) float64 {
+	return s[(y+8)*iw+x+8] - s[y*iw+x+8] - s[(y+8)*iw+x] + s[y*iw+x]
 }
 
 // accumulate sums soft values of the block grid at offset (ox, oy) into

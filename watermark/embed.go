@@ -27,77 +27,84 @@ func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed flo
 	nbx, nby := w/16, h/16
 	amps := make([]float64, nbx*nby)
 	doc := fixed <= 0 && documentLike(img)
-	var hostProj []float64
+	// shifts[i] < 0 is the common paper darkening of a document block.
+	var shifts []float64
 	if doc {
-		hostProj = make([]float64, nbx*nby)
+		shifts = make([]float64, nbx*nby)
 	}
 	var y2 [64]float64
 	for by := 0; by < nby; by++ {
 		for bx := 0; bx < nbx; bx++ {
-			// 2×2 mean luma of the block's 16×16 pixels.
-			for yy := 0; yy < 8; yy++ {
-				for xx := 0; xx < 8; xx++ {
-					s := 0.0
-					for dy := 0; dy < 2; dy++ {
-						o := img.PixOffset(bx*16+xx*2, by*16+yy*2+dy)
-						p := img.Pix[o : o+8 : o+8]
-						s += lumaOf8(p[0], p[1], p[2]) + lumaOf8(p[4], p[5], p[6])
-					}
-					y2[yy*8+xx] = s / 4
-				}
+			i := by*nbx + bx
+			if fixed > 0 {
+				amps[i] = fixed
+				continue
 			}
-			a := fixed
-			if fixed <= 0 {
-				hiA := strengthMax
-				if doc {
-					hiA = docStrengthMax
-				}
-				a = math.Min(hiA, math.Max(strengthMin, strengthPerSigma*maskingSigma(&y2)))
+			if doc && hasPaper(img, bx*16, by*16) {
+				amps[i], shifts[i] = docStrength, paperShift(k)
+				continue
 			}
-			amps[by*nbx+bx] = a
-			if doc {
-				hostProj[by*nbx+bx] = hostProjection(&y2, k)
-			}
+			blockY2(img, bx*16, by*16, &y2)
+			amps[i] = math.Min(strengthMax, math.Max(strengthMin, strengthPerSigma*maskingSigma(&y2)))
 		}
 	}
-	if fixed > 0 {
-		applyAmps(img, k, signs, amps, nil, nbx, nby)
+	if fixed > 0 || doc {
+		// The PDF layer has no host; a document's paper is not a photo
+		// (the 42 dB cap is for photos) and its pattern is already faint.
+		applyAmps(img, k, signs, amps, shifts, nbx, nby)
 		return
 	}
-	if doc {
-		// Document screenshots are not photos: no PSNR cap, and the text's
-		// own projection onto the kernel is cancelled (see docInterference).
-		applyAmps(img, k, signs, amps, hostProj, nbx, nby)
-		return
-	}
-	capDistortion(amps, w*h, 1)
+	capDistortion(amps, w*h, maxPatternMSE, strengthMin)
 	orig := slices.Clone(img.Pix)
 	applyAmps(img, k, signs, amps, nil, nbx, nby)
 	// Clip-avoiding shifts and rounding add to the planned distortion:
-	// measure it and, if needed, redo once with proportionally less.
-	if m := pixMSE(orig, img.Pix); m > maxPatternMSE {
+	// measure it and, while it is over, redo with proportionally less,
+	// letting flat blocks go under strengthMin (saturated areas, where the
+	// shifts cost most, are what pushes a photo over).
+	floor := strengthMin
+	for pass := 0; pass < 4; pass++ {
+		m := pixMSE(orig, img.Pix)
+		if m <= maxPatternMSE {
+			return
+		}
 		copy(img.Pix, orig)
-		capDistortion(amps, w*h, maxPatternMSE/m)
+		floor *= 0.75
+		capDistortion(amps, w*h, plannedMSE(amps, w*h, 1, 0)*maxPatternMSE/m, floor)
 		applyAmps(img, k, signs, amps, nil, nbx, nby)
 	}
 }
 
-// applyAmps adds each block's pattern; hostProj, when not nil, is the host
-// block's projection onto the kernel, partly cancelled (docInterference).
-func applyAmps(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, amps, hostProj []float64, nbx, nby int) {
+// blockY2 fills y2 with the 2×2 mean luma of the 16×16 block at (x0, y0).
+func blockY2(img *image.NRGBA, x0, y0 int, y2 *[64]float64) {
+	for yy := 0; yy < 8; yy++ {
+		for xx := 0; xx < 8; xx++ {
+			s := 0.0
+			for dy := 0; dy < 2; dy++ {
+				o := img.PixOffset(x0+xx*2, y0+yy*2+dy)
+				p := img.Pix[o : o+8 : o+8]
+				s += lumaOf8(p[0], p[1], p[2]) + lumaOf8(p[4], p[5], p[6])
+			}
+			y2[yy*8+xx] = s / 4
+		}
+	}
+}
+
+// applyAmps adds each block's pattern; shifts, when not nil, holds a fixed
+// darkening for document paper blocks (0: decide per block).
+func applyAmps(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, amps, shifts []float64, nbx, nby int) {
 	var d [64]float64
 	for by := 0; by < nby; by++ {
 		for bx := 0; bx < nbx; bx++ {
 			slot := (by%tileBlocks)*tileBlocks + bx%tileBlocks
 			amp := amps[by*nbx+bx] * 8 * float64(signs[slot])
-			if hostProj != nil {
-				amp -= docInterference * hostProj[by*nbx+bx]
-				amp = math.Max(-docMaxNorm, math.Min(docMaxNorm, amp))
-			}
 			for i := range d {
 				d[i] = amp * float64(k.kernel[i])
 			}
-			applyBlock(img, bx*16, by*16, &d, hostProj != nil)
+			shift := 0.0
+			if shifts != nil {
+				shift = shifts[by*nbx+bx]
+			}
+			applyBlock(img, bx*16, by*16, &d, shift)
 		}
 	}
 }
@@ -122,41 +129,42 @@ func pixMSE(a, b []byte) float64 {
 // (255²/10^4.25), a little above the 42 dB target to leave room for rounding.
 const maxPatternMSE = 255 * 255 / 17782.8
 
-// capDistortion scales the textured blocks' amplitudes down (never below
-// strengthMin) until the planned pattern energy stays within
-// maxPatternMSE·budget.
-func capDistortion(amps []float64, pixels int, budget float64) {
-	limit := maxPatternMSE * budget
-	mse := func(f float64) float64 {
-		s := 0.0
-		for _, a := range amps {
-			v := math.Max(strengthMin, a*f)
-			s += v * v
-		}
-		return s * 256 / float64(pixels)
-	}
-	if mse(1) <= limit {
+// capDistortion scales the blocks' amplitudes down (never below floor)
+// until the planned pattern energy per pixel stays within limit.
+func capDistortion(amps []float64, pixels int, limit, floor float64) {
+	if plannedMSE(amps, pixels, 1, floor) <= limit {
 		return
 	}
 	lo, hi := 0.0, 1.0
 	for i := 0; i < 20; i++ {
-		if mid := (lo + hi) / 2; mse(mid) > limit {
+		if mid := (lo + hi) / 2; plannedMSE(amps, pixels, mid, floor) > limit {
 			hi = mid
 		} else {
 			lo = mid
 		}
 	}
 	for i, a := range amps {
-		amps[i] = math.Max(strengthMin, math.Min(a, a*lo))
+		amps[i] = math.Max(floor, math.Min(a, a*lo))
 	}
+}
+
+// plannedMSE is the pattern energy per pixel with every amplitude scaled by
+// f (but kept at or above floor, and never raised).
+func plannedMSE(amps []float64, pixels int, f, floor float64) float64 {
+	s := 0.0
+	for _, a := range amps {
+		v := math.Min(a, math.Max(floor, a*f))
+		s += v * v
+	}
+	return s * 256 / float64(pixels)
 }
 
 // applyBlock adds the 8×8 pattern d (nearest-upsampled to 16×16) to every
 // channel. Where it would clip it is shifted (a faint tint on white or black
 // areas) so that the mark is not lost; the shift only moves the block's DC,
-// which the detector ignores. With paperFirst (documents) a block with both
-// paper and dark strokes keeps the paper unclipped and lets the strokes clip.
-func applyBlock(img *image.NRGBA, x0, y0 int, d *[64]float64, paperFirst bool) {
+// which the detector ignores. A fixed shift < 0 (document paper) replaces
+// the per-block choice.
+func applyBlock(img *image.NRGBA, x0, y0 int, d *[64]float64, fixed float64) {
 	// Only near-white (paper) and near-black pixels decide the shift; a
 	// single saturated colour channel elsewhere just clips, which costs less
 	// than tinting the whole block.
@@ -178,8 +186,8 @@ func applyBlock(img *image.NRGBA, x0, y0 int, d *[64]float64, paperFirst bool) {
 	}
 	shift, scale := 0.0, 1.0
 	switch {
-	case hi > 255 && lo < 0 && paperFirst:
-		shift = 255 - hi // paper matters more than thin dark strokes
+	case fixed < 0:
+		shift = fixed
 	case hi > 255 && lo < 0:
 		scale = 0.5 // both ends saturated: keep what fits
 	case hi > 255:

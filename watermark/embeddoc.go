@@ -1,23 +1,24 @@
 package watermark
 
-import "image"
+import (
+	"image"
+	"math"
+)
 
-// Document screenshots (mostly white paper with dark text) carry the mark
-// differently from photos. Their text blocks are busy, but the text's own
-// projection onto the kernel is large and drowns the mark, so there it is
-// partly cancelled at embedding time (improved spread spectrum); text blocks
-// may carry a stronger pattern; a block with both paper and strokes keeps the
-// paper unclipped; and no PSNR cap applies (the 42 dB target is for photos).
+// Document screenshots (mostly white paper with dark text) carry the mark on
+// the paper. Text strokes are a host the pattern cannot beat at any
+// invisible strength, so the detector reads documents through the paper
+// pixels only (see maskedField); the embedder therefore gives every block
+// that holds paper the same faint pattern and darkens all of them by one
+// common shift, so the paper shows no block-to-block tint.
 const (
-	// docInterference is the share of the host projection cancelled.
-	docInterference = 0.8
-	// docMaxNorm bounds a document block's pattern norm (8 × RMS per pixel).
-	docMaxNorm = 120
-	// docStrengthMax replaces strengthMax on document-like images.
-	docStrengthMax = 8
+	// docStrength is the pattern RMS (luma units) on document paper.
+	docStrength = 1.3
 	// docWhiteShare is the share of near-white pixels that makes an image
 	// document-like.
 	docWhiteShare = 0.4
+	// paperLevel is the channel minimum from which a pixel counts as paper.
+	paperLevel = 200
 )
 
 // documentLike reports whether most of img is white paper: at least
@@ -39,12 +40,26 @@ func documentLike(img *image.NRGBA) bool {
 	return n > 0 && float64(white) >= docWhiteShare*float64(n)
 }
 
-// hostProjection is the 2×-downsampled block's projection onto the kernel
-// (the kernel has no DC, so the block mean does not matter).
-func hostProjection(y2 *[64]float64, k *keyed) float64 {
-	s := 0.0
-	for i, v := range y2 {
-		s += v * float64(k.kernel[i])
+// paperShift is the common darkening of paper blocks: the largest value the
+// kernel reaches at amplitude docStrength, so no paper pixel clips at 255.
+func paperShift(k *keyed) float64 {
+	m := 0.0
+	for _, v := range k.kernel {
+		m = math.Max(m, math.Abs(float64(v)))
 	}
-	return s
+	return -math.Ceil(docStrength * 8 * m)
+}
+
+// hasPaper reports whether the 16×16 block at (x0, y0) holds a paper pixel.
+func hasPaper(img *image.NRGBA, x0, y0 int) bool {
+	for yy := 0; yy < 16; yy++ {
+		o := img.PixOffset(x0, y0+yy)
+		row := img.Pix[o : o+64 : o+64]
+		for xx := 0; xx < 16; xx++ {
+			if min(row[4*xx], row[4*xx+1], row[4*xx+2]) >= paperLevel {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -35,6 +35,18 @@ func estimateFrames(lum *plane) []affine {
 	}
 	buf := make([]complex128, n*n)
 	res := highPass(&y2, x0, y0, ww, wh)
+	if level, doc := paperLevelOf(&y2); doc {
+		// On a document only paper pixels out of the 5×5 filter's reach of
+		// ink carry the lattice; text edges would drown it.
+		clean := paperMask(&y2, level, 2)
+		for y := 0; y < wh; y++ {
+			for x := 0; x < ww; x++ {
+				if !clean[(y0+y)*y2.w+x0+x] {
+					res[y*ww+x] = 0
+				}
+			}
+		}
+	}
 	for y := 0; y < wh; y++ {
 		for x := 0; x < ww; x++ {
 			buf[y*n+x] = complex(float64(res[y*ww+x]), 0)
