@@ -17,13 +17,12 @@ const (
 	candidatesPerOffset = 6
 )
 
-// Grid offsets are decoded best energy first: the first two with syncAccept,
-// up to offsetsTried in all with the stricter extraSyncAccept (text lines on
-// document screenshots can outrank the true offset in energy).
-const (
-	offsetsTried    = 64
-	extraSyncAccept = 0.4
-)
+// offsetsTried is how many grid offsets, best energy first, are decoded.
+// Each try adds a chance that noise passes Reed-Solomon and the keyed check,
+// so only the two that can be the true one are tried: on documents the
+// paper field ranks the true offset first, where the whole-window field let
+// text lines outrank it.
+const offsetsTried = 2
 
 // corrField holds, for every position of an 8×8 window in a canonical Y2
 // plane, the soft correlation with the keyed kernel.
@@ -167,15 +166,8 @@ func decodeField(f *corrField, k *keyed) (c candidate, best float64, ok bool) {
 	}
 	sort.Slice(offs, func(i, j int) bool { return offs[i].e > offs[j].e })
 	for oi := 0; oi < len(offs) && oi < offsetsTried; oi++ {
-		minSync := syncAccept
-		if oi >= 2 {
-			minSync = extraSyncAccept
-		}
-		c, s, ok := decodeCells(&offs[oi].cells, k, minSync)
-		if oi < 2 {
-			// Only the two main offsets steer the geometry search.
-			best = math.Max(best, s)
-		}
+		c, s, ok := decodeCells(&offs[oi].cells, k)
+		best = math.Max(best, s)
 		if ok {
 			return c, best, true
 		}
@@ -184,8 +176,8 @@ func decodeField(f *corrField, k *keyed) (c candidate, best float64, ok bool) {
 }
 
 // decodeCells tries the tile shifts with the best sync correlation.
-// Candidates under minSync are not decoded.
-func decodeCells(cells *[tileSlots]float64, k *keyed, minSync float64) (candidate, float64, bool) {
+// Candidates under syncAccept are not decoded.
+func decodeCells(cells *[tileSlots]float64, k *keyed) (candidate, float64, bool) {
 	rms := 0.0
 	for _, c := range cells {
 		rms += c * c
@@ -210,7 +202,7 @@ func decodeCells(cells *[tileSlots]float64, k *keyed, minSync float64) (candidat
 	}
 	sort.Slice(shifts, func(i, j int) bool { return shifts[i].s > shifts[j].s })
 	for _, sh := range shifts[:candidatesPerOffset] {
-		if sh.s < minSync {
+		if sh.s < syncAccept {
 			break
 		}
 		var aligned [tileSlots]float64

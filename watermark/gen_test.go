@@ -1,10 +1,15 @@
 package watermark
 
 import (
+	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"math"
 	"math/rand/v2"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/math/fixed"
 )
 
 // genPhoto draws a photo-like image: smooth gradients, soft shapes, fine
@@ -85,6 +90,70 @@ func genDocument(w, h int, seed uint64) *image.NRGBA {
 			if rng.IntN(6) == 0 {
 				x += lh / 2
 			}
+		}
+	}
+	return img
+}
+
+// genTableScreenshot draws a screenshot of a customer list in a web CRM or
+// spreadsheet: anti-aliased Chinese text from the embedded font, a grey
+// header row, zebra stripes and grid lines, at a normal UI size (14 px).
+func genTableScreenshot(w, h int, seed uint64) *image.NRGBA {
+	rng := rand.New(rand.NewPCG(seed, 13))
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Rect, image.NewUniform(color.White), image.Point{}, draw.Src)
+	face, err := newFace(14)
+	if err != nil {
+		panic(err)
+	}
+	ink := image.NewUniform(color.NRGBA{0x33, 0x33, 0x33, 255})
+	text := func(x, y int, s string, c image.Image) {
+		d := font.Drawer{Dst: img, Src: c, Face: face, Dot: fixed.P(x, y)}
+		d.DrawString(s)
+	}
+	fill := func(r image.Rectangle, c color.NRGBA) {
+		draw.Draw(img, r.Intersect(img.Rect), image.NewUniform(c), image.Point{}, draw.Src)
+	}
+	surnames := []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾")
+	given := []rune("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红")
+	cities := []string{"北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "南京", "苏州", "西安"}
+	trades := []string{"科技有限公司", "贸易有限公司", "实业有限公司", "电子商务有限公司", "医疗器械有限公司"}
+	text(24, 30, "客户名单 · 华东大区 · 2026年11月", image.NewUniform(color.NRGBA{0x11, 0x11, 0x11, 255}))
+	cols := []int{24, 130, 270, 560, 660, 800}
+	rowH, top := 28, 48
+	fill(image.Rect(16, top, w-16, top+rowH), color.NRGBA{242, 242, 242, 255})
+	for i, s := range []string{"姓名", "手机", "公司", "城市", "签约金额", "负责人"} {
+		if cols[i] < w-40 {
+			text(cols[i], top+19, s, ink)
+		}
+	}
+	for r, y := 0, top+rowH; y+rowH < h-16; r, y = r+1, y+rowH {
+		if r%2 == 1 {
+			fill(image.Rect(16, y, w-16, y+rowH), color.NRGBA{250, 250, 250, 255})
+		}
+		fill(image.Rect(16, y, w-16, y+1), color.NRGBA{224, 224, 224, 255})
+		name := string(surnames[rng.IntN(len(surnames))]) + string(given[rng.IntN(len(given))])
+		if rng.IntN(2) == 0 {
+			name += string(given[rng.IntN(len(given))])
+		}
+		city := cities[rng.IntN(len(cities))]
+		cells := []string{
+			name,
+			fmt.Sprintf("1%d%d %04d %04d", 3+rng.IntN(7), rng.IntN(10), rng.IntN(10000), rng.IntN(10000)),
+			city + string(surnames[rng.IntN(len(surnames))]) + string(given[rng.IntN(len(given))]) + trades[rng.IntN(len(trades))],
+			city,
+			fmt.Sprintf("￥%d,%03d", 1+rng.IntN(900), rng.IntN(1000)),
+			string(surnames[rng.IntN(len(surnames))]) + string(given[rng.IntN(len(given))]),
+		}
+		for i, s := range cells {
+			if cols[i] < w-40 {
+				text(cols[i], y+19, s, ink)
+			}
+		}
+	}
+	for _, x := range cols[1:] {
+		if x < w-16 {
+			fill(image.Rect(x-8, top, x-7, h-16), color.NRGBA{224, 224, 224, 255})
 		}
 	}
 	return img
