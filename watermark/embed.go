@@ -27,9 +27,10 @@ func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed flo
 	nbx, nby := w/16, h/16
 	amps := make([]float64, nbx*nby)
 	doc := fixed <= 0 && documentLike(img)
-	// shifts[i] < 0 is the common paper darkening of a document block.
+	// shifts[i] < 0 is the common paper darkening of a document block (all
+	// blocks of the PDF pattern tile, which is white paper).
 	var shifts []float64
-	if doc {
+	if doc || fixed > 0 {
 		shifts = make([]float64, nbx*nby)
 	}
 	var y2 [64]float64
@@ -37,11 +38,11 @@ func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed flo
 		for bx := 0; bx < nbx; bx++ {
 			i := by*nbx + bx
 			if fixed > 0 {
-				amps[i] = fixed
+				amps[i], shifts[i] = fixed, paperShift(k, fixed)
 				continue
 			}
 			if doc && hasPaper(img, bx*16, by*16) {
-				amps[i], shifts[i] = docStrength, paperShift(k)
+				amps[i], shifts[i] = docStrength, paperShift(k, docStrength)
 				continue
 			}
 			blockY2(img, bx*16, by*16, &y2)

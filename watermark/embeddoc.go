@@ -41,13 +41,13 @@ func documentLike(img *image.NRGBA) bool {
 }
 
 // paperShift is the common darkening of paper blocks: the largest value the
-// kernel reaches at amplitude docStrength, so no paper pixel clips at 255.
-func paperShift(k *keyed) float64 {
+// kernel reaches at amplitude strength, so no paper pixel clips at 255.
+func paperShift(k *keyed, strength float64) float64 {
 	m := 0.0
 	for _, v := range k.kernel {
 		m = math.Max(m, math.Abs(float64(v)))
 	}
-	return -math.Ceil(docStrength * 8 * m)
+	return -math.Ceil(strength * 8 * m)
 }
 
 // hasPaper reports whether the 16×16 block at (x0, y0) holds a paper pixel.

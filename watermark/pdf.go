@@ -19,7 +19,7 @@ var MaxPDFPages = 2000
 // at 150 dpi carries the image mark at its native scale.
 const (
 	renderDPI      = 150.0
-	renderStrength = 3.0 // fixed pattern amplitude on the page (luma RMS)
+	renderStrength = 1.6 // fixed pattern amplitude on the page (luma RMS)
 	visibleDPI     = 108.0
 )
 

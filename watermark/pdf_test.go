@@ -196,14 +196,17 @@ func TestPDFVisibleMark(t *testing.T) {
 	}
 }
 
-// TestPDFRenderLayer300dpi checks the half-size fallback: a page rendered at
-// 300 dpi is twice the scale the tile was drawn for.
-func TestPDFRenderLayer300dpi(t *testing.T) {
+// TestPDFRenderLayerOtherScales checks pages rendered at other sizes than
+// the 150 dpi the tile is drawn for: 96 dpi (a screenshot of a viewer at
+// 100 % zoom) and 300 dpi (the half-size fallback).
+func TestPDFRenderLayerOtherScales(t *testing.T) {
 	m := NewMarker(testKey)
 	_, out := stampTestPDF(t, m, 1)
-	p := renderPages(t, out, 300)
-	r, err := m.Decode(p[0])
-	if err != nil || !r.Found || r.MarkID != testMark.ID {
-		t.Fatalf("300 dpi render: %+v %v", r, err)
+	for _, dpi := range []int{96, 300} {
+		p := renderPages(t, out, dpi)
+		r, err := m.Decode(p[0])
+		if err != nil || !r.Found || r.MarkID != testMark.ID {
+			t.Errorf("%d dpi render: %+v %v", dpi, r, err)
+		}
 	}
 }
