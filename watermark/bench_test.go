@@ -74,3 +74,33 @@ func BenchmarkStampPDF20(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeUnmarkedTable measures the worst case on a document: an
+// unmarked 1160×800 table screenshot, both the paper and the whole-window
+// field searched in every frame.
+func BenchmarkDecodeUnmarkedTable(b *testing.B) {
+	img := genTableScreenshot(1160, 800, 5)
+	m := NewMarker([]byte("bench-key-0123456789abcdef012345"))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if m.DecodeImage(img).Found {
+			b.Fatal("false positive")
+		}
+	}
+}
+
+// BenchmarkDecodeTableScreenshot measures blind decoding of a marked table
+// screenshot rotated by 1° (lattice search, then the paper field).
+func BenchmarkDecodeTableScreenshot(b *testing.B) {
+	img := genTableScreenshot(1160, 800, 5)
+	m := NewMarker([]byte("bench-key-0123456789abcdef012345"))
+	signs := m.k.tileSigns(42)
+	embedHidden(img, m.k, &signs)
+	att := rotate(1)(img)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if r := m.DecodeImage(att); !r.Found || r.MarkID != 42 {
+			b.Fatalf("decode: %+v", r)
+		}
+	}
+}

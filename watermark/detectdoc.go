@@ -2,8 +2,7 @@ package watermark
 
 // Documents are read through their paper: text strokes are a host far
 // stronger than any invisible mark, so on a document-like suspect the
-// correlation of each window uses only paper pixels (away from ink, whose
-// JPEG ringing would leak in) around their own mean.
+// correlation of each window uses only paper pixels around their own mean.
 const (
 	// inkMargin is how far below the paper level a pixel counts as ink
 	// (the mark darkens paper by a few levels; JPEG adds a few more).
@@ -75,13 +74,14 @@ func paperMask(p *plane, level float32, radius int) []bool {
 }
 
 // newPaperField is newCorrField over the paper pixels only (paperMask with
-// radius 1: JPEG ringing next to ink is not paper either).
+// radius 0: widening the mask around ink lost more paper than the JPEG
+// ringing it removed, measured on scaled and cropped documents).
 func newPaperField(y2 *plane, valid []bool, k *keyed, level float32) corrField {
 	w, h := y2.w-7, y2.h-7
 	if w <= 0 || h <= 0 {
 		return corrField{}
 	}
-	clean := paperMask(y2, level, 1)
+	clean := paperMask(y2, level, 0)
 	mask := make([]float32, len(y2.v))
 	masked := make([]float32, len(y2.v))
 	for i, c := range clean {
