@@ -58,6 +58,8 @@ async function connect() {
   }
   const { lastId = 0 } = await chrome.storage.local.get('lastId');
   if (gen !== generation) return; // a newer connect() started while we were reading settings
+  await setConn('connecting', { url: consoleUrl });
+  if (gen !== generation) return;
   let sock;
   try {
     sock = new WebSocket(wsURL(consoleUrl));
@@ -66,7 +68,8 @@ async function connect() {
     return;
   }
   ws = sock;
-  await setConn('connecting', { url: consoleUrl });
+  // Handlers are attached before anything else is awaited: an open event that fired while
+  // we waited would be lost, the hello never sent, and the socket would hang in "connecting".
   sock.onopen = () => {
     if (gen !== generation) {
       sock.close(1000, 'superseded');
