@@ -80,6 +80,20 @@ async function waitFor(cond, what, ms = 15000) {
 }
 const shot = (page, name) => page.screenshot({ path: join(OUT, name), fullPage: true });
 
+// installedOptions returns the settings tab the extension opens by itself on first install
+// (no token yet). Navigating a second tab there at the same time races it, so the test uses
+// that tab, and checks that it appeared.
+async function installedOptions(context, base) {
+  const url = `${base}/options.html`;
+  let page;
+  // The tab's URL is about:blank when its "page" event fires, so poll for it instead.
+  await waitFor(async () => (page = context.pages().find((p) => p.url().startsWith(url))) !== undefined,
+    'the settings tab opened on install', 30000);
+  await page.waitForLoadState('load');
+  check(true, 'first install opens the settings page by itself');
+  return page;
+}
+
 async function mainFlow() {
   const { context, sw, id, cleanup } = await launch('zh-CN');
   const result = { extension_id: id, checks };
@@ -88,8 +102,7 @@ async function mainFlow() {
     const base = `chrome-extension://${id}`;
 
     // 1. Options: console URL + token, test connection, save.
-    const opts = await context.newPage();
-    await opts.goto(`${base}/options.html`);
+    const opts = await installedOptions(context, base);
     await opts.waitForFunction(() => document.querySelector('h1').textContent !== '');
     const browserLang = await opts.evaluate(() => chrome.i18n.getMessage('@@ui_locale'));
     const title = await opts.textContent('h1');
@@ -263,8 +276,7 @@ async function mainFlow() {
 async function englishFlow() {
   const { context, id, cleanup } = await launch('en-US');
   try {
-    const page = await context.newPage();
-    await page.goto(`chrome-extension://${id}/options.html`);
+    const page = await installedOptions(context, `chrome-extension://${id}`);
     await page.waitForFunction(() => document.querySelector('h1').textContent !== '');
     const h1 = await page.textContent('h1');
     check(h1 === 'Sluice settings', `English browser gets English pages (${h1})`);
