@@ -30,19 +30,21 @@ func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed flo
 	// shifts[i] < 0 is the common paper darkening of a document block (all
 	// blocks of the PDF pattern tile, which is white paper).
 	var shifts []float64
+	var fixedShift, docShift float64
 	if doc || fixed > 0 {
 		shifts = make([]float64, nbx*nby)
+		fixedShift, docShift = paperShift(k, fixed), paperShift(k, docStrength)
 	}
 	var y2 [64]float64
 	for by := 0; by < nby; by++ {
 		for bx := 0; bx < nbx; bx++ {
 			i := by*nbx + bx
 			if fixed > 0 {
-				amps[i], shifts[i] = fixed, paperShift(k, fixed)
+				amps[i], shifts[i] = fixed, fixedShift
 				continue
 			}
 			if doc && hasPaper(img, bx*16, by*16) {
-				amps[i], shifts[i] = docStrength, paperShift(k, docStrength)
+				amps[i], shifts[i] = docStrength, docShift
 				continue
 			}
 			blockY2(img, bx*16, by*16, &y2)
