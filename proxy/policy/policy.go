@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -265,11 +266,31 @@ func (p *Policy) validate(root *yaml.Node) error {
 			return bad(lineOf(root, "extension_origins"), "extension_origins[%d] = %q must look like chrome-extension://<id> or moz-extension://<uuid>", i, o)
 		}
 	}
-	if p.Watermark.Template == "" {
-		p.Watermark.Template = "{name} · {staff_id} · {time}"
+	if err := checkTemplate(p.Watermark.Template); err != "" {
+		return bad(lineOf(root, "watermark"), "watermark.template %q %s", p.Watermark.Template, err)
 	}
 	return nil
 }
+
+// checkTemplate returns what is wrong with a visible-mark template, or "":
+// only {name}, {staff_id} and {time} are replaced, and a mark that names
+// nobody proves nothing. An empty template means the built-in one.
+func checkTemplate(t string) string {
+	if t == "" {
+		return ""
+	}
+	for _, m := range placeholder.FindAllString(t, -1) {
+		if m != "{name}" && m != "{staff_id}" && m != "{time}" {
+			return "has unknown placeholder " + m + "; use {name}, {staff_id} and {time}"
+		}
+	}
+	if !strings.Contains(t, "{name}") && !strings.Contains(t, "{staff_id}") {
+		return "names nobody; include {name} or {staff_id}"
+	}
+	return ""
+}
+
+var placeholder = regexp.MustCompile(`\{[^{}]*\}`)
 
 // Catalog returns the destination catalog including company domains and extra destinations.
 func (p *Policy) Catalog() *Catalog { return p.catalog }

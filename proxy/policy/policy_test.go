@@ -40,6 +40,8 @@ func TestPolicyValidationNamesFileLineAndValue(t *testing.T) {
 		"bad version":           {"version: 1", "version: 2", "version 2"},
 		"bad alert":             {"alerts: []", "alerts:\n  - type: pager\n    url: https://x", `"pager"`},
 		"bad origin":            {"  - chrome-extension://hhmdcaggkijegbkceamalgkfeehfdjlg", "  - http://evil", "chrome-extension://"},
+		"template typo":         {`template: "{name} · {staff_id} · {time}"`, `template: "{name} · {staffid}"`, "{staffid}"},
+		"template names nobody": {`template: "{name} · {staff_id} · {time}"`, `template: "机密 {time}"`, "names nobody"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
