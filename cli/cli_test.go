@@ -79,6 +79,9 @@ func TestMarkTraceAndAuditVerify(t *testing.T) {
 	if code, _ := runCaptured(t, dir, "mark", "--user", "zhangsan", "--dest", "https://pan.baidu.com/disk", "-o", out, in); code != 0 {
 		t.Fatal("mark failed")
 	}
+	if code, _ := runCaptured(t, dir, "mark", "--user", "zhangsan", "--dest", "https://", "-o", out+".bad", in); code == 0 {
+		t.Fatal("mark accepted a destination without a host")
+	}
 	code, js := runCaptured(t, dir, "trace", "--json", out)
 	var tr TraceResult
 	if code != 0 || json.Unmarshal([]byte(js), &tr) != nil || !tr.Found || tr.User != "zhangsan" || tr.StaffID != "A1024" || tr.Destination != "pan.baidu.com" || tr.Time == "" {

@@ -85,7 +85,7 @@ func chooseScanner(c *cli.Context, p *policy.Policy, dest *policy.Destination) (
 			o.Fingerprints = fix
 		}
 	}
-	sc := inspect.NewScanner(inspect.Options{Limits: scanreport.Limits(p), Detect: o})
+	sc := inspect.NewScanner(inspect.Options{Limits: p.Inspect.Limits(), Detect: o})
 	return func(path string) (scanreport.Report, error) { return scanLocal(c, sc, p, dest, path) }, nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,8 +80,6 @@ type Daemon struct {
 	closeOnce          sync.Once
 	stop               chan struct{}
 	fingerprints       atomic.Pointer[store.FingerprintIndex]
-	// markSlots bounds how many files are watermarked at once (memory: one decoded image each).
-	markSlots chan struct{}
 	// now is the daemon's clock (tests move it forward to expire grants).
 	now func() time.Time
 	// Review is the reviewer console and API; Hub the extension notify hub; Alerter the manager alerts.
@@ -108,8 +105,7 @@ func New(cfg Config) (*Daemon, error) {
 	if _, err := Init(cfg.DataDir, cfg.NameConstraints); err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, paths: PathsFor(cfg.DataDir), log: cfg.Logger, stop: make(chan struct{}), now: time.Now,
-		markSlots: make(chan struct{}, max(1, runtime.NumCPU()))}
+	d := &Daemon{cfg: cfg, paths: PathsFor(cfg.DataDir), log: cfg.Logger, stop: make(chan struct{}), now: time.Now}
 	var err error
 	if d.Policy, err = policy.LoadFile(d.paths.Policy); err != nil {
 		return nil, err

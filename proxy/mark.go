@@ -3,10 +3,10 @@ package proxy
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/sluice-dlp/sluice/proxy/policy"
+	"github.com/sluice-dlp/sluice/proxy/scanreport"
 	"github.com/sluice-dlp/sluice/store"
 	"github.com/sluice-dlp/sluice/watermark"
 )
@@ -89,7 +89,7 @@ func (s watermarkStep) Run(f *Flow) error {
 		if err != nil {
 			return s.unmarkable(f, p, fmt.Errorf("%w: %v", watermark.ErrUnsupported, err))
 		}
-		out, o, err := s.d.markBounded(MarkRequest{User: f.User, Dest: f.Dest, Path: f.Req.URL.Path, FileName: p.FileName,
+		out, o, err := MarkFile(s.d.DB, s.d.Marker, MarkRequest{User: f.User, Dest: f.Dest, Path: f.Req.URL.Path, FileName: p.FileName,
 			Data: data, Template: s.d.Policy.Watermark.Template, Grant: f.Grant, Now: s.d.now()})
 		if err != nil {
 			return s.unmarkable(f, p, err)
@@ -135,11 +135,14 @@ func ManualMark(db *store.DB, m *watermark.Marker, p *policy.Policy, userName, d
 		return nil, nil, fmt.Errorf("sluice: no user %q; add it with 'sluice users add %s --display-name 张三 --staff-id A1024'", userName, userName)
 	}
 	dest := policy.Destination{Host: "(manual)"}
-	path := ""
 	if destURL != "" {
-		host, pth := splitDest(destURL)
-		dest, path = p.Catalog().Lookup(host, pth), pth
+		d, err := scanreport.Destination(p, destURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		dest = *d
 	}
+	path := dest.Path
 	out, o, err := MarkFile(db, m, MarkRequest{User: u, Dest: dest, Path: path, FileName: fileName, Data: data, Template: p.Watermark.Template})
 	if err != nil {
 		return nil, nil, fmt.Errorf("sluice: cannot mark %s: %w", fileName, err)
@@ -155,21 +158,4 @@ func ManualMark(db *store.DB, m *watermark.Marker, p *policy.Policy, userName, d
 		return nil, nil, err
 	}
 	return out, o, nil
-}
-
-// splitDest accepts "https://host/path", "host/path" or "host".
-func splitDest(s string) (host, path string) {
-	if i := strings.Index(s, "://"); i >= 0 {
-		s = s[i+3:]
-	}
-	host, path, _ = strings.Cut(s, "/")
-	return host, "/" + path
-}
-
-// markBounded runs MarkFile while holding one of the daemon's marking slots (released even on panic):
-// decoding a 12 MP photo takes about 200 MB, so only a few run at once.
-func (d *Daemon) markBounded(r MarkRequest) ([]byte, *store.Outbound, error) {
-	d.markSlots <- struct{}{}
-	defer func() { <-d.markSlots }()
-	return MarkFile(d.DB, d.Marker, r)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"runtime"
 	"time"
 
 	"github.com/disintegration/imaging"
@@ -40,11 +41,13 @@ type Marker struct {
 	// RenderTool is the pdftoppm binary Decode uses to render a PDF whose
 	// content token is gone; "" looks it up in PATH, "-" disables rendering.
 	RenderTool string
+
+	slots chan struct{} // bounds concurrent Stamp calls (memory)
 }
 
 // NewMarker returns a Marker keyed by key (use LoadOrCreateKey).
 func NewMarker(key []byte) *Marker {
-	return &Marker{k: newKeyed(key)}
+	return &Marker{k: newKeyed(key), slots: make(chan struct{}, max(1, runtime.NumCPU()))}
 }
 
 // Stamp detects the format by magic bytes and returns the marked file in the
@@ -55,6 +58,10 @@ func (m *Marker) Stamp(data []byte, mark Mark) (out []byte, typ string, err erro
 		return nil, "", fmt.Errorf("sluice: mark id %d does not fit in 48 bits", mark.ID)
 	}
 	typ = sniff(data)
+	// Only a few stamps run at once, whoever calls: a decoded 12 MP photo
+	// takes about 200 MB.
+	m.slots <- struct{}{}
+	defer func() { <-m.slots }()
 	switch typ {
 	case "jpeg", "png":
 		out, err = m.stampImage(data, typ, mark)

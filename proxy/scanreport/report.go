@@ -59,11 +59,6 @@ func Destination(p *policy.Policy, s string) (*policy.Destination, error) {
 	return &d, nil
 }
 
-// Limits maps the policy's inspect settings onto the scanner's limits (zero = default).
-func Limits(p *policy.Policy) inspect.Limits {
-	return p.Inspect.Limits()
-}
-
 // Build scans one file with sc and decides it under p for in.Dest (or every watched category).
 func Build(ctx context.Context, sc *inspect.Scanner, p *policy.Policy, in Input) (Report, error) {
 	res, err := sc.Scan(ctx, in.Data, in.Size, in.Name)

@@ -25,7 +25,7 @@ func TestDestination(t *testing.T) {
 // Without a destination the report lists every watched category and keeps the strictest.
 func TestBuildEveryCategory(t *testing.T) {
 	p := policy.Default()
-	sc := inspect.NewScanner(inspect.Options{Limits: Limits(p), Detect: inspect.DetectOptions{Keywords: p.Inspect.Keywords}})
+	sc := inspect.NewScanner(inspect.Options{Limits: p.Inspect.Limits(), Detect: inspect.DetectOptions{Keywords: p.Inspect.Keywords}})
 	data := []byte("meeting at 3pm\n")
 	rep, err := Build(context.Background(), sc, p, Input{File: "a/notes.txt", Name: "notes.txt", Data: bytes.NewReader(data), Size: int64(len(data)), Lang: "en"})
 	if err != nil {
