@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -18,9 +17,6 @@ import (
 // MaxAdminFile bounds a file sent to POST /api/admin/scan or /api/admin/fingerprints.
 const MaxAdminFile = 512 << 20
 
-// adminSpoolThreshold is how much of such a file stays in memory before it spills to the spool dir.
-const adminSpoolThreshold = 8 << 20
-
 // registerInspectAdmin mounts the admin API behind `sluice customers`, `sluice fingerprints` and
 // `sluice scan` while the daemon holds the store.
 func (d *Daemon) registerInspectAdmin(mux *http.ServeMux) {
@@ -30,11 +26,6 @@ func (d *Daemon) registerInspectAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/admin/fingerprints", d.admin(d.apiFingerprintAdd))
 	mux.HandleFunc("GET /api/admin/fingerprints", d.admin(d.apiFingerprints))
 	mux.HandleFunc("POST /api/admin/scan", d.admin(d.apiScan))
-}
-
-// apiError answers with the API's error shape.
-func apiError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]string{"error": code, "message": msg})
 }
 
 // reloadMu serialises admin reloads: each one loads everything committed before it, so the
@@ -58,10 +49,9 @@ func (d *Daemon) reloadAfter(w http.ResponseWriter, what string) bool {
 
 // apiCustomersImport is `sluice customers import`: the raw table in, a customers.Result out.
 func (d *Daemon) apiCustomersImport(w http.ResponseWriter, r *http.Request, u *store.User) {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, customers.MaxTableSize))
-	if err != nil {
-		apiError(w, http.StatusRequestEntityTooLarge, "too_large",
-			fmt.Sprintf("sluice: customer lists over %d MiB cannot be imported at once; split the list and import the parts", customers.MaxTableSize>>20))
+	data, ok := readBody(w, r, customers.MaxTableSize,
+		fmt.Sprintf("sluice: customer lists over %d MiB cannot be imported at once; split the list and import the parts", customers.MaxTableSize>>20))
+	if !ok {
 		return
 	}
 	q := r.URL.Query()
@@ -112,9 +102,7 @@ func (d *Daemon) apiCustomersClear(w http.ResponseWriter, r *http.Request, u *st
 
 // spoolBody reads a raw file body of at most MaxAdminFile bytes, spilling to the spool dir.
 func (d *Daemon) spoolBody(w http.ResponseWriter, r *http.Request) (*upload.Spool, bool) {
-	dir := d.paths.Spool
-	os.MkdirAll(dir, 0o700)
-	sp := upload.NewSpool(dir, adminSpoolThreshold)
+	sp := upload.NewSpool(d.paths.Spool, d.cfg.SpoolThreshold)
 	_, err := io.Copy(sp, http.MaxBytesReader(w, r.Body, MaxAdminFile))
 	sp.Finish()
 	var tooBig *http.MaxBytesError

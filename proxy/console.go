@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -103,13 +104,13 @@ func (d *Daemon) admin(h func(w http.ResponseWriter, r *http.Request, u *store.U
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		u, err := d.DB.UserByToken(strings.TrimSpace(tok))
 		if !ok || err != nil {
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "message": "sluice: missing or bad API token; use --token or the data dir's admin.token"})
+			apiError(w, http.StatusUnauthorized, "unauthorized", "sluice: missing or bad API token; use --token or the data dir's admin.token")
 			return
 		}
 		investigatorOK := u.HasRole(store.RoleInvestigator) && r.Method == http.MethodGet &&
 			(strings.HasPrefix(r.URL.Path, "/api/admin/audit") || strings.HasPrefix(r.URL.Path, "/api/admin/marks/"))
 		if !u.HasRole(store.RoleAdmin) && !investigatorOK {
-			writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "message": "sluice: this needs the admin role"})
+			apiError(w, http.StatusForbidden, "forbidden", "sluice: this needs the admin role")
 			return
 		}
 		h(w, r, u)
@@ -145,12 +146,12 @@ func AuditFilterFromQuery(q map[string][]string) (store.EventFilter, error) {
 func (d *Daemon) apiAudit(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	f, err := AuditFilterFromQuery(r.URL.Query())
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request", "message": err.Error()})
+		apiError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
 	evs, err := d.DB.Events(f)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "store", "message": err.Error()})
+		apiError(w, http.StatusInternalServerError, "store", err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
@@ -159,7 +160,7 @@ func (d *Daemon) apiAudit(w http.ResponseWriter, r *http.Request, _ *store.User)
 func (d *Daemon) apiAuditVerify(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	n, problems, err := d.DB.VerifyChain()
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "store", "message": err.Error()})
+		apiError(w, http.StatusInternalServerError, "store", err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"records": n, "ok": len(problems) == 0, "problems": problems})
@@ -168,7 +169,7 @@ func (d *Daemon) apiAuditVerify(w http.ResponseWriter, r *http.Request, _ *store
 func (d *Daemon) apiUsers(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	us, err := d.DB.Users()
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "store", "message": err.Error()})
+		apiError(w, http.StatusInternalServerError, "store", err.Error())
 		return
 	}
 	for _, u := range us {
@@ -186,7 +187,7 @@ type UserUpdate struct {
 func (d *Daemon) apiPutUser(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	var in UserUpdate
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request", "message": err.Error()})
+		apiError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
 	u := in.User
@@ -196,13 +197,13 @@ func (d *Daemon) apiPutUser(w http.ResponseWriter, r *http.Request, _ *store.Use
 	if in.Password != "" {
 		h, err := store.HashPassword(in.Password)
 		if err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request", "message": err.Error()})
+			apiError(w, http.StatusBadRequest, "bad_request", err.Error())
 			return
 		}
 		u.PasswordHash = h
 	}
 	if err := d.DB.PutUser(&u); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request", "message": err.Error()})
+		apiError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
 	d.auth.forget()
@@ -213,7 +214,7 @@ func (d *Daemon) apiPutUser(w http.ResponseWriter, r *http.Request, _ *store.Use
 func (d *Daemon) apiNewToken(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	tok, err := d.DB.NewToken(r.PathValue("name"))
 	if err != nil {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "message": err.Error()})
+		apiError(w, http.StatusNotFound, "not_found", err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"token": tok})
@@ -228,17 +229,36 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.Encode(v)
 }
 
+// apiError answers with the API's error shape.
+func apiError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]string{"error": code, "message": msg})
+}
+
+// readBody reads a request body of at most limit bytes into memory. Over the limit it answers 413
+// with tooBig; any other read failure (a client that went away) is a 400.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, tooBig string) ([]byte, bool) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err == nil {
+		return data, true
+	}
+	if over := (*http.MaxBytesError)(nil); errors.As(err, &over) {
+		apiError(w, http.StatusRequestEntityTooLarge, "too_large", tooBig)
+	} else {
+		apiError(w, http.StatusBadRequest, "bad_request", "sluice: cannot read the request body: "+err.Error())
+	}
+	return nil, false
+}
+
 // apiMark is `sluice mark` through the daemon: the raw file in, the marked file out.
 func (d *Daemon) apiMark(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	q := r.URL.Query()
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxMarkSize+1))
-	if err != nil {
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "too_large", "message": fmt.Sprintf("sluice: files over %d MB cannot be marked", MaxMarkSize>>20)})
+	data, ok := readBody(w, r, MaxMarkSize, fmt.Sprintf("sluice: files over %d MB cannot be marked", MaxMarkSize>>20))
+	if !ok {
 		return
 	}
 	out, o, err := ManualMark(d.DB, d.Marker, d.Policy, q.Get("user"), q.Get("dest"), q.Get("name"), data)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "cannot_mark", "message": err.Error()})
+		apiError(w, http.StatusBadRequest, "cannot_mark", err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
@@ -250,12 +270,12 @@ func (d *Daemon) apiMark(w http.ResponseWriter, r *http.Request, _ *store.User) 
 func (d *Daemon) apiMarkRecord(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	id, err := store.ParseMarkID(r.PathValue("id"))
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request", "message": err.Error()})
+		apiError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
 	o, err := d.DB.Outbound(id)
 	if err != nil {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "message": "sluice: mark id not in this installation's archive"})
+		apiError(w, http.StatusNotFound, "not_found", "sluice: mark id not in this installation's archive")
 		return
 	}
 	writeJSON(w, http.StatusOK, o)
