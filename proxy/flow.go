@@ -2,8 +2,10 @@ package proxy
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/sluice-dlp/sluice/proxy/inspect"
@@ -78,11 +80,12 @@ func (p *Pipeline) Add(steps ...Step) {
 	}
 }
 
-// Run passes f through every step until one answers the browser (f.Response). A step error
-// fails closed through onFail: the request is never forwarded.
+// Run passes f through every step until one answers the browser (f.Response). A step error or
+// panic fails closed through onFail: the request is never forwarded.
 func (p *Pipeline) Run(f *Flow) {
 	for _, s := range p.steps {
-		if err := s.Run(f); err != nil {
+		if err := p.runStep(s, f); err != nil {
+			f.Response = nil
 			p.onFail(f, s, err)
 			return
 		}
@@ -90,4 +93,17 @@ func (p *Pipeline) Run(f *Flow) {
 			return
 		}
 	}
+}
+
+// runStep runs one step and turns its panic into an error: goproxy serves intercepted connections
+// in goroutines without recovery, so a panic would stop the daemon.
+func (p *Pipeline) runStep(s Step, f *Flow) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.log.Error("panic in a pipeline step; request stopped", "hook", s.Hook(), "step", fmt.Sprintf("%T", s),
+				"panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	return s.Run(f)
 }

@@ -3,13 +3,11 @@ package proxy
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"io"
 	"log"
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -77,7 +75,7 @@ func (d *Daemon) handleRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.
 		return req, nil
 	}
 	f := &Flow{Ctx: req.Context(), Req: req, User: u, Dest: dest, Started: time.Now()}
-	d.runSafely(f)
+	d.pipeline.Run(f)
 	if f.Response != nil {
 		f.close()
 		return req, f.Response
@@ -124,21 +122,3 @@ func textResponse(r *http.Request, status int, contentType, body string) *http.R
 	resp.Header.Set("X-Sluice", "1")
 	return resp
 }
-
-// runSafely runs the pipeline and turns a panic anywhere in it into a fail-closed refusal:
-// goproxy serves intercepted connections in goroutines without recovery, so a panic would stop the daemon.
-func (d *Daemon) runSafely(f *Flow) {
-	defer func() {
-		if r := recover(); r != nil {
-			d.log.Error("panic in the upload pipeline; request stopped", "panic", r, "stack", string(debug.Stack()))
-			f.Response = nil
-			d.failClosed(f, panicStep{}, fmt.Errorf("internal error: %v", r))
-		}
-	}()
-	d.pipeline.Run(f)
-}
-
-type panicStep struct{}
-
-func (panicStep) Hook() string      { return "panic" }
-func (panicStep) Run(f *Flow) error { return nil }

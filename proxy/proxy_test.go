@@ -344,8 +344,8 @@ func TestPanicInPipelineFailsClosedAndDaemonSurvives(t *testing.T) {
 	}
 	resp.Body.Close()
 	evs, _ := env.d.DB.Events(store.EventFilter{Verdict: "error"})
-	if len(evs) != 1 {
-		t.Fatalf("panic not audited: %d events", len(evs))
+	if len(evs) != 1 || !strings.Contains(strings.Join(evs[0].Reasons, " "), "extractor bug") {
+		t.Fatalf("panic not audited with its cause: %+v", evs)
 	}
 }
 
