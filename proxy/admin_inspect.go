@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"sync"
 
 	"github.com/sluice-dlp/sluice/proxy/customers"
 	"github.com/sluice-dlp/sluice/proxy/scanreport"
@@ -28,17 +27,10 @@ func (d *Daemon) registerInspectAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/admin/scan", d.admin(d.apiScan))
 }
 
-// reloadMu serialises admin reloads: each one loads everything committed before it, so the
-// last to run leaves the freshest scanner in place.
-var reloadMu sync.Mutex
-
 // reloadAfter rebuilds the running scanner after the customer list or fingerprints changed;
 // it answers with an error (and returns false) if that failed.
 func (d *Daemon) reloadAfter(w http.ResponseWriter, what string) bool {
-	reloadMu.Lock()
-	err := d.ReloadInspection()
-	reloadMu.Unlock()
-	if err != nil {
+	if err := d.ReloadInspection(); err != nil {
 		d.log.Error("inspection reload failed", "after", what, "err", err)
 		apiError(w, http.StatusInternalServerError, "reload",
 			fmt.Sprintf("sluice: %s was saved, but the proxy could not reload it (%v); restart 'sluice run'", what, err))

@@ -79,7 +79,7 @@ type Daemon struct {
 	wg                 sync.WaitGroup
 	closeOnce          sync.Once
 	stop               chan struct{}
-	fingerprints       atomic.Pointer[store.FingerprintIndex]
+	reloadMu           sync.Mutex // serialises ReloadInspection: the last to run loads the freshest state
 	// now is the daemon's clock (tests move it forward to expire grants).
 	now func() time.Time
 	// Review is the reviewer console and API; Hub the extension notify hub; Alerter the manager alerts.
@@ -248,6 +248,8 @@ func (d *Daemon) Scanner() *inspect.Scanner { return d.scanner.Load() }
 // ReloadInspection rebuilds the scanner from the policy and the store's customer list and fingerprints;
 // call it after importing customers or adding fingerprints through the daemon.
 func (d *Daemon) ReloadInspection() error {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
 	opts, err := d.inspectOptions()
 	if err != nil {
 		return err
@@ -267,7 +269,6 @@ func (d *Daemon) inspectOptions() (inspect.Options, error) {
 	if err != nil {
 		return inspect.Options{}, fmt.Errorf("sluice: cannot load file fingerprints: %w", err)
 	}
-	d.fingerprints.Store(prints)
 	o := inspect.Options{Detect: inspect.DetectOptions{Keywords: s.Keywords, Customers: customers, Fingerprints: prints}}
 	o.Limits = s.Limits()
 	d.log.Info("inspection ready", "customer_list_values", customers.Len(), "fingerprints", prints.Len(), "keywords", len(s.Keywords))

@@ -44,7 +44,7 @@ func declaredHashes(b *upload.Body, f *Flow) (blockList []string, md5s []string)
 // (a netdisk "rapid upload" sends no bytes at all) as a part of its own with its scan result, or nil.
 // The part's content is the declaration itself, so an approval grant is keyed to exactly that file.
 func (d *Daemon) declaredPart(f *Flow) (*upload.Part, *inspect.Result) {
-	prints := d.fingerprints.Load()
+	prints := d.Scanner().Fingerprints()
 	if prints == nil || prints.Len() == 0 {
 		return nil, nil
 	}

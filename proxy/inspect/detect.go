@@ -24,6 +24,8 @@ type FingerprintIndex interface {
 	LookupBlockList(md5s []string) (name string, ok bool)
 	// LookupMD5 returns the registered file name for a whole-file MD5 (netdisks' content-md5).
 	LookupMD5(md5hex string) (name string, ok bool)
+	// Len is the number of registered files.
+	Len() int
 }
 
 // DetectOptions configures a Detector.

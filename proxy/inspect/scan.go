@@ -37,6 +37,9 @@ type Scanner struct {
 	opts Options
 }
 
+// Fingerprints returns the registered-file index the scanner checks (nil when none is set).
+func (s *Scanner) Fingerprints() FingerprintIndex { return s.opts.Detect.Fingerprints }
+
 // NewScanner returns a Scanner with o's limits (defaults for zero fields) and detector options.
 func NewScanner(o Options) *Scanner {
 	o.Limits = o.Limits.withDefaults()
