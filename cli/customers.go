@@ -108,10 +108,8 @@ func customersImport(c *cli.Context) error {
 		}
 	} else {
 		defer db.Close()
-		if res, err = customers.Import(db, data, cols); err != nil {
+		if res, err = customers.Import(db, data, cols, cliActor(), filepath.Base(path)); err != nil {
 			err = fmt.Errorf("sluice: %s: %w", path, err)
-		} else {
-			db.AuditAdmin(cliActor(), "customers.import", map[string]string{"file": filepath.Base(path), "added": fmt.Sprint(res.Added), "duplicates": fmt.Sprint(res.Duplicates)})
 		}
 		if errors.Is(err, customers.ErrColumns) {
 			return cli.Exit(err.Error(), exitUsage)
@@ -169,11 +167,7 @@ func customersClear(c *cli.Context) error {
 		err = api.do("POST", "/api/admin/customers/clear", nil, &cleared)
 	} else {
 		defer db.Close()
-		st, _ := db.CustomerStats()
-		cleared.Cleared = st.Entries
-		if err = db.ClearCustomers(); err == nil {
-			db.AuditAdmin(cliActor(), "customers.clear", map[string]string{"entries": fmt.Sprint(st.Entries)})
-		}
+		cleared.Cleared, err = db.ClearCustomers(cliActor())
 	}
 	if err != nil {
 		return failure(err)

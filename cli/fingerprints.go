@@ -80,9 +80,7 @@ func fingerprintsAdd(c *cli.Context) error {
 		if api != nil {
 			fp, err = fingerprintViaAPI(api, p)
 		} else {
-			if fp, err = fps[i], db.AddFingerprint(fps[i]); err == nil {
-				db.AuditAdmin(cliActor(), "fingerprints.add", map[string]string{"file": fp.Name, "sha256": fp.SHA256})
-			}
+			fp, err = fps[i], db.AddFingerprint(fps[i], cliActor())
 		}
 		if err != nil {
 			return failure(err)

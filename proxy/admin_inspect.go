@@ -49,7 +49,7 @@ func (d *Daemon) apiCustomersImport(w http.ResponseWriter, r *http.Request, u *s
 	q := r.URL.Query()
 	cols := customers.Columns{Company: q.Get("company"), Contact: q.Get("contact"), Phone: q.Get("phone"), Email: q.Get("email"),
 		NoHeader: q.Get("no_header") == "true" || q.Get("no_header") == "1"}
-	res, err := customers.Import(d.DB, data, cols)
+	res, err := customers.Import(d.DB, data, cols, u.Name, fileName(r))
 	if err != nil {
 		msg := "sluice: " + err.Error()
 		if n := q.Get("name"); n != "" {
@@ -62,8 +62,7 @@ func (d *Daemon) apiCustomersImport(w http.ResponseWriter, r *http.Request, u *s
 		}
 		return
 	}
-	d.log.Info("customer list imported", "by", u.Name, "file", q.Get("name"), "added", res.Added, "duplicates", res.Duplicates)
-	d.DB.AuditAdmin(u.Name, "customers.import", map[string]string{"file": q.Get("name"), "added": fmt.Sprint(res.Added), "duplicates": fmt.Sprint(res.Duplicates)})
+	d.log.Info("customer list imported", "by", u.Name, "file", fileName(r), "added", res.Added, "duplicates", res.Duplicates)
 	if d.reloadAfter(w, "the customer list") {
 		writeJSON(w, http.StatusOK, res)
 	}
@@ -80,15 +79,14 @@ func (d *Daemon) apiCustomersStats(w http.ResponseWriter, r *http.Request, _ *st
 
 // apiCustomersClear deletes the customer list and its salt; the answer says how many entries went.
 func (d *Daemon) apiCustomersClear(w http.ResponseWriter, r *http.Request, u *store.User) {
-	st, _ := d.DB.CustomerStats()
-	if err := d.DB.ClearCustomers(); err != nil {
+	n, err := d.DB.ClearCustomers(u.Name)
+	if err != nil {
 		apiError(w, http.StatusInternalServerError, "store", err.Error())
 		return
 	}
-	d.log.Info("customer list cleared", "by", u.Name, "entries", st.Entries)
-	d.DB.AuditAdmin(u.Name, "customers.clear", map[string]string{"entries": fmt.Sprint(st.Entries)})
+	d.log.Info("customer list cleared", "by", u.Name, "entries", n)
 	if d.reloadAfter(w, "clearing the customer list") {
-		writeJSON(w, http.StatusOK, map[string]int{"cleared": st.Entries})
+		writeJSON(w, http.StatusOK, map[string]int{"cleared": n})
 	}
 }
 
@@ -129,14 +127,13 @@ func (d *Daemon) apiFingerprintAdd(w http.ResponseWriter, r *http.Request, u *st
 	defer sp.Close()
 	fp, err := store.ComputeFingerprint(sp.Reader(), fileName(r))
 	if err == nil {
-		err = d.DB.AddFingerprint(fp)
+		err = d.DB.AddFingerprint(fp, u.Name)
 	}
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, "store", err.Error())
 		return
 	}
 	d.log.Info("file fingerprint registered", "by", u.Name, "file", fp.Name, "sha256", fp.SHA256)
-	d.DB.AuditAdmin(u.Name, "fingerprints.add", map[string]string{"file": fp.Name, "sha256": fp.SHA256})
 	if d.reloadAfter(w, "the fingerprint") {
 		writeJSON(w, http.StatusOK, fp)
 	}

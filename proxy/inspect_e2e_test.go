@@ -113,7 +113,7 @@ func TestNetdiskRapidUploadOfRegisteredFileIsBlocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := env.d.DB.AddFingerprint(fp); err != nil {
+	if err := env.d.DB.AddFingerprint(fp, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	if err := env.d.ReloadInspection(); err != nil {

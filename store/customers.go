@@ -215,9 +215,14 @@ func (db *DB) CustomerStats() (CustomerStats, error) {
 }
 
 // ClearCustomers deletes the whole customer list and its salt (a new salt is made on the
-// next import, so old hashes could not be matched even if recovered).
-func (db *DB) ClearCustomers() error {
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+// next import, so old hashes could not be matched even if recovered), audits it as actor's
+// "customers.clear" and returns how many entries went.
+func (db *DB) ClearCustomers(actor string) (int, error) {
+	st, err := db.CustomerStats()
+	if err != nil {
+		return 0, err
+	}
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketCustomers)
 		for _, name := range [][]byte{subHashes, subEntries, subKeys} {
 			if c.Bucket(name) != nil {
@@ -230,12 +235,15 @@ func (db *DB) ClearCustomers() error {
 		if err := m.Delete([]byte(metaCustomerImported)); err != nil {
 			return err
 		}
-		return m.Delete([]byte(metaCustomerSalt))
+		if err := m.Delete([]byte(metaCustomerSalt)); err != nil {
+			return err
+		}
+		return appendEventTx(tx, &Event{Action: "customers.clear", User: actor, Extra: map[string]string{"entries": fmt.Sprint(st.Entries)}})
 	})
 	if err != nil {
-		return fmt.Errorf("sluice: cannot clear the customer list: %w", err)
+		return 0, fmt.Errorf("sluice: cannot clear the customer list: %w", err)
 	}
-	return nil
+	return st.Entries, nil
 }
 
 // CustomerIndex is the customer list in memory: truncated salted hashes → entry id. It

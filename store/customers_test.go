@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -67,8 +68,12 @@ func TestCustomerImportLookupStatsClear(t *testing.T) {
 	if _, ok := ix.LookupCustomer("phone", "13812345679"); ok {
 		t.Error("unknown phone matched")
 	}
-	if err := db.ClearCustomers(); err != nil {
-		t.Fatal(err)
+	before, _ := db.CustomerStats()
+	if n, err := db.ClearCustomers("admin"); err != nil || n != before.Entries || n == 0 {
+		t.Fatalf("clear: %d entries (had %d), %v", n, before.Entries, err)
+	}
+	if evs, _ := db.Events(EventFilter{User: "admin"}); len(evs) != 1 || evs[0].Action != "customers.clear" || evs[0].Extra["entries"] != fmt.Sprint(before.Entries) {
+		t.Fatalf("clear not audited: %+v", evs)
 	}
 	st, _ = db.CustomerStats()
 	if st.Entries != 0 || st.Values != 0 {

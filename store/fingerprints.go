@@ -82,9 +82,9 @@ func ComputeFingerprint(r io.Reader, name string) (Fingerprint, error) {
 	return f, nil
 }
 
-// AddFingerprint records f (replacing an earlier record of the same sha256); Added is set
-// to now when zero.
-func (db *DB) AddFingerprint(f Fingerprint) error {
+// AddFingerprint records f (replacing an earlier record of the same sha256) and audits it as
+// actor's "fingerprints.add"; Added is set to now when zero.
+func (db *DB) AddFingerprint(f Fingerprint, actor string) error {
 	f.SHA256 = strings.ToLower(f.SHA256)
 	if len(f.SHA256) != 64 || len(f.BlockMD5s) == 0 {
 		return fmt.Errorf("sluice: fingerprint of %q is incomplete; compute it with ComputeFingerprint", f.Name)
@@ -101,9 +101,11 @@ func (db *DB) AddFingerprint(f Fingerprint) error {
 			return err
 		}
 		if f.MD5 != "" {
-			return b.Put([]byte("m:"+strings.ToLower(f.MD5)), []byte(f.SHA256))
+			if err := b.Put([]byte("m:"+strings.ToLower(f.MD5)), []byte(f.SHA256)); err != nil {
+				return err
+			}
 		}
-		return nil
+		return appendEventTx(tx, &Event{Action: "fingerprints.add", User: actor, Extra: map[string]string{"file": f.Name, "sha256": f.SHA256}})
 	})
 	if err != nil {
 		return fmt.Errorf("sluice: cannot record the fingerprint of %s: %w", f.Name, err)

@@ -46,10 +46,16 @@ func TestComputeFingerprintBlocks(t *testing.T) {
 func TestFingerprintAddListLookup(t *testing.T) {
 	db := openTestDB(t)
 	small, _ := ComputeFingerprint(bytes.NewReader([]byte("客户清单 13812345678")), "客户清单.csv")
-	if err := db.AddFingerprint(small); err != nil {
+	if err := db.AddFingerprint(small, "admin"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.AddFingerprint(Fingerprint{Name: "bad"}); err == nil {
+	if evs, _ := db.Events(EventFilter{User: "admin"}); len(evs) != 1 || evs[0].Action != "fingerprints.add" || evs[0].Extra["sha256"] != small.SHA256 {
+		t.Fatalf("fingerprint not audited: %+v", evs)
+	}
+	if err := db.AddFingerprint(small, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddFingerprint(Fingerprint{Name: "bad"}, "admin"); err == nil {
 		t.Error("incomplete fingerprint accepted")
 	}
 	fs, err := db.Fingerprints()

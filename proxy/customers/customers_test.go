@@ -88,14 +88,14 @@ func TestImportHashesOnly(t *testing.T) {
 	}
 	defer db.Close()
 	list := "公司,联系人,电话,邮箱\n上海星河贸易有限公司,李娜,138-0013-8000 / 021-62345678,lina@xinghe.cn\n,,,\n"
-	res, err := Import(db, []byte(list), Columns{})
+	res, err := Import(db, []byte(list), Columns{}, "admin", "list.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Rows != 2 || res.Added != 1 || res.Empty != 1 || len(res.Fields) != 4 {
 		t.Errorf("result = %+v", res)
 	}
-	if res, _ = Import(db, []byte(list), Columns{}); res.Added != 0 || res.Duplicates != 1 {
+	if res, _ = Import(db, []byte(list), Columns{}, "admin", "list.csv"); res.Added != 0 || res.Duplicates != 1 {
 		t.Errorf("re-import = %+v", res)
 	}
 	ix, _ := db.LoadCustomerIndex()
@@ -105,10 +105,10 @@ func TestImportHashesOnly(t *testing.T) {
 	if _, ok := ix.LookupCustomer(inspect.FieldPhone, "02162345678"); !ok {
 		t.Error("second phone of the cell not found")
 	}
-	if _, err := Import(db, nil, Columns{}); !errors.Is(err, ErrNoRows) {
+	if _, err := Import(db, nil, Columns{}, "admin", "list.csv"); !errors.Is(err, ErrNoRows) {
 		t.Errorf("empty table: %v", err)
 	}
-	if _, err := Import(db, []byte("a,b\n1,2\n"), Columns{}); !errors.Is(err, ErrColumns) {
+	if _, err := Import(db, []byte("a,b\n1,2\n"), Columns{}, "admin", "list.csv"); !errors.Is(err, ErrColumns) {
 		t.Errorf("unknown headers: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package customers
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/sluice-dlp/sluice/proxy/inspect"
@@ -27,8 +28,9 @@ type Result struct {
 }
 
 // Import reads a customer-list table, hashes its rows with the store's salt and adds them to
-// the customer list; no plaintext value is stored. Column errors wrap ErrColumns.
-func Import(db *store.DB, data []byte, cols Columns) (Result, error) {
+// the customer list, and audits it as actor's "customers.import" of file; no plaintext value is
+// stored. Column errors wrap ErrColumns.
+func Import(db *store.DB, data []byte, cols Columns, actor, file string) (Result, error) {
 	rows, err := ReadTable(data)
 	if err != nil {
 		return Result{}, err
@@ -55,7 +57,9 @@ func Import(db *store.DB, data []byte, cols Columns) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Rows: len(rows), Added: res.Added, Duplicates: res.Duplicates, Empty: res.Empty, Fields: m.Fields()}, nil
+	out := Result{Rows: len(rows), Added: res.Added, Duplicates: res.Duplicates, Empty: res.Empty, Fields: m.Fields()}
+	err = db.AuditAdmin(actor, "customers.import", map[string]string{"file": file, "added": fmt.Sprint(out.Added), "duplicates": fmt.Sprint(out.Duplicates)})
+	return out, err
 }
 
 // HashRow normalises and hashes the values of one row; phone and e-mail cells may hold
