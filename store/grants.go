@@ -66,7 +66,7 @@ func (db *DB) Act(id, actor, action, comment string, now time.Time) (*Request, e
 		step := Step{Actor: actor, Action: action, Time: now, Comment: comment}
 		switch action {
 		case ActApprove:
-			if err := checkApprover(&req, &u); err != nil {
+			if err := req.CheckApprover(&u); err != nil {
 				return err
 			}
 			step.Stage = req.Stage()
@@ -81,14 +81,8 @@ func (db *DB) Act(id, actor, action, comment string, now time.Time) (*Request, e
 				}
 			}
 		case ActDeny:
-			if actor == req.Requester {
-				return fmt.Errorf("%w: you cannot decide your own request; withdraw it instead", ErrForbidden)
-			}
-			if !u.HasRole(RoleReviewer) && !u.HasRole(RoleAdmin) {
-				return fmt.Errorf("%w: %s needs the reviewer or admin role", ErrForbidden, actor)
-			}
-			if actor != req.Lead && actor != req.Head && !u.HasRole(RoleAdmin) {
-				return fmt.Errorf("%w: only %s's lead (%s), head (%s) or an admin can deny", ErrForbidden, req.Requester, req.Lead, req.Head)
+			if err := req.CheckDenier(&u); err != nil {
+				return err
 			}
 			step.Stage = req.Stage()
 			step.Substitute = actor != req.Lead && actor != req.Head
@@ -113,8 +107,23 @@ func (db *DB) Act(id, actor, action, comment string, now time.Time) (*Request, e
 	return &req, nil
 }
 
-// checkApprover enforces who may approve the current stage.
-func checkApprover(r *Request, u *User) error {
+// CheckDenier says why u may not deny r now (nil: u may): never the requester; the
+// requester's lead or head, or an admin, with the reviewer or admin role.
+func (r *Request) CheckDenier(u *User) error {
+	if u.Name == r.Requester {
+		return fmt.Errorf("%w: you cannot decide your own request; withdraw it instead", ErrForbidden)
+	}
+	if !u.HasRole(RoleReviewer) && !u.HasRole(RoleAdmin) {
+		return fmt.Errorf("%w: %s needs the reviewer or admin role", ErrForbidden, u.Name)
+	}
+	if u.Name != r.Lead && u.Name != r.Head && !u.HasRole(RoleAdmin) {
+		return fmt.Errorf("%w: only %s's lead (%s), head (%s) or an admin can deny", ErrForbidden, r.Requester, r.Lead, r.Head)
+	}
+	return nil
+}
+
+// CheckApprover says why u may not approve r's current stage (nil: u may).
+func (r *Request) CheckApprover(u *User) error {
 	if u.Name == r.Requester {
 		return fmt.Errorf("%w: you cannot approve your own request", ErrForbidden)
 	}

@@ -191,7 +191,7 @@ func (s *Server) queueFor(u *store.User) ([]*store.Request, error) {
 				return nil, err
 			}
 			for _, r := range rs {
-				if r.Requester != u.Name && !(r.Stage() == "head" && lastApprover(r) == u.Name) {
+				if r.CheckApprover(u) == nil {
 					out = append(out, r)
 				}
 			}
@@ -202,15 +202,6 @@ func (s *Server) queueFor(u *store.User) ([]*store.Request, error) {
 		return nil, nil
 	}
 	return s.c.DB.Requests(store.RequestFilter{Approver: u.Name})
-}
-
-func lastApprover(r *store.Request) string {
-	for i := len(r.History) - 1; i >= 0; i-- {
-		if r.History[i].Action == store.ActApprove {
-			return r.History[i].Actor
-		}
-	}
-	return ""
 }
 
 func (s *Server) apiQueue(w http.ResponseWriter, r *http.Request, u *store.User) {

@@ -229,8 +229,9 @@ func (s *Server) showRequest(w http.ResponseWriter, r *http.Request, u *store.Us
 	lang := pageLang(w, r)
 	p := &page{Lang: lang, Title: lang.T("request") + " " + req.ID, User: u, Req: req, Error: errText,
 		Files: s.fileViews("/request/"+req.ID, req.Files)}
-	p.CanDeny = !req.Final() && isReviewer(u) && u.Name != req.Requester && (u.Name == req.Lead || u.Name == req.Head || isAdmin(u))
-	p.CanApprove = p.CanDeny && (u.Name == req.Approver() || isAdmin(u)) && !(req.Stage() == "head" && lastApprover(req) == u.Name)
+	// The store decides who may act; the page only mirrors its answer.
+	p.CanDeny = !req.Final() && req.CheckDenier(u) == nil
+	p.CanApprove = !req.Final() && req.CheckApprover(u) == nil
 	p.CanDraw = !req.Final() && u.Name == req.Requester
 	p.status = status
 	s.render(w, r, "request", p)
