@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -16,7 +15,6 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -199,14 +197,9 @@ func archiveAll() store.ArchiveFilter { return store.ArchiveFilter{} }
 // It returns the status and the refusal (Verdict "forwarded" when the upload went through).
 func (e *testEnv) upload(t testing.TB, url, name string, content []byte) (int, Refusal) {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	mw.WriteField("dir", "/我的资源")
-	fw, _ := mw.CreateFormFile("file", name)
-	fw.Write(content)
-	mw.Close()
-	req, _ := http.NewRequest("POST", url, &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	buf, ct := multipartUpload(t, name, content)
+	req, _ := http.NewRequest("POST", url, buf)
+	req.Header.Set("Content-Type", ct)
 	req.Header.Set("Sec-Fetch-Mode", "cors")
 	resp, err := e.client.Do(req)
 	if err != nil {

@@ -284,8 +284,11 @@ func TestCategoryGrant(t *testing.T) {
 	if err != nil || !r.AnyHost {
 		t.Fatalf("file: %+v %v", r, err)
 	}
-	db.Act(r.ID, "li", ActApprove, "", t0.Add(time.Minute))
-	db.Act(r.ID, "wang", ActApprove, "", t0.Add(2*time.Minute))
+	for i, who := range []string{"li", "wang"} {
+		if _, err := db.Act(r.ID, who, ActApprove, "", t0.Add(time.Duration(i+1)*time.Minute)); err != nil {
+			t.Fatalf("%s approves: %v", who, err)
+		}
+	}
 	now := t0.Add(time.Hour)
 	if g, err := db.FindGrant("zhang", shaA, "mail.163.com", "personal_mail", now); err != nil || g.Host != "" {
 		t.Fatalf("another webmail host: %v %v", g, err)
