@@ -3,6 +3,7 @@ package inspect
 import (
 	"archive/tar"
 	"archive/zip"
+	"bytes"
 	"compress/bzip2"
 	"compress/gzip"
 	"errors"
@@ -87,10 +88,10 @@ func (w *walker) zipArchive(n node, zr *zip.Reader) error {
 			continue
 		}
 		name := entryName(f)
-		if !zipEncrypted(f) && w.zipMedia(n, name, f) {
+		data, media, err := w.zipEntry(n, name, f)
+		if media {
 			continue
 		}
-		data, err := w.readEntry(n, f)
 		if err != nil {
 			c := n.child(nil, 0, name)
 			if serr := w.settle(c, "zip entry", err); serr != nil {
@@ -117,16 +118,37 @@ func entryName(f *zip.File) string {
 	return f.Name
 }
 
-// zipMedia reads the first bytes of a zip entry and reports whether it is media.
-func (w *walker) zipMedia(n node, name string, f *zip.File) bool {
+// zipEntry opens one zip entry and reads it with readArchiveEntry.
+func (w *walker) zipEntry(n node, name string, f *zip.File) (data []byte, media bool, err error) {
 	rc, err := w.openEntry(n, f)
 	if err != nil {
-		return false
+		return nil, false, err
 	}
 	defer rc.Close()
-	head := make([]byte, sniffLen)
-	k, _ := io.ReadFull(rc, head)
-	return w.media(n, name, head[:k])
+	data, media, err = w.readArchiveEntry(n, name, rc)
+	if err != nil {
+		if _, ok := err.(*problem); !ok {
+			err = corrupt("corrupt zip entry %s: %v", f.Name, err)
+		}
+	}
+	return data, media, err
+}
+
+// readArchiveEntry reads one archive entry from r, which already counts against the budget.
+// When the first bytes show media (reported by media) it stops there with media = true, so an
+// archive of photos is not inflated; otherwise it returns the whole entry, read once.
+func (w *walker) readArchiveEntry(n node, name string, r io.Reader) (data []byte, media bool, err error) {
+	var buf bytes.Buffer
+	if _, err := io.CopyN(&buf, r, sniffLen); err != nil && err != io.EOF {
+		return nil, false, err
+	}
+	if w.media(n, name, buf.Bytes()) {
+		return nil, true, nil
+	}
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, false, err
+	}
+	return buf.Bytes(), false, nil
 }
 
 // media recognises an archive entry that carries no text (image, audio, video, font)
@@ -204,16 +226,10 @@ func (w *walker) tarArchive(n node) error {
 		if h.Typeflag != tar.TypeReg {
 			continue
 		}
-		head := make([]byte, min(h.Size, sniffLen))
-		if _, err := io.ReadFull(tr, head); err != nil {
-			return corrupt("corrupt tar entry %s: %v", h.Name, err)
-		}
-		w.b.total += int64(len(head))
-		if w.media(n, h.Name, head) {
+		data, media, err := w.readArchiveEntry(n, h.Name, w.b.reader(tr, max(h.Size, 1), h.Name))
+		if media {
 			continue // tar.Next skips the rest
 		}
-		rest, err := w.b.readAll(tr, max(h.Size, 1), h.Name)
-		data := append(head, rest...)
 		if err != nil {
 			if _, ok := err.(*problem); ok {
 				return err

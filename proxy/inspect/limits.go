@@ -148,8 +148,12 @@ func (f *inflated) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readAllLimited reads a decompressed stream fully into memory, bounded by the budget.
+// reader wraps a decompressed stream so that what it produces counts against the budget.
+func (b *budget) reader(r io.Reader, csize int64, what string) io.Reader {
+	return &inflated{r: r, b: b, csize: csize, what: what}
+}
+
+// readAll reads a decompressed stream fully into memory, bounded by the budget.
 func (b *budget) readAll(r io.Reader, csize int64, what string) ([]byte, error) {
-	f := &inflated{r: r, b: b, csize: csize, what: what}
-	return io.ReadAll(f)
+	return io.ReadAll(b.reader(r, csize, what))
 }
