@@ -9,17 +9,8 @@ const maxWidths = 1 << 16
 
 // number dereferences a PDF integer or real.
 func (t *pdfText) number(o types.Object) (float64, bool) {
-	o, err := t.x.Dereference(o)
-	if err != nil {
-		return 0, false
-	}
-	switch v := o.(type) {
-	case types.Integer:
-		return float64(v.Value()), true
-	case types.Float:
-		return v.Value(), true
-	}
-	return 0, false
+	v, err := t.x.DereferenceNumber(o)
+	return v, err == nil
 }
 
 // simpleWidths reads /FirstChar and /Widths of a simple font.

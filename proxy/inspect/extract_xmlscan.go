@@ -18,12 +18,11 @@ type xmlScanner struct {
 	r    *bufio.Reader
 	name string // part name, for error messages
 
-	kind      byte   // xmlStart, xmlEnd, xmlText or 0 at the end
-	local     []byte // local name of the element (prefix removed)
-	attrs     []xmlAttr
-	text      []byte // decoded character data
-	selfClose bool   // the start tag was <x/>; an xmlEnd token follows
-	pending   bool   // emit the xmlEnd of a self-closing tag next
+	kind    byte   // xmlStart, xmlEnd, xmlText or 0 at the end
+	local   []byte // local name of the element (prefix removed)
+	attrs   []xmlAttr
+	text    []byte // decoded character data
+	pending bool   // emit the xmlEnd of a self-closing tag next
 
 	tag []byte // raw tag being parsed (reused)
 }
@@ -168,11 +167,11 @@ func (s *xmlScanner) parseTag(t []byte) error {
 		s.kind, s.local = xmlEnd, localName(bytes.TrimSpace(t[1:]))
 		return nil
 	}
-	s.selfClose = bytes.HasSuffix(t, []byte("/"))
-	if s.selfClose {
+	selfClose := bytes.HasSuffix(t, []byte("/"))
+	if selfClose {
 		t = t[:len(t)-1]
 	}
-	s.pending = s.selfClose
+	s.pending = selfClose
 	return s.parseStart(t)
 }
 
