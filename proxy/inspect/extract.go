@@ -185,9 +185,6 @@ var documentTypes = map[string]bool{
 
 // extract dispatches n to the extractor for its type.
 func (w *walker) extract(n node, ti typeInfo) error {
-	if ti.zip != nil && len(ti.zip.File) > w.b.lim.MaxEntries {
-		return overLimit("zip has %d entries, more than %d", len(ti.zip.File), w.b.lim.MaxEntries)
-	}
 	switch ti.typ {
 	case "xlsx":
 		return w.xlsx(n, ti.zip)

@@ -17,14 +17,18 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
-// openZip returns the central directory of a zip-based part, opening it if needed.
-func openZip(n node, zr *zip.Reader) (*zip.Reader, error) {
-	if zr != nil {
-		return zr, nil
+// openZip returns the central directory of a zip-based part, opening it if needed; more than
+// MaxEntries entries is over the limit, for every zip-based format alike.
+func (w *walker) openZip(n node, zr *zip.Reader) (*zip.Reader, error) {
+	if zr == nil {
+		var err error
+		zr, err = zip.NewReader(n.r, n.size)
+		if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && zr != nil) {
+			return nil, corrupt("corrupt or truncated zip structure: %v", err)
+		}
 	}
-	zr, err := zip.NewReader(n.r, n.size)
-	if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && zr != nil) {
-		return nil, corrupt("corrupt or truncated zip structure: %v", err)
+	if len(zr.File) > w.b.lim.MaxEntries {
+		return nil, overLimit("zip has %d entries, more than %d", len(zr.File), w.b.lim.MaxEntries)
 	}
 	return zr, nil
 }
@@ -73,12 +77,9 @@ func (w *walker) readEntry(n node, f *zip.File) ([]byte, error) {
 
 // zipArchive walks every file of a zip archive as a nested part.
 func (w *walker) zipArchive(n node, zr *zip.Reader) error {
-	zr, err := openZip(n, zr)
+	zr, err := w.openZip(n, zr)
 	if err != nil {
 		return err
-	}
-	if len(zr.File) > w.b.lim.MaxEntries {
-		return overLimit("zip has %d entries, more than %d", len(zr.File), w.b.lim.MaxEntries)
 	}
 	if n.depth+1 > w.b.lim.MaxDepth {
 		return overLimit("archives nested deeper than %d levels", w.b.lim.MaxDepth)

@@ -10,7 +10,7 @@ import (
 // content.xml: each table row is one segment ("table N row R", cells joined by '\t'),
 // each paragraph or heading outside tables another ("¶N").
 func (w *walker) odf(n node, zr *zip.Reader) error {
-	zr, err := openZip(n, zr)
+	zr, err := w.openZip(n, zr)
 	if err != nil {
 		return err
 	}

@@ -153,7 +153,7 @@ func (w *walker) embeddings(n node, zr *zip.Reader) error {
 
 // docx extracts paragraphs and table rows of the body, headers, footers, notes and comments.
 func (w *walker) docx(n node, zr *zip.Reader) error {
-	zr, err := openZip(n, zr)
+	zr, err := w.openZip(n, zr)
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (w *walker) docx(n node, zr *zip.Reader) error {
 
 // pptx extracts the paragraphs and table rows of every slide and its notes.
 func (w *walker) pptx(n node, zr *zip.Reader) error {
-	zr, err := openZip(n, zr)
+	zr, err := w.openZip(n, zr)
 	if err != nil {
 		return err
 	}

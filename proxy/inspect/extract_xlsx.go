@@ -22,7 +22,7 @@ const maxColGap = 64
 // xlsx extracts every worksheet row by row ("Sheet1!R12"), cells joined by '\t',
 // resolving shared and inline strings. Sheets are streamed, never loaded whole.
 func (w *walker) xlsx(n node, zr *zip.Reader) error {
-	zr, err := openZip(n, zr)
+	zr, err := w.openZip(n, zr)
 	if err != nil {
 		return err
 	}
