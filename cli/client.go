@@ -53,7 +53,7 @@ func newAPIClient(c *cli.Context) (*apiClient, error) {
 	return &apiClient{base: strings.TrimRight(base, "/"), token: tok, lang: lang(c), http: &http.Client{Timeout: 60 * time.Second}}, nil
 }
 
-// do sends one API call and decodes the JSON answer into out; API errors come back with their message.
+// do sends one API call and decodes the JSON answer into out; API errors come back as *apiError.
 func (a *apiClient) do(method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -67,29 +67,47 @@ func (a *apiClient) do(method, path string, body, out any) error {
 	if err != nil {
 		return fmt.Errorf("sluice: bad console address %q: %w", a.base, err)
 	}
-	req.Header.Set("Authorization", "Bearer "+a.token)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept-Language", a.lang)
-	resp, err := a.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("sluice: cannot reach the daemon's console at %s (%v); is 'sluice run' up, and is --console right?", a.base, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if resp.StatusCode/100 != 2 {
-		var e struct{ Error, Message string }
-		if json.Unmarshal(data, &e) == nil && e.Message != "" {
-			return fmt.Errorf("%s (%s)", e.Message, e.Error)
-		}
-		return fmt.Errorf("sluice: console answered %s", resp.Status)
-	}
-	if out == nil {
-		return nil
+	data, _, err := a.send(req, a.http.Timeout, 64<<20)
+	if err != nil || out == nil {
+		return err
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("sluice: console answer is not the expected JSON: %w", err)
 	}
 	return nil
+}
+
+// apiError is an error answer of the daemon's API.
+type apiError struct {
+	Status  int
+	Code    string // e.g. "bad_columns", "too_large"
+	Message string
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%s (%s)", e.Message, e.Code) }
+
+// send adds the token and language to req, sends it and returns at most limit bytes of a 2xx
+// answer; other answers come back as *apiError when they carry the API's error shape.
+func (a *apiClient) send(req *http.Request, timeout time.Duration, limit int64) ([]byte, http.Header, error) {
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	req.Header.Set("Accept-Language", a.lang)
+	client := *a.http
+	client.Timeout = timeout
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sluice: cannot reach the daemon's console at %s (%v); is 'sluice run' up, and is --console right?", a.base, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	if resp.StatusCode/100 != 2 {
+		var e struct{ Error, Message string }
+		if json.Unmarshal(data, &e) == nil && e.Message != "" {
+			return nil, nil, &apiError{Status: resp.StatusCode, Code: e.Error, Message: e.Message}
+		}
+		return nil, nil, fmt.Errorf("sluice: console answered %s", resp.Status)
+	}
+	return data, resp.Header, err
 }
 
 // storeOrAPI opens the store directly, or, when the daemon holds it, returns an API client instead.
@@ -124,15 +142,24 @@ func (a *apiClient) rawFile(method, path, file string, max int64) ([]byte, http.
 	}
 	defer f.Close()
 	fi, err := f.Stat()
-	switch {
-	case err != nil:
-		return nil, nil, fmt.Errorf("sluice: cannot read %s: %w", file, err)
-	case fi.IsDir():
-		return nil, nil, fmt.Errorf("sluice: %s is a directory; give files", file)
-	case fi.Size() > max:
-		return nil, nil, fmt.Errorf("sluice: %s is larger than %d MiB; split it, or stop the daemon and run the command directly", file, max>>20)
+	if err := checkUpload(file, fi, err, max, "split it, or stop the daemon and run the command directly"); err != nil {
+		return nil, nil, err
 	}
 	return a.stream(method, path, f, fi.Size())
+}
+
+// checkUpload says why the file at path (fi, statErr from its stat) cannot be sent: unreadable,
+// a directory, or over max bytes (then hint says what to do instead).
+func checkUpload(path string, fi os.FileInfo, statErr error, max int64, hint string) error {
+	switch {
+	case statErr != nil:
+		return fmt.Errorf("sluice: cannot read %s: %w", path, statErr)
+	case fi.IsDir():
+		return fmt.Errorf("sluice: %s is a directory; give files", path)
+	case fi.Size() > max:
+		return fmt.Errorf("sluice: %s is larger than %d MiB; %s", path, max>>20, hint)
+	}
+	return nil
 }
 
 // stream sends size bytes from body and returns the raw answer; large files get time to travel.
@@ -141,24 +168,7 @@ func (a *apiClient) stream(method, path string, body io.Reader, size int64) ([]b
 	if err != nil {
 		return nil, nil, fmt.Errorf("sluice: bad console address %q: %w", a.base, err)
 	}
-	req.Header.Set("Authorization", "Bearer "+a.token)
 	req.Header.Set("Content-Type", "application/octet-stream")
-	req.Header.Set("Accept-Language", a.lang)
 	req.ContentLength = size
-	client := *a.http
-	client.Timeout = 10 * time.Minute
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, nil, fmt.Errorf("sluice: cannot reach the daemon's console at %s (%v); is 'sluice run' up?", a.base, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if resp.StatusCode/100 != 2 {
-		var e struct{ Error, Message string }
-		if json.Unmarshal(data, &e) == nil && e.Message != "" {
-			return nil, nil, fmt.Errorf("%s (%s)", e.Message, e.Error)
-		}
-		return nil, nil, fmt.Errorf("sluice: console answered %s", resp.Status)
-	}
-	return data, resp.Header, err
+	return a.send(req, 10*time.Minute, 256<<20)
 }

@@ -61,16 +61,11 @@ func storeOrDaemon(c *cli.Context) (*store.DB, *apiClient, error) {
 	return storeOrAPI(c)
 }
 
-// readUpload reads a file of at most max bytes that is to be sent to the daemon or imported.
+// readUpload reads a customer list of at most max bytes that is to be imported.
 func readUpload(path string, max int64) ([]byte, error) {
 	fi, err := os.Stat(path)
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("sluice: cannot read %s: %w", path, err)
-	case fi.IsDir():
-		return nil, fmt.Errorf("sluice: %s is a directory; give files", path)
-	case fi.Size() > max:
-		return nil, fmt.Errorf("sluice: %s is larger than %d MiB; split it, or stop the daemon and run the command directly", path, max>>20)
+	if err := checkUpload(path, fi, err, max, "split the list and import the parts"); err != nil {
+		return nil, err
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -103,7 +98,7 @@ func customersImport(c *cli.Context) error {
 		if out, _, err = api.raw("POST", "/api/admin/customers/import?"+q.Encode(), data); err == nil {
 			err = json.Unmarshal(out, &res)
 		}
-		if err != nil && strings.Contains(err.Error(), "(bad_columns)") {
+		if ae := (*apiError)(nil); errors.As(err, &ae) && ae.Code == "bad_columns" {
 			return cli.Exit(err.Error(), exitUsage)
 		}
 	} else {
