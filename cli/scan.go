@@ -56,7 +56,7 @@ type scanOneFunc func(path string) (scanreport.Report, error)
 // when it holds the store, else locally with the policy and, unless --no-store, the store's
 // customer list and fingerprints (the store is not created if absent).
 func chooseScanner(c *cli.Context, p *policy.Policy, dest *policy.Destination) (scanOneFunc, error) {
-	o := inspect.DetectOptions{Keywords: p.Inspect.Keywords}
+	opts := inspect.Options{Limits: p.Inspect.Limits(), Detect: inspect.DetectOptions{Keywords: p.Inspect.Keywords}}
 	if _, err := os.Stat(proxy.PathsFor(dataDir(c)).DB); err == nil && !c.Bool("no-store") {
 		db, api, err := storeOrAPI(c)
 		if err != nil {
@@ -70,22 +70,11 @@ func chooseScanner(c *cli.Context, p *policy.Policy, dest *policy.Destination) (
 			return func(path string) (scanreport.Report, error) { return scanViaAPI(c, api, path) }, nil
 		}
 		defer db.Close()
-		cix, err := db.LoadCustomerIndex()
-		if err != nil {
+		if opts, err = proxy.InspectOptions(p, db); err != nil {
 			return nil, cli.Exit(err.Error(), exitUndecided)
-		}
-		fix, err := db.LoadFingerprintIndex()
-		if err != nil {
-			return nil, cli.Exit(err.Error(), exitUndecided)
-		}
-		if cix.Len() > 0 {
-			o.Customers = cix
-		}
-		if fix.Len() > 0 {
-			o.Fingerprints = fix
 		}
 	}
-	sc := inspect.NewScanner(inspect.Options{Limits: p.Inspect.Limits(), Detect: o})
+	sc := inspect.NewScanner(opts)
 	return func(path string) (scanreport.Report, error) { return scanLocal(c, sc, p, dest, path) }, nil
 }
 

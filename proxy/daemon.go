@@ -258,19 +258,28 @@ func (d *Daemon) ReloadInspection() error {
 	return nil
 }
 
-// inspectOptions builds scanner options from the policy and the store's customer list and fingerprints.
+// inspectOptions builds the daemon's scanner options and logs what it loaded.
 func (d *Daemon) inspectOptions() (inspect.Options, error) {
-	s := d.Policy.Inspect
-	customers, err := d.DB.LoadCustomerIndex()
+	o, err := InspectOptions(d.Policy, d.DB)
+	if err != nil {
+		return o, err
+	}
+	d.log.Info("inspection ready", "customer_list_values", o.Detect.Customers.Len(),
+		"fingerprints", o.Detect.Fingerprints.Len(), "keywords", len(o.Detect.Keywords))
+	return o, nil
+}
+
+// InspectOptions builds scanner options from the policy and the store's customer list and
+// fingerprints, for the daemon and for `sluice scan` alike.
+func InspectOptions(p *policy.Policy, db *store.DB) (inspect.Options, error) {
+	customers, err := db.LoadCustomerIndex()
 	if err != nil {
 		return inspect.Options{}, fmt.Errorf("sluice: cannot load the customer list: %w", err)
 	}
-	prints, err := d.DB.LoadFingerprintIndex()
+	prints, err := db.LoadFingerprintIndex()
 	if err != nil {
 		return inspect.Options{}, fmt.Errorf("sluice: cannot load file fingerprints: %w", err)
 	}
-	o := inspect.Options{Detect: inspect.DetectOptions{Keywords: s.Keywords, Customers: customers, Fingerprints: prints}}
-	o.Limits = s.Limits()
-	d.log.Info("inspection ready", "customer_list_values", customers.Len(), "fingerprints", prints.Len(), "keywords", len(s.Keywords))
-	return o, nil
+	return inspect.Options{Limits: p.Inspect.Limits(),
+		Detect: inspect.DetectOptions{Keywords: p.Inspect.Keywords, Customers: customers, Fingerprints: prints}}, nil
 }

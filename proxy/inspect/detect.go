@@ -13,6 +13,8 @@ import (
 type CustomerIndex interface {
 	// LookupCustomer returns the id of the customer-list entry whose field has this value.
 	LookupCustomer(field, normalized string) (entryID uint64, ok bool)
+	// Len is the number of hashed values in the list.
+	Len() int
 }
 
 // FingerprintIndex looks up registered sensitive files by their hashes.

@@ -250,3 +250,4 @@ func FuzzDetector(f *testing.F) {
 type fakeIndex struct{}
 
 func (fakeIndex) LookupCustomer(field, normalized string) (uint64, bool) { return 0, false }
+func (fakeIndex) Len() int                                               { return 0 }

@@ -28,6 +28,8 @@ func mapKey(field, normalized string) [32]byte {
 	return k
 }
 
+func (m mapIndex) Len() int { return len(m) }
+
 func (m mapIndex) LookupCustomer(field, normalized string) (uint64, bool) {
 	id, ok := m[mapKey(field, normalized)]
 	return id, ok
