@@ -64,24 +64,22 @@ func fingerprintsAdd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var fps []store.Fingerprint
+	register := func(p string) (store.Fingerprint, error) { return fingerprintViaAPI(api, p) }
 	if api == nil {
 		defer db.Close()
+		// hash every file before recording any, so that an unreadable one changes nothing
+		fps := map[string]store.Fingerprint{}
 		for _, p := range c.Args().Slice() {
 			fp, err := fingerprintFile(p)
 			if err != nil {
 				return cli.Exit(err.Error(), exitUndecided)
 			}
-			fps = append(fps, fp)
+			fps[p] = fp
 		}
+		register = func(p string) (store.Fingerprint, error) { return fps[p], db.AddFingerprint(fps[p], cliActor()) }
 	}
-	for i, p := range c.Args().Slice() {
-		var fp store.Fingerprint
-		if api != nil {
-			fp, err = fingerprintViaAPI(api, p)
-		} else {
-			fp, err = fps[i], db.AddFingerprint(fps[i], cliActor())
-		}
+	for _, p := range c.Args().Slice() {
+		fp, err := register(p)
 		if err != nil {
 			return failure(err)
 		}
