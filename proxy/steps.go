@@ -58,7 +58,7 @@ type partsStep struct{ d *Daemon }
 func (partsStep) Hook() string { return HookParts }
 func (s partsStep) Run(f *Flow) error {
 	b, err := upload.Read(f.Req.Body, f.Req.Header, f.Req.URL, upload.Options{Dir: s.d.paths.Spool,
-		SpoolThreshold: s.d.cfg.SpoolThreshold, MaxInspect: s.d.cfg.MaxInspect})
+		SpoolThreshold: s.d.cfg.SpoolThreshold, MaxInspect: s.d.cfg.MaxInspect, Length: f.Req.ContentLength})
 	f.Req.Body.Close()
 	if err != nil {
 		return err

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/andybalholm/brotli"
@@ -57,6 +56,7 @@ type Options struct {
 	MaxInspect     int64  // bodies larger than this are not parsed (default 512 MiB)
 	MaxJSON        int64  // JSON bodies larger than this are not parsed (default 64 MiB)
 	MaxFieldText   int64  // text fields larger than this are treated as files (default 1 MiB)
+	Length         int64  // the body's length when the request declares it (http.Request.ContentLength), else ≤ 0
 }
 
 func (o *Options) defaults() {
@@ -102,8 +102,8 @@ func Read(r io.Reader, h http.Header, u *url.URL, opts Options) (*Body, error) {
 		b.Query = u.Query()
 	}
 	b.Raw = NewSpool(opts.Dir, opts.SpoolThreshold)
-	if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil {
-		b.Raw.Expect(n)
+	if opts.Length > 0 {
+		b.Raw.Expect(opts.Length)
 	}
 	if r != nil {
 		if _, err := io.Copy(b.Raw, r); err != nil {
