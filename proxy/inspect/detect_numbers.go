@@ -87,16 +87,22 @@ func findNumbers(t string, skip []span) []match {
 // separator and read as 0xxx+8 digits is as likely an invoice code (发票代码) as a landline,
 // so it needs a phone label; a card-like number after an order label is an order number.
 var (
-	phoneLabels    = []string{"电话", "座机", "固话", "传真", "联系", "办公", "总机", "tel", "fax", "phone"}
-	notCardLabels  = []string{"订单", "单号", "编号", "流水", "交易号", "运单", "快递", "发票", "合同号", "order", "no.", "no:", "invoice", "tracking"}
-	labelLookBytes = 24
+	phoneLabels   = []string{"电话", "座机", "固话", "传真", "联系", "办公", "总机", "tel", "fax", "phone"}
+	notCardLabels = []string{"订单", "单号", "编号", "流水", "交易号", "运单", "快递", "发票", "合同号", "order", "no.", "no:", "invoice", "tracking"}
 )
+
+// labelLookBytes is how far before a number its label is looked for.
+const labelLookBytes = 24
 
 // dropByContext removes, from out[from:], landlines and bank cards that their preceding
 // label (or lack of one) shows to be something else.
 func dropByContext(t string, out []match, from int) []match {
 	keep := out[:from]
 	for _, m := range out[from:] {
+		if m.kind != KindLandline && m.kind != KindBankCard {
+			keep = append(keep, m)
+			continue
+		}
 		before := asciiLower(t[max(0, m.start-labelLookBytes):m.start])
 		switch {
 		case m.kind == KindLandline && len(m.value) == 12 && m.end-m.start == 12 && !containsAnyWord(before, phoneLabels):
