@@ -144,13 +144,18 @@ func post(tr *http.Transport, data []byte) time.Duration {
 	mw.Close()
 	req, _ := http.NewRequest("POST", "https://mail.163.com/upload", &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return timed(&http.Client{Transport: tr}, req)
+}
+
+// timed sends req, drains the answer, requires 200 and returns how long it all took.
+func timed(c *http.Client, req *http.Request) time.Duration {
 	t := time.Now()
-	resp, err := (&http.Client{Transport: tr}).Do(req)
+	resp, err := c.Do(req)
 	check(err)
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
-		log.Fatalf("upload status %d", resp.StatusCode)
+		log.Fatalf("%s %s: status %d", req.Method, req.URL, resp.StatusCode)
 	}
 	return time.Since(t)
 }
@@ -186,13 +191,8 @@ func throughput(tr *http.Transport, n, conc int) float64 {
 }
 
 func get(c *http.Client) {
-	resp, err := c.Get("https://mail.qq.com/cgi-bin/frame_html")
-	check(err)
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		log.Fatalf("GET status %d", resp.StatusCode)
-	}
+	req, _ := http.NewRequest("GET", "https://mail.qq.com/cgi-bin/frame_html", nil)
+	timed(c, req)
 }
 
 func upload(tr *http.Transport, size int64) time.Duration {
@@ -202,15 +202,7 @@ func upload(tr *http.Transport, size int64) time.Duration {
 	req, _ := http.NewRequest("PUT", "https://mail.163.com/upload/big.bin", body)
 	req.ContentLength = size
 	req.Header.Set("Content-Type", "application/octet-stream")
-	t := time.Now()
-	resp, err := c.Do(req)
-	check(err)
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		log.Fatalf("upload status %d", resp.StatusCode)
-	}
-	return time.Since(t)
+	return timed(c, req)
 }
 
 type readerFunc func(p []byte) (int, error)
