@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -200,17 +199,22 @@ func (e *testEnv) upload(t testing.TB, url, name string, content []byte) (int, R
 	buf, ct := multipartUpload(t, name, content)
 	req, _ := http.NewRequest("POST", url, buf)
 	req.Header.Set("Content-Type", ct)
+	return e.send(t, req)
+}
+
+// send sends req through the proxy as a page's script would (Sec-Fetch-Mode: cors) and returns
+// the status and the refusal (Verdict "forwarded" when it went through).
+func (e *testEnv) send(t testing.TB, req *http.Request) (int, Refusal) {
+	t.Helper()
 	req.Header.Set("Sec-Fetch-Mode", "cors")
 	resp, err := e.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode/100 == 2 {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
 		return resp.StatusCode, Refusal{Verdict: "forwarded"}
 	}
-	var ref Refusal
-	json.Unmarshal(data, &ref)
-	return resp.StatusCode, ref
+	return resp.StatusCode, decodeRefusal(t, resp)
 }

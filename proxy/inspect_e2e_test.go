@@ -74,13 +74,8 @@ func TestWebWeChatMessageWithCustomerNumbersIsBlocked(t *testing.T) {
 			"Msg": map[string]any{"Type": 1, "Content": content, "FromUserName": "@me", "ToUserName": "@friend", "LocalID": "1763", "ClientMsgId": "1763"}})
 		req, _ := http.NewRequest("POST", "https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxsendmsg?lang=zh_CN", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-		req.Header.Set("Sec-Fetch-Mode", "cors")
-		resp, err := env.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		code, _ := env.send(t, req)
+		return code
 	}
 	if code := send("明天下午三点开会，记得带合同"); code != 200 {
 		t.Fatalf("ordinary chat message: %d", code)
@@ -124,16 +119,7 @@ func TestNetdiskRapidUploadOfRegisteredFileIsBlocked(t *testing.T) {
 		form := "path=%2F%E8%B5%84%E6%96%99.xlsx&size=" + strconv.FormatInt(fp.Size, 10) + "&isdir=0&autoinit=1&block_list=" + url.QueryEscape(string(list))
 		req, _ := http.NewRequest("POST", "https://pan.baidu.com/rest/2.0/xpan/file?method=precreate", strings.NewReader(form))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Sec-Fetch-Mode", "cors")
-		resp, err := env.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if resp.StatusCode == 200 {
-			resp.Body.Close()
-			return 200, Refusal{Verdict: "forwarded"}
-		}
-		return resp.StatusCode, decodeRefusal(t, resp)
+		return env.send(t, req)
 	}
 	if code, ref := precreate(fp.BlockMD5s); code != 403 || ref.Verdict != "block" || !strings.Contains(strings.Join(ref.Files, ","), "大客户名单.xlsx") {
 		t.Fatalf("rapid upload of a registered file: %d %+v", code, ref)

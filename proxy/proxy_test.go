@@ -28,7 +28,7 @@ func multipartUpload(t testing.TB, name string, content []byte) (*bytes.Buffer, 
 	return &buf, mw.FormDataContentType()
 }
 
-func decodeRefusal(t *testing.T, resp *http.Response) Refusal {
+func decodeRefusal(t testing.TB, resp *http.Response) Refusal {
 	t.Helper()
 	defer resp.Body.Close()
 	var r Refusal
@@ -372,14 +372,9 @@ func TestMalformedMultipartIsHeldWhole(t *testing.T) {
 	body := "--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"客户.csv\"\r\n\r\n张伟,13812345678\r\n" // no closing boundary
 	req, _ := http.NewRequest("POST", "https://mail.163.com/upload", strings.NewReader(body))
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=XYZ")
-	req.Header.Set("Sec-Fetch-Mode", "cors")
-	resp, err := env.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := decodeRefusal(t, resp)
-	if resp.StatusCode != 403 || ref.Verdict != "approval" || len(up.requests()) != 0 {
-		t.Fatalf("malformed multipart: %d %+v", resp.StatusCode, ref)
+	code, ref := env.send(t, req)
+	if code != 403 || ref.Verdict != "approval" || len(up.requests()) != 0 {
+		t.Fatalf("malformed multipart: %d %+v", code, ref)
 	}
 	ev, _ := env.d.DB.Event(ref.EventID)
 	f, err := env.d.DB.OpenBlob(ev.Files[0].Blob)
