@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -92,8 +90,8 @@ func customersImport(c *cli.Context) error {
 	}
 	var res customers.Result
 	if api != nil {
-		q := url.Values{"company": {cols.Company}, "contact": {cols.Contact}, "phone": {cols.Phone}, "email": {cols.Email},
-			"no_header": {strconv.FormatBool(cols.NoHeader)}, "name": {filepath.Base(path)}}
+		q := cols.Query()
+		q.Set("name", filepath.Base(path))
 		var out []byte
 		if out, _, err = api.raw("POST", "/api/admin/customers/import?"+q.Encode(), data); err == nil {
 			err = json.Unmarshal(out, &res)

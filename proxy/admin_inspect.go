@@ -47,8 +47,7 @@ func (d *Daemon) apiCustomersImport(w http.ResponseWriter, r *http.Request, u *s
 		return
 	}
 	q := r.URL.Query()
-	cols := customers.Columns{Company: q.Get("company"), Contact: q.Get("contact"), Phone: q.Get("phone"), Email: q.Get("email"),
-		NoHeader: q.Get("no_header") == "true" || q.Get("no_header") == "1"}
+	cols := customers.ColumnsFromQuery(q)
 	res, err := customers.Import(d.DB, data, cols, u.Name, fileName(r))
 	if err != nil {
 		msg := "sluice: " + err.Error()

@@ -3,6 +3,7 @@ package customers
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -24,11 +25,24 @@ func columnErrorf(format string, a ...any) error { return columnError(fmt.Sprint
 // Columns says which columns hold which field; each may be a header name, a letter (A, AB)
 // or a 1-based number, several comma-separated. All empty means "detect from the header".
 type Columns struct {
-	Company  string `json:"company,omitempty"`
-	Contact  string `json:"contact,omitempty"`
-	Phone    string `json:"phone,omitempty"`
-	Email    string `json:"email,omitempty"`
-	NoHeader bool   `json:"no_header,omitempty"` // the first row is data, not column names
+	Company  string
+	Contact  string
+	Phone    string
+	Email    string
+	NoHeader bool // the first row is data, not column names
+}
+
+// Query encodes c as URL query parameters (company, contact, phone, email, no_header) for the
+// daemon's import API; ColumnsFromQuery decodes them.
+func (c Columns) Query() url.Values {
+	return url.Values{"company": {c.Company}, "contact": {c.Contact}, "phone": {c.Phone}, "email": {c.Email},
+		"no_header": {strconv.FormatBool(c.NoHeader)}}
+}
+
+// ColumnsFromQuery decodes what Query encoded.
+func ColumnsFromQuery(q url.Values) Columns {
+	nh, _ := strconv.ParseBool(q.Get("no_header"))
+	return Columns{Company: q.Get("company"), Contact: q.Get("contact"), Phone: q.Get("phone"), Email: q.Get("email"), NoHeader: nh}
 }
 
 // spec returns the column spec given for field.

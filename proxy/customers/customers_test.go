@@ -112,3 +112,10 @@ func TestImportHashesOnly(t *testing.T) {
 		t.Errorf("unknown headers: %v", err)
 	}
 }
+
+func TestColumnsQueryRoundTrip(t *testing.T) {
+	c := Columns{Company: "客户名称", Contact: "B", Phone: "3,4", Email: "", NoHeader: true}
+	if got := ColumnsFromQuery(c.Query()); got != c {
+		t.Fatalf("round trip: %+v → %+v", c, got)
+	}
+}
