@@ -17,7 +17,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluice-dlp/sluice/proxy/review"
+	"github.com/sluice-dlp/sluice/internal/api"
+	"github.com/sluice-dlp/sluice/internal/ops"
+	"github.com/sluice-dlp/sluice/proxy/console"
+	"github.com/sluice-dlp/sluice/proxy/notify"
+	"github.com/sluice-dlp/sluice/proxy/policy"
 	"github.com/sluice-dlp/sluice/store"
 )
 
@@ -81,7 +85,7 @@ func requireTools(t *testing.T) (node, chromium string) {
 // fixture is the daemon side of the test: a real store, the real notify hub and the console API.
 type fixture struct {
 	db     *store.DB
-	hub    *review.Hub
+	hub    *notify.Hub
 	url    string
 	tokens map[string]string
 	events map[string]uint64
@@ -97,15 +101,15 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { db.Close() })
 	f := &fixture{db: db, tokens: map[string]string{}, events: map[string]uint64{}}
 	users := []*store.User{
-		{Name: "zhangsan", DisplayName: "张三", StaffID: "A1024", Department: "华东销售部", Lead: "lisi", Head: "wangwu", Roles: []string{store.RoleStaff}},
 		{Name: "lisi", DisplayName: "李四", StaffID: "A0007", Department: "华东销售部", Roles: []string{store.RoleStaff, store.RoleReviewer}},
 		{Name: "wangwu", DisplayName: "王五", StaffID: "A0001", Department: "华东销售部", Roles: []string{store.RoleStaff, store.RoleReviewer}},
+		{Name: "zhangsan", DisplayName: "张三", StaffID: "A1024", Department: "华东销售部", Lead: "lisi", Head: "wangwu", Roles: []string{store.RoleStaff}},
 	}
 	for _, u := range users {
-		if err := db.PutUser(u); err != nil {
+		if err := db.CreateUser("test", u); err != nil {
 			t.Fatal(err)
 		}
-		tok, err := db.NewToken(u.Name)
+		tok, err := db.NewToken("test", u.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,9 +142,10 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.url = "http://" + ln.Addr().String()
 	// The real console and hub; only the extension's pinned origin may open /ws.
-	f.hub = review.NewHub(db, []string{"chrome-extension://" + ExtensionID}, false)
+	f.hub = notify.NewHub(db, []string{"chrome-extension://" + ExtensionID}, false)
 	mux := http.NewServeMux()
-	review.NewServer(review.Config{DB: db, Hub: f.hub, BaseURL: f.url}).Register(mux)
+	jobs := &ops.Local{DB: db, Policy: policy.Default(), BaseURL: f.url, Notifier: hubOnly{f.hub}}
+	mux.Handle("/", console.NewServer(console.Config{Ops: jobs, DB: db, Hub: f.hub, BaseURL: f.url, SpoolDir: dir}))
 	mux.HandleFunc("POST /_test/notify", f.testNotify)
 	mux.HandleFunc("GET /_test/connected", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, f.hub.Connected("zhangsan"))
@@ -151,13 +156,19 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
+// hubOnly tells the extension through the hub; manager alerts are not part of this test.
+type hubOnly struct{ h *notify.Hub }
+
+func (n hubOnly) Notify(user string, nt api.Notice) { n.h.Notify(user, nt) }
+func (hubOnly) Alert(api.Alert)                     {}
+
 // notice builds the hub notice for one of the fixture's events.
-func (f *fixture) notice(kind, name string) review.Notice {
+func (f *fixture) notice(kind, name string) api.Notice {
 	ev, err := f.db.Event(f.events[name])
 	if err != nil {
 		panic(err)
 	}
-	n := review.Notice{Type: kind, EventID: ev.ID, Destination: ev.Host, Reasons: ev.Reasons,
+	n := api.Notice{Type: kind, EventID: ev.ID, Destination: ev.Host, Reasons: ev.Reasons,
 		FormURL: fmt.Sprintf("%s/request/new?event=%d", f.url, ev.ID)}
 	for _, fr := range ev.Files {
 		n.Files = append(n.Files, fr.Name)

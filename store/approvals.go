@@ -4,12 +4,11 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -32,10 +31,10 @@ const (
 )
 
 // ErrForbidden means the actor may not perform this step on this request.
-var ErrForbidden = errors.New("sluice: not allowed")
+var ErrForbidden = l10n.Sentinel(l10n.Forbidden)
 
 // ErrConflict means the request is not in a state that allows this step.
-var ErrConflict = errors.New("sluice: request state does not allow this")
+var ErrConflict = l10n.Sentinel(l10n.Conflict)
 
 // Request is one approval request for a held upload.
 type Request struct {
@@ -139,21 +138,21 @@ func (n *NewRequest) Validate() error {
 	}
 	switch {
 	case n.EventID == 0:
-		return fmt.Errorf("%w: event_id is missing; use the id from the block page or notice", ErrInvalid)
+		return l10n.New(l10n.Invalid, "缺少事件编号；请使用拦截页面或通知中的编号", "event_id is missing; use the id from the block page or notice")
 	case n.Receiver == "" || len(n.Receiver) > maxRequestText:
-		return fmt.Errorf("%w: receiver (接收方身份) is required, at most %d bytes", ErrInvalid, maxRequestText)
+		return l10n.Errorf(l10n.Invalid, "请填写接收方身份（最多 %d 字节）", "receiver (接收方身份) is required, at most %d bytes", maxRequestText)
 	case n.Purpose == "" || len(n.Purpose) > maxRequestText:
-		return fmt.Errorf("%w: purpose (资料用途) is required, at most %d bytes", ErrInvalid, maxRequestText)
+		return l10n.Errorf(l10n.Invalid, "请填写资料用途（最多 %d 字节）", "purpose (资料用途) is required, at most %d bytes", maxRequestText)
 	case n.Days < 1 || n.Days > MaxRequestDays:
-		return fmt.Errorf("%w: days (使用期限) must be between 1 and %d", ErrInvalid, MaxRequestDays)
+		return l10n.Errorf(l10n.Invalid, "使用期限必须在 1 到 %d 天之间", "days (使用期限) must be between 1 and %d", MaxRequestDays)
 	case n.MaxUses < 1 || n.MaxUses > MaxRequestUses:
-		return fmt.Errorf("%w: max_uses must be between 1 and %d", ErrInvalid, MaxRequestUses)
+		return l10n.Errorf(l10n.Invalid, "可发送次数必须在 1 到 %d 之间", "max_uses must be between 1 and %d", MaxRequestUses)
 	}
 	return nil
 }
 
 // ErrInvalid means the caller sent a malformed or out-of-range value.
-var ErrInvalid = errors.New("sluice: invalid request")
+var ErrInvalid = l10n.Sentinel(l10n.Invalid)
 
 var bucketByEvent = []byte("by-event") // nested in approvals: event id → request id
 
@@ -176,17 +175,17 @@ func (db *DB) FileRequest(requester string, n NewRequest, now time.Time) (*Reque
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		var ev Event
 		if err := getJSON(tx.Bucket(bucketEvents), u64(n.EventID), &ev); err != nil {
-			return fmt.Errorf("sluice: no event %d: %w", n.EventID, err)
+			return l10n.Errorf(l10n.NotFound, "没有编号为 %d 的事件", "no event %d", n.EventID)
 		}
 		if ev.User != requester {
-			return fmt.Errorf("%w: event %d belongs to another user; only %s can request it", ErrForbidden, n.EventID, ev.User)
+			return l10n.Errorf(l10n.Forbidden, "事件 %d 属于其他用户，只有 %s 本人可以申请", "event %d belongs to another user; only %s can request it", n.EventID, ev.User)
 		}
 		if ev.Verdict != "approval" || len(ev.Files) == 0 {
-			return fmt.Errorf("%w: event %d was not held for approval (verdict %q)", ErrConflict, n.EventID, ev.Verdict)
+			return l10n.Errorf(l10n.Conflict, "事件 %d 并未被暂扣待审批（结论 %q）", "event %d was not held for approval (verdict %q)", n.EventID, ev.Verdict)
 		}
 		var u User
 		if err := getJSON(tx.Bucket(bucketUsers), []byte(requester), &u); err != nil {
-			return fmt.Errorf("sluice: no user %q: %w", requester, err)
+			return noUser(requester)
 		}
 		ap := tx.Bucket(bucketApprovals)
 		idx, err := ap.CreateBucketIfNotExists(bucketByEvent)
@@ -194,7 +193,7 @@ func (db *DB) FileRequest(requester string, n NewRequest, now time.Time) (*Reque
 			return err
 		}
 		if old := idx.Get(u64(n.EventID)); old != nil {
-			return fmt.Errorf("%w: event %d already has request %s", ErrConflict, n.EventID, old)
+			return l10n.Errorf(l10n.Conflict, "事件 %d 已有申请 %s", "event %d already has request %s", n.EventID, old)
 		}
 		id, err := newRequestID()
 		if err != nil {
@@ -249,9 +248,14 @@ func (db *DB) Request(id string) (*Request, error) {
 	var r Request
 	err := db.bolt.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketApprovals), []byte(id), &r) })
 	if err != nil {
-		return nil, err
+		return nil, noRequest(id)
 	}
 	return &r, nil
+}
+
+// noRequest is the error for a request id that is not in the store.
+func noRequest(id string) error {
+	return l10n.Errorf(l10n.NotFound, "没有申请 %s", "no request %s", id)
 }
 
 // RequestForEvent returns the request filed for an event, or ErrNotFound.
@@ -305,7 +309,7 @@ func (db *DB) Requests(f RequestFilter) ([]*Request, error) {
 			}
 			var r Request
 			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("sluice: approval record %s is unreadable: %w", k, err)
+				return l10n.Wrap(err, l10n.Internal, "审批记录 %s 无法读取", "approval record %s is unreadable", k)
 			}
 			if f.Requester != "" && r.Requester != f.Requester || f.Status != "" && r.Status != f.Status ||
 				f.Approver != "" && (r.Approver() != f.Approver || r.leadActor() == f.Approver) ||

@@ -24,22 +24,31 @@ func approvalDB(t *testing.T) *DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	users := []*User{
-		{Name: "zhang", DisplayName: "张三", Lead: "li", Head: "wang", Roles: []string{RoleStaff}},
-		{Name: "li", Roles: []string{RoleReviewer}, Head: "wang"},
-		{Name: "wang", Roles: []string{RoleReviewer}},
-		{Name: "admin1", Roles: []string{RoleAdmin}},
-		{Name: "admin2", Roles: []string{RoleAdmin}},
-		{Name: "rev2", Roles: []string{RoleReviewer}},
-		{Name: "eve", Roles: []string{RoleStaff}},
-		{Name: "zhao", Lead: "eve", Head: "wang", Roles: []string{RoleStaff}}, // lead without reviewer role
-	}
-	for _, u := range users {
-		if err := db.PutUser(u); err != nil {
-			t.Fatal(err)
-		}
+	createUsers(t, db,
+		&User{Name: "wang", Roles: []string{RoleReviewer}},
+		&User{Name: "li", Roles: []string{RoleReviewer}, Head: "wang"},
+		&User{Name: "zhang", DisplayName: "张三", Lead: "li", Head: "wang", Roles: []string{RoleStaff}},
+		&User{Name: "admin1", Roles: []string{RoleAdmin}},
+		&User{Name: "admin2", Roles: []string{RoleAdmin}},
+		&User{Name: "rev2", Roles: []string{RoleReviewer}},
+		&User{Name: "eve", Roles: []string{RoleReviewer}},
+		&User{Name: "zhao", Lead: "eve", Head: "wang", Roles: []string{RoleStaff}},
+	)
+	// eve loses the reviewer role after becoming zhao's lead: a lead who can no longer approve
+	if _, err := db.UpdateUser("admin1", "eve", func(u *User) error { u.Roles = []string{RoleStaff}; return nil }); err != nil {
+		t.Fatal(err)
 	}
 	return db
+}
+
+// createUsers adds users in order (leads and heads first) as the test's admin.
+func createUsers(t *testing.T, db *DB, users ...*User) {
+	t.Helper()
+	for _, u := range users {
+		if err := db.CreateUser("test", u); err != nil {
+			t.Fatalf("create %s: %v", u.Name, err)
+		}
+	}
 }
 
 // heldEvent records an approval-verdict upload event for user and returns its id.
@@ -254,26 +263,46 @@ func TestGrants(t *testing.T) {
 	if _, err := db.FindGrant("zhang", shaA, "mail.qq.com", "personal_mail", approvedAt.Add(72*time.Hour)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("expired grant found: %v", err)
 	}
-	if err := db.UseGrant(g.ID, now); err != nil {
+	use := func(at time.Time, sums ...string) error {
+		_, err := db.UseGrants("zhang", "mail.qq.com", "personal_mail", sums, at)
+		return err
+	}
+	if err := use(now, shaA); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.UseGrant(g.ID, now); err != nil {
+	if err := use(now, shaA); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.UseGrant(g.ID, now); !errors.Is(err, ErrConflict) {
+	if err := use(now, shaA); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("third use of a 2-use grant: %v", err)
 	}
 	if _, err := db.FindGrant("zhang", shaA, "mail.qq.com", "personal_mail", now); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("exhausted grant found: %v", err)
 	}
+	// both files in one upload: shaA is used up, so neither grant is used (all or none)
 	gb, err := db.FindGrant("zhang", shaB, "mail.qq.com", "", now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.UseGrant(gb.ID, approvedAt.Add(73*time.Hour)); !errors.Is(err, ErrConflict) {
+	if err := use(now, shaB, shaA); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("upload with an uncovered file: %v", err)
+	}
+	if g, _ := db.Grant(gb.ID); g.Uses != 0 {
+		t.Fatalf("the covered file's grant was used although the upload stayed held: %d uses", g.Uses)
+	}
+	if err := db.RefundGrants([]string{g.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := use(now, shaB, shaA); err != nil {
+		t.Fatalf("after a refund both files are covered: %v", err)
+	}
+	if g, _ := db.Grant(gb.ID); g.Uses != 1 {
+		t.Fatalf("grant of the second file: %d uses", g.Uses)
+	}
+	if err := use(approvedAt.Add(73*time.Hour), shaB); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("use after expiry: %v", err)
 	}
-	if err := db.UseGrant("G-NOPE", now); !errors.Is(err, ErrNotFound) {
+	if err := db.RefundGrants([]string{"G-NOPE"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown grant: %v", err)
 	}
 }

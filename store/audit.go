@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -23,7 +24,11 @@ type FileRecord struct {
 	Blob     string   `json:"blob,omitempty"`     // sha256 of the kept original in the blob area
 	MarkID   string   `json:"mark_id,omitempty"`  // set when the file left with a watermark
 	Marked   string   `json:"marked_sha256,omitempty"`
+	Kind     string   `json:"kind,omitempty"` // "message" for an upload's text fields; "" for a file
 }
+
+// FileKindMessage marks the file record of an upload's text fields (a chat message, a mail body).
+const FileKindMessage = "message"
 
 // Event is one audit record; events are hash-chained so edits and deletions are detectable.
 type Event struct {
@@ -94,7 +99,7 @@ func (db *DB) Event(id uint64) (*Event, error) {
 	var e Event
 	err := db.bolt.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketEvents), u64(id), &e) })
 	if err != nil {
-		return nil, err
+		return nil, l10n.Errorf(l10n.NotFound, "没有编号为 %d 的事件", "no event %d", id)
 	}
 	return &e, nil
 }
@@ -146,7 +151,7 @@ func (db *DB) Events(f EventFilter) ([]*Event, error) {
 		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
 			var e Event
 			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("sluice: audit record %d is unreadable: %w", binary.BigEndian.Uint64(k), err)
+				return l10n.Wrap(err, l10n.Internal, "审计记录 %d 无法读取", "audit record %d is unreadable", binary.BigEndian.Uint64(k))
 			}
 			if f.match(&e) {
 				out = append(out, &e)

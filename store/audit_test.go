@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -98,20 +99,33 @@ func TestUsersAndTokens(t *testing.T) {
 		t.Fatal("short password accepted")
 	}
 	u := &User{Name: "zhangsan", DisplayName: "张三", StaffID: "A1024", Lead: "lisi", Head: "wangwu", Roles: []string{RoleStaff}, PasswordHash: h}
-	if err := db.PutUser(u); err != nil {
-		t.Fatal(err)
+	if err := db.CreateUser("admin", u); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "sluice users add lisi") {
+		t.Fatalf("a lead that does not exist: %v", err)
 	}
-	if err := db.PutUser(&User{Name: "bad name"}); err == nil {
+	for _, r := range []*User{{Name: "lisi", Roles: []string{RoleReviewer}}, {Name: "wangwu", Roles: []string{RoleReviewer}}, u} {
+		if err := db.CreateUser("admin", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.CreateUser("admin", &User{Name: "zhangsan", StaffID: "B9"}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("existing user overwritten: %v", err)
+	}
+	if got, _ := db.User("zhangsan"); got.StaffID != "A1024" || !got.CheckPassword("correct horse") || got.CheckPassword("wrong") {
+		t.Fatalf("user changed or password check wrong: %+v", got)
+	}
+	if err := db.CreateUser("admin", &User{Name: "bad name"}); err == nil {
 		t.Fatal("user name with a space accepted")
 	}
-	if err := db.PutUser(&User{Name: "x", Roles: []string{"god"}}); err == nil || !strings.Contains(err.Error(), "staff, reviewer") {
+	if err := db.CreateUser("admin", &User{Name: "x", Roles: []string{"god"}}); err == nil || !strings.Contains(err.Error(), "staff, reviewer") {
 		t.Fatalf("unknown role: %v", err)
 	}
-	got, _ := db.User("zhangsan")
-	if !got.CheckPassword("correct horse") || got.CheckPassword("wrong") {
-		t.Fatal("password check wrong")
+	if _, err := db.UpdateUser("admin", "zhangsan", func(u *User) error { u.Roles = []string{RoleStaff, RoleReviewer}; return nil }); err != nil {
+		t.Fatal(err)
 	}
-	tok, err := db.NewToken("zhangsan")
+	if err := db.SetPassword("admin", "zhangsan", "another horse"); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := db.NewToken("admin", "zhangsan")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,12 +136,30 @@ func TestUsersAndTokens(t *testing.T) {
 		t.Fatal("wrong token accepted")
 	}
 	data, _ := os.ReadFile(db.Path())
-	if bytes.Contains(data, []byte(tok)) {
-		t.Fatal("token stored in plaintext")
+	if bytes.Contains(data, []byte(tok)) || bytes.Contains(data, []byte("another horse")) {
+		t.Fatal("token or password stored in plaintext")
 	}
-	db.RevokeTokens("zhangsan")
+	if n, err := db.RevokeTokens("admin", "zhangsan"); err != nil || n != 1 {
+		t.Fatalf("revoke: %d %v", n, err)
+	}
 	if _, err := db.UserByToken(tok); err == nil {
 		t.Fatal("revoked token still works")
+	}
+	// every change is in the audit chain, with who did it and to whom
+	evs, _ := db.Events(EventFilter{User: "admin"})
+	var got []string
+	for i := len(evs) - 1; i >= 0; i-- {
+		got = append(got, evs[i].Action+":"+evs[i].Extra["target"])
+	}
+	want := "user.add:lisi user.add:wangwu user.add:zhangsan user.update:zhangsan user.passwd:zhangsan token.issue:zhangsan token.revoke:zhangsan"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("audited admin changes:\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+	if evs[3].Extra["roles"] != "staff → staff,reviewer" || evs[3].Extra["password"] != "" {
+		t.Fatalf("role change record: %v", evs[3].Extra)
+	}
+	if _, _, err := db.VerifyChain(); err != nil {
+		t.Fatal(err)
 	}
 }
 

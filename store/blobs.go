@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/sluice-dlp/sluice/internal/l10n"
 )
 
 var hexSHA = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -17,7 +18,7 @@ var hexSHA = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // BlobPath returns where the blob with the given sha256 lives (whether or not it exists).
 func (db *DB) BlobPath(sum string) (string, error) {
 	if !hexSHA.MatchString(sum) {
-		return "", fmt.Errorf("sluice: %q is not a sha256 blob id", sum)
+		return "", l10n.Errorf(l10n.Invalid, "%q 不是 sha256 文件编号", "%q is not a sha256 blob id", sum)
 	}
 	return filepath.Join(db.blobDir, sum[:2], sum), nil
 }
@@ -26,7 +27,7 @@ func (db *DB) BlobPath(sum string) (string, error) {
 func (db *DB) PutBlob(r io.Reader) (sum string, size int64, err error) {
 	tmp, err := os.CreateTemp(db.blobDir, ".incoming-*")
 	if err != nil {
-		return "", 0, fmt.Errorf("sluice: cannot write to blob dir %s: %w", db.blobDir, err)
+		return "", 0, l10n.Wrap(err, l10n.Internal, "无法写入文件归档目录 %s（检查磁盘空间和权限）", "cannot write to the blob dir %s (check free space and permissions)", db.blobDir)
 	}
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
@@ -35,7 +36,7 @@ func (db *DB) PutBlob(r io.Reader) (sum string, size int64, err error) {
 		err = cerr
 	}
 	if err != nil {
-		return "", 0, fmt.Errorf("sluice: cannot store blob: %w", err)
+		return "", 0, l10n.Wrap(err, l10n.Internal, "无法归档文件", "cannot store the blob")
 	}
 	sum = hex.EncodeToString(h.Sum(nil))
 	dst, _ := db.BlobPath(sum)
@@ -48,7 +49,7 @@ func (db *DB) PutBlob(r io.Reader) (sum string, size int64, err error) {
 		return "", 0, err
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return "", 0, fmt.Errorf("sluice: cannot store blob %s: %w", sum, err)
+		return "", 0, l10n.Wrap(err, l10n.Internal, "无法归档文件 %s", "cannot store blob %s", sum)
 	}
 	return sum, size, nil
 }
@@ -67,7 +68,7 @@ func (db *DB) OpenBlob(sum string) (*os.File, error) {
 	}
 	f, err := os.Open(p)
 	if os.IsNotExist(err) {
-		return nil, fmt.Errorf("sluice: blob %s is not in %s (removed by retention?): %w", sum, db.blobDir, ErrNotFound)
+		return nil, l10n.Errorf(l10n.NotFound, "归档文件 %s 不在 %s 中（可能已按保留期限删除）", "blob %s is not in %s (removed by retention?)", sum, db.blobDir)
 	}
 	return f, err
 }

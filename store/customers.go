@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -82,7 +83,7 @@ func (db *DB) CustomerSalt() ([]byte, error) {
 		return m.Put([]byte(metaCustomerSalt), salt)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sluice: cannot read the customer-list salt: %w", err)
+		return nil, l10n.Wrap(err, l10n.Internal, "无法读取客户名单的盐值", "cannot read the customer-list salt")
 	}
 	return salt, nil
 }
@@ -139,7 +140,7 @@ func (db *DB) ImportCustomers(entries []CustomerHashes) (ImportResult, error) {
 		return tx.Bucket(bucketMeta).Put([]byte(metaCustomerImported), []byte(now.Format(time.RFC3339)))
 	})
 	if err != nil {
-		return ImportResult{}, fmt.Errorf("sluice: cannot import the customer list: %w", err)
+		return ImportResult{}, l10n.Wrap(err, l10n.Internal, "无法导入客户名单", "cannot import the customer list")
 	}
 	return res, nil
 }
@@ -209,7 +210,7 @@ func (db *DB) CustomerStats() (CustomerStats, error) {
 		return nil
 	})
 	if err != nil {
-		return CustomerStats{}, fmt.Errorf("sluice: cannot read customer-list statistics: %w", err)
+		return CustomerStats{}, l10n.Wrap(err, l10n.Internal, "无法读取客户名单统计", "cannot read customer-list statistics")
 	}
 	return st, nil
 }
@@ -241,7 +242,7 @@ func (db *DB) ClearCustomers(actor string) (int, error) {
 		return appendEventTx(tx, &Event{Action: "customers.clear", User: actor, Extra: map[string]string{"entries": fmt.Sprint(st.Entries)}})
 	})
 	if err != nil {
-		return 0, fmt.Errorf("sluice: cannot clear the customer list: %w", err)
+		return 0, l10n.Wrap(err, l10n.Internal, "无法删除客户名单", "cannot clear the customer list")
 	}
 	return st.Entries, nil
 }
@@ -278,7 +279,7 @@ func (db *DB) LoadCustomerIndex() (*CustomerIndex, error) {
 		})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sluice: cannot load the customer list: %w; run 'sluice customers clear' and import it again", err)
+		return nil, l10n.Wrap(err, l10n.Internal, "无法加载客户名单；请运行 'sluice customers clear' 后重新导入", "cannot load the customer list; run 'sluice customers clear' and import it again")
 	}
 	return ix, nil
 }

@@ -5,11 +5,11 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -30,10 +30,10 @@ var allBuckets = [][]byte{bucketMeta, bucketUsers, bucketEvents, bucketTokens, b
 	bucketApprovals, bucketGrants, bucketCustomers, bucketFingerprints}
 
 // ErrLocked means another process (normally the running daemon) has the database open.
-var ErrLocked = errors.New("sluice: the database is in use by a running sluice daemon")
+var ErrLocked = l10n.Sentinel(l10n.Locked)
 
 // ErrNotFound is returned when a record does not exist.
-var ErrNotFound = errors.New("sluice: not found")
+var ErrNotFound = l10n.Sentinel(l10n.NotFound)
 
 // DB is an open Sluice store.
 type DB struct {
@@ -45,14 +45,15 @@ type DB struct {
 // Open opens (creating if needed) the bbolt file at path, with blobs kept in blobDir.
 func Open(path, blobDir string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("sluice: cannot create data dir for %s: %w", path, err)
+		return nil, l10n.Wrap(err, l10n.Internal, "无法为 %s 创建数据目录", "cannot create the data dir for %s", path)
 	}
 	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 300 * time.Millisecond})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("%w (%s); stop it or let this command talk to its API", ErrLocked, path)
+			return nil, l10n.Errorf(l10n.Locked, "数据库 %s 正被运行中的 sluice 守护进程使用；请先停止它，或通过它的 API 操作",
+				"the database %s is in use by a running sluice daemon; stop it, or go through its API", path)
 		}
-		return nil, fmt.Errorf("sluice: cannot open database %s: %w", path, err)
+		return nil, l10n.Wrap(err, l10n.Internal, "无法打开数据库 %s", "cannot open the database %s", path)
 	}
 	err = b.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
@@ -64,14 +65,14 @@ func Open(path, blobDir string) (*DB, error) {
 	})
 	if err != nil {
 		b.Close()
-		return nil, fmt.Errorf("sluice: cannot initialise database %s: %w", path, err)
+		return nil, l10n.Wrap(err, l10n.Internal, "无法初始化数据库 %s", "cannot initialise the database %s", path)
 	}
 	if blobDir == "" {
 		blobDir = filepath.Join(filepath.Dir(path), "blobs")
 	}
 	if err := os.MkdirAll(blobDir, 0o700); err != nil {
 		b.Close()
-		return nil, fmt.Errorf("sluice: cannot create blob dir %s: %w", blobDir, err)
+		return nil, l10n.Wrap(err, l10n.Internal, "无法创建文件归档目录 %s", "cannot create the blob dir %s", blobDir)
 	}
 	return &DB{bolt: b, path: path, blobDir: blobDir}, nil
 }
@@ -81,9 +82,6 @@ func (db *DB) Close() error { return db.bolt.Close() }
 
 // Path returns the database file path.
 func (db *DB) Path() string { return db.path }
-
-// Bolt exposes the underlying bbolt handle for packages of this module that add buckets' logic.
-func (db *DB) Bolt() *bolt.DB { return db.bolt }
 
 // nextSeq returns the next sequence number of a bucket.
 func nextSeq(b *bolt.Bucket) (uint64, error) { return b.NextSequence() }
@@ -111,23 +109,4 @@ func getJSON(b *bolt.Bucket, key []byte, v any) error {
 		return ErrNotFound
 	}
 	return json.Unmarshal(data, v)
-}
-
-// Meta returns a value from the meta bucket, or nil.
-func (db *DB) Meta(key string) ([]byte, error) {
-	var out []byte
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketMeta).Get([]byte(key)); v != nil {
-			out = append([]byte(nil), v...)
-		}
-		return nil
-	})
-	return out, err
-}
-
-// SetMeta stores a value in the meta bucket.
-func (db *DB) SetMeta(key string, value []byte) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMeta).Put([]byte(key), value)
-	})
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -70,7 +71,7 @@ func ComputeFingerprint(r io.Reader, name string) (Fingerprint, error) {
 			break
 		}
 		if err != nil {
-			return Fingerprint{}, fmt.Errorf("sluice: cannot read %s to fingerprint it: %w", name, err)
+			return Fingerprint{}, l10n.Wrap(err, l10n.Invalid, "无法读取 %s 以计算指纹", "cannot read %s to fingerprint it", name)
 		}
 	}
 	if inBlock > 0 || f.Size == 0 {
@@ -87,7 +88,7 @@ func ComputeFingerprint(r io.Reader, name string) (Fingerprint, error) {
 func (db *DB) AddFingerprint(f Fingerprint, actor string) error {
 	f.SHA256 = strings.ToLower(f.SHA256)
 	if len(f.SHA256) != 64 || len(f.BlockMD5s) == 0 {
-		return fmt.Errorf("sluice: fingerprint of %q is incomplete; compute it with ComputeFingerprint", f.Name)
+		return l10n.Errorf(l10n.Invalid, "%q 的指纹不完整", "fingerprint of %q is incomplete; compute it with ComputeFingerprint", f.Name)
 	}
 	if f.Added.IsZero() {
 		f.Added = time.Now().UTC()
@@ -108,7 +109,7 @@ func (db *DB) AddFingerprint(f Fingerprint, actor string) error {
 		return appendEventTx(tx, &Event{Action: "fingerprints.add", User: actor, Extra: map[string]string{"file": f.Name, "sha256": f.SHA256}})
 	})
 	if err != nil {
-		return fmt.Errorf("sluice: cannot record the fingerprint of %s: %w", f.Name, err)
+		return l10n.Wrap(err, l10n.Internal, "无法登记 %s 的指纹", "cannot record the fingerprint of %s", f.Name)
 	}
 	return nil
 }
@@ -129,7 +130,7 @@ func (db *DB) Fingerprints() ([]Fingerprint, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sluice: cannot list fingerprints: %w", err)
+		return nil, l10n.Wrap(err, l10n.Internal, "无法列出指纹", "cannot list fingerprints")
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Added.Before(out[j].Added) })
 	return out, nil

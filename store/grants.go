@@ -4,11 +4,11 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -45,23 +45,23 @@ const (
 func (db *DB) Act(id, actor, action, comment string, now time.Time) (*Request, error) {
 	comment = strings.TrimSpace(comment)
 	if len(comment) > maxComment {
-		return nil, fmt.Errorf("%w: comment longer than %d bytes", ErrInvalid, maxComment)
+		return nil, l10n.Errorf(l10n.Invalid, "意见超过 %d 字节", "comment longer than %d bytes", maxComment)
 	}
 	now = now.UTC()
 	var req Request
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if err := getJSON(tx.Bucket(bucketApprovals), []byte(id), &req); err != nil {
-			return fmt.Errorf("sluice: no request %s: %w", id, err)
+			return noRequest(id)
 		}
 		var u User
 		if err := getJSON(tx.Bucket(bucketUsers), []byte(actor), &u); err != nil || u.Disabled {
-			return fmt.Errorf("%w: %s is not an active user", ErrForbidden, actor)
+			return l10n.Errorf(l10n.Forbidden, "%s 不是有效用户", "%s is not an active user", actor)
 		}
 		if req.Final() {
-			return fmt.Errorf("%w: request %s is already %s", ErrConflict, id, req.Status)
+			return l10n.Errorf(l10n.Conflict, "申请 %s 已经是最终状态（%s）", "request %s is already %s", id, req.Status)
 		}
 		if !now.Before(req.DecideBy) {
-			return fmt.Errorf("%w: request %s passed its decision deadline %s", ErrConflict, id, req.DecideBy.Format(time.RFC3339))
+			return l10n.Errorf(l10n.Conflict, "申请 %s 已超过审批期限 %s", "request %s passed its decision deadline %s", id, req.DecideBy.Local().Format("2006-01-02 15:04"))
 		}
 		step := Step{Actor: actor, Action: action, Time: now, Comment: comment}
 		switch action {
@@ -89,11 +89,11 @@ func (db *DB) Act(id, actor, action, comment string, now time.Time) (*Request, e
 			req.Status = StatusDenied
 		case ActWithdraw:
 			if actor != req.Requester {
-				return fmt.Errorf("%w: only the requester %s can withdraw", ErrForbidden, req.Requester)
+				return l10n.Errorf(l10n.Forbidden, "只有申请人 %s 可以撤回", "only the requester %s can withdraw", req.Requester)
 			}
 			req.Status = StatusWithdrawn
 		default:
-			return fmt.Errorf("%w: unknown action %q; use approve, deny or withdraw", ErrInvalid, action)
+			return l10n.Errorf(l10n.Invalid, "未知操作 %q；可用 approve、deny 或 withdraw", "unknown action %q; use approve, deny or withdraw", action)
 		}
 		req.History = append(req.History, step)
 		if err := putJSON(tx.Bucket(bucketApprovals), []byte(id), &req); err != nil {
@@ -111,13 +111,13 @@ func (db *DB) Act(id, actor, action, comment string, now time.Time) (*Request, e
 // requester's lead or head, or an admin, with the reviewer or admin role.
 func (r *Request) CheckDenier(u *User) error {
 	if u.Name == r.Requester {
-		return fmt.Errorf("%w: you cannot decide your own request; withdraw it instead", ErrForbidden)
+		return l10n.New(l10n.Forbidden, "不能审批自己的申请；如需取消请撤回", "you cannot decide your own request; withdraw it instead")
 	}
 	if !u.HasRole(RoleReviewer) && !u.HasRole(RoleAdmin) {
-		return fmt.Errorf("%w: %s needs the reviewer or admin role", ErrForbidden, u.Name)
+		return l10n.Errorf(l10n.Forbidden, "%s 没有审批人或管理员角色", "%s needs the reviewer or admin role", u.Name)
 	}
 	if u.Name != r.Lead && u.Name != r.Head && !u.HasRole(RoleAdmin) {
-		return fmt.Errorf("%w: only %s's lead (%s), head (%s) or an admin can deny", ErrForbidden, r.Requester, r.Lead, r.Head)
+		return l10n.Errorf(l10n.Forbidden, "只有 %s 的直属上级（%s）、部门负责人（%s）或管理员可以拒绝", "only %s's lead (%s), head (%s) or an admin can deny", r.Requester, r.Lead, r.Head)
 	}
 	return nil
 }
@@ -125,17 +125,18 @@ func (r *Request) CheckDenier(u *User) error {
 // CheckApprover says why u may not approve r's current stage (nil: u may).
 func (r *Request) CheckApprover(u *User) error {
 	if u.Name == r.Requester {
-		return fmt.Errorf("%w: you cannot approve your own request", ErrForbidden)
+		return l10n.New(l10n.Forbidden, "不能批准自己的申请", "you cannot approve your own request")
 	}
 	admin := u.HasRole(RoleAdmin)
 	if !admin && !u.HasRole(RoleReviewer) {
-		return fmt.Errorf("%w: %s needs the reviewer or admin role", ErrForbidden, u.Name)
+		return l10n.Errorf(l10n.Forbidden, "%s 没有审批人或管理员角色", "%s needs the reviewer or admin role", u.Name)
 	}
 	if u.Name != r.Approver() && !admin {
-		return fmt.Errorf("%w: this step waits for %s (the requester's %s), or an admin as substitute", ErrForbidden, r.Approver(), r.Stage())
+		stage := map[string]string{"lead": "直属上级", "head": "部门负责人"}[r.Stage()]
+		return l10n.Errorf(l10n.Forbidden, "这一步等待 %[1]s（申请人的%[3]s）审批，或由管理员代批", "this step waits for %[1]s (the requester's %[2]s), or an admin as substitute", r.Approver(), r.Stage(), stage)
 	}
 	if r.Stage() == "head" && u.Name == r.leadActor() {
-		return fmt.Errorf("%w: %s already gave the lead approval; a second person must approve", ErrForbidden, u.Name)
+		return l10n.Errorf(l10n.Forbidden, "%s 已给出直属上级审批；第二步必须由另一个人批准", "%s already gave the lead approval; a second person must approve", u.Name)
 	}
 	return nil
 }
@@ -164,9 +165,15 @@ func stepEvent(r *Request, s Step) *Event {
 func createGrants(tx *bolt.Tx, r *Request, now time.Time) error {
 	b := tx.Bucket(bucketGrants)
 	seen := map[string]bool{}
+	files := 0
 	for _, f := range r.Files {
-		if f.SHA256 == "" || seen[f.SHA256] {
-			continue
+		if f.Kind != FileKindMessage {
+			files++
+		}
+	}
+	for _, f := range r.Files {
+		if f.SHA256 == "" || seen[f.SHA256] || f.Kind == FileKindMessage && files > 0 {
+			continue // a message beside files is the site's form fields, not what was approved
 		}
 		seen[f.SHA256] = true
 		var raw [5]byte
@@ -186,7 +193,7 @@ func createGrants(tx *bolt.Tx, r *Request, now time.Time) error {
 		r.GrantIDs = append(r.GrantIDs, g.ID)
 	}
 	if len(r.GrantIDs) == 0 {
-		return fmt.Errorf("sluice: request %s has no file checksums to grant", r.ID)
+		return l10n.Errorf(l10n.Conflict, "申请 %s 没有可授权的文件校验值", "request %s has no file checksums to grant", r.ID)
 	}
 	r.GrantID = r.GrantIDs[0]
 	return nil
@@ -230,23 +237,108 @@ func (db *DB) ExpireRequests(now time.Time) ([]*Request, error) {
 	return out, nil
 }
 
+// matches reports whether g lets user send the file sum to host (or any host of category) at now.
+func (g *Grant) matches(user, sum, host, category string, now time.Time) bool {
+	if g.User != user || g.SHA256 != sum || !g.Valid(now) {
+		return false
+	}
+	if g.Host != "" {
+		return strings.EqualFold(g.Host, host)
+	}
+	return g.Category != "" && g.Category == category
+}
+
+// UseGrants finds a valid grant for user sending each file (by sha256) to host or its category, and
+// counts one use of each, all in one transaction: either every file is covered and every grant used,
+// or nothing changes and the error matches ErrNotFound. The same file twice counts once.
+func (db *DB) UseGrants(user, host, category string, sums []string, now time.Time) ([]*Grant, error) {
+	var out []*Grant
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketGrants)
+		byID := map[string]*Grant{}
+		for _, sum := range sums {
+			var found *Grant
+			b.ForEach(func(k, v []byte) error {
+				var g Grant
+				if found == nil && json.Unmarshal(v, &g) == nil && g.matches(user, sum, host, category, now) {
+					found = &g
+				}
+				return nil
+			})
+			if found == nil {
+				return l10n.Errorf(l10n.NotFound, "没有覆盖此文件的有效授权", "no valid grant covers this file (sha256 %.12s)", sum)
+			}
+			if byID[found.ID] == nil {
+				byID[found.ID] = found
+			}
+			out = append(out, byID[found.ID])
+		}
+		for _, g := range byID {
+			g.Uses++
+			if err := putJSON(b, []byte(g.ID), g); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RefundGrants gives back one use of each grant (an upload they released never reached the site).
+func (db *DB) RefundGrants(ids []string) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketGrants)
+		seen := map[string]bool{}
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			var g Grant
+			if err := getJSON(b, []byte(id), &g); err != nil {
+				return l10n.Errorf(l10n.NotFound, "没有授权 %s", "no grant %s", id)
+			}
+			if g.Uses > 0 {
+				g.Uses--
+			}
+			if err := putJSON(b, []byte(id), &g); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// GrantsFor returns every grant (valid or not) that user holds for the file sum, newest first, so a
+// refusal can say why an approval no longer applies (used up, expired, other site).
+func (db *DB) GrantsFor(user, sum string) ([]*Grant, error) {
+	var out []*Grant
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketGrants).ForEach(func(k, v []byte) error {
+			var g Grant
+			if json.Unmarshal(v, &g) == nil && g.User == user && g.SHA256 == sum {
+				out = append(out, &g)
+			}
+			return nil
+		})
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Expires.After(out[j].Expires) })
+	return out, err
+}
+
 // FindGrant returns a valid grant for user sending the file sha256 to host (or to any host of
-// category when the grant was for a category), or ErrNotFound.
+// category when the grant was for a category), without using it; the error matches ErrNotFound.
 func (db *DB) FindGrant(user, sha256, host, category string, now time.Time) (*Grant, error) {
 	var found *Grant
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketGrants).ForEach(func(k, v []byte) error {
 			var g Grant
-			if found != nil || json.Unmarshal(v, &g) != nil {
-				return nil
+			if found == nil && json.Unmarshal(v, &g) == nil && g.matches(user, sha256, host, category, now) {
+				found = &g
 			}
-			if g.User != user || g.SHA256 != sha256 || !g.Valid(now) {
-				return nil
-			}
-			if g.Host != "" && !strings.EqualFold(g.Host, host) || g.Host == "" && (g.Category == "" || g.Category != category) {
-				return nil
-			}
-			found = &g
 			return nil
 		})
 	})
@@ -254,24 +346,9 @@ func (db *DB) FindGrant(user, sha256, host, category string, now time.Time) (*Gr
 		return nil, err
 	}
 	if found == nil {
-		return nil, ErrNotFound
+		return nil, l10n.Errorf(l10n.NotFound, "没有覆盖此文件的有效授权", "no valid grant covers this file (sha256 %.12s)", sha256)
 	}
 	return found, nil
-}
-
-// UseGrant atomically counts one use of a grant; it fails when the grant is exhausted or expired.
-func (db *DB) UseGrant(id string, now time.Time) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		var g Grant
-		if err := getJSON(tx.Bucket(bucketGrants), []byte(id), &g); err != nil {
-			return fmt.Errorf("sluice: no grant %s: %w", id, err)
-		}
-		if !g.Valid(now) {
-			return fmt.Errorf("%w: grant %s is used up (%d/%d) or expired (%s)", ErrConflict, id, g.Uses, g.MaxUses, g.Expires.Format(time.RFC3339))
-		}
-		g.Uses++
-		return putJSON(tx.Bucket(bucketGrants), []byte(id), &g)
-	})
 }
 
 // Grant loads one grant by id, or returns ErrNotFound.
@@ -279,7 +356,7 @@ func (db *DB) Grant(id string) (*Grant, error) {
 	var g Grant
 	err := db.bolt.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketGrants), []byte(id), &g) })
 	if err != nil {
-		return nil, err
+		return nil, l10n.Errorf(l10n.NotFound, "没有授权 %s", "no grant %s", id)
 	}
 	return &g, nil
 }

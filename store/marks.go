@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -43,7 +44,7 @@ func MarkIDString(id uint64) string { return fmt.Sprintf("%012x", id) }
 func ParseMarkID(s string) (uint64, error) {
 	id, err := strconv.ParseUint(strings.TrimSpace(s), 16, 64)
 	if err != nil || id > MaxMarkID {
-		return 0, fmt.Errorf("sluice: %q is not a mark id (12 hex digits)", s)
+		return 0, l10n.Errorf(l10n.Invalid, "%q 不是水印编号（12 位十六进制）", "%q is not a mark id (12 hex digits)", s)
 	}
 	return id, nil
 }
@@ -64,7 +65,7 @@ func (db *DB) NewMarkID() (uint64, error) {
 			}
 			return putJSON(b, u64(id), &Outbound{MarkID: id, Time: time.Now().UTC()})
 		}
-		return fmt.Errorf("sluice: could not allocate a free mark id")
+		return l10n.New(l10n.Internal, "无法分配空闲的水印编号", "could not allocate a free mark id")
 	})
 	return id, err
 }
@@ -89,11 +90,8 @@ func (db *DB) PutOutbound(o *Outbound) error {
 func (db *DB) Outbound(markID uint64) (*Outbound, error) {
 	var o Outbound
 	err := db.bolt.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketMarks), u64(markID), &o) })
-	if err != nil {
-		return nil, err
-	}
-	if o.User == "" && o.FileName == "" {
-		return nil, ErrNotFound // reserved, never used
+	if err != nil || o.User == "" && o.FileName == "" { // absent, or reserved and never used
+		return nil, l10n.Errorf(l10n.NotFound, "水印 %s 不在本系统的外发档案中", "mark %s is not in this installation's outbound archive", MarkIDString(markID))
 	}
 	return &o, nil
 }

@@ -4,12 +4,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -50,18 +51,23 @@ func (u *User) Label() string {
 	return u.Name
 }
 
-// ValidateUser checks a user record before it is saved.
+// ValidateUser checks a user record on its own (names, roles); references to other users are checked when it is saved.
 func ValidateUser(u *User) error {
-	if u.Name == "" || strings.ContainsAny(u.Name, " :/\t\n") {
-		return fmt.Errorf("sluice: user name %q is empty or contains spaces, ':' or '/'; choose a plain login name like zhangsan", u.Name)
+	if u.Name == "" || strings.ContainsAny(u.Name, " :/\t\n\r") || len(u.Name) > 64 {
+		return l10n.Errorf(l10n.Invalid, "用户名 %q 为空、过长或含空格、':'、'/'；请使用 zhangsan 这样的登录名",
+			"user name %q is empty, too long or contains spaces, ':' or '/'; choose a plain login name like zhangsan", u.Name)
 	}
 	for _, r := range u.Roles {
 		if !slices.Contains(ValidRoles, r) {
-			return fmt.Errorf("sluice: unknown role %q for user %s; use one of %s", r, u.Name, strings.Join(ValidRoles, ", "))
+			return l10n.Errorf(l10n.Invalid, "用户 %s 的角色 %q 无效；可用：%s", "unknown role %q for user %s; use one of %s",
+				r, u.Name, strings.Join(ValidRoles, ", "))
 		}
 	}
 	if u.Lead != "" && u.Lead == u.Name || u.Head != "" && u.Head == u.Name {
-		return fmt.Errorf("sluice: user %s cannot be their own lead or department head", u.Name)
+		return l10n.Errorf(l10n.Invalid, "用户 %s 不能是自己的直属上级或部门负责人", "user %s cannot be their own lead or department head", u.Name)
+	}
+	if u.Lead != "" && u.Lead == u.Head {
+		return l10n.Errorf(l10n.Invalid, "用户 %s 的直属上级和部门负责人都是 %s；审批需要两个不同的人", "user %s has %s as both lead and head; approval needs two different people", u.Name, u.Lead)
 	}
 	return nil
 }
@@ -69,7 +75,7 @@ func ValidateUser(u *User) error {
 // HashPassword returns a bcrypt hash of password.
 func HashPassword(password string) (string, error) {
 	if len(password) < 8 {
-		return "", fmt.Errorf("sluice: password too short (%d characters); use at least 8", len(password))
+		return "", l10n.Errorf(l10n.Invalid, "密码太短（%d 个字符）；至少 8 个", "password too short (%d characters); use at least 8", len(password))
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	return string(h), err
@@ -83,8 +89,32 @@ func (u *User) CheckPassword(password string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil
 }
 
-// PutUser creates or replaces a user.
-func (db *DB) PutUser(u *User) error {
+// noUser is the error for a user name that is not in the store, with the fix.
+func noUser(name string) error {
+	return l10n.Errorf(l10n.NotFound, "没有用户 %s；先用 'sluice users add %s' 添加", "no user %s; add it first with 'sluice users add %s'", name, name)
+}
+
+// checkRefs refuses a lead or head that does not exist, is disabled or cannot approve.
+func checkRefs(tx *bolt.Tx, u *User) error {
+	for _, ref := range []struct{ name, zh, en string }{{u.Lead, "直属上级", "lead"}, {u.Head, "部门负责人", "department head"}} {
+		if ref.name == "" {
+			continue
+		}
+		var r User
+		if err := getJSON(tx.Bucket(bucketUsers), []byte(ref.name), &r); err != nil {
+			return l10n.Errorf(l10n.Invalid, "%[2]s %[1]s 不存在；先用 'sluice users add %[1]s --role reviewer' 添加", "the %[2]s %[1]s does not exist; add them first with 'sluice users add %[1]s --role reviewer'",
+				ref.name, ref.zh, ref.en)
+		}
+		if r.Disabled || !r.HasRole(RoleReviewer) && !r.HasRole(RoleAdmin) {
+			return l10n.Errorf(l10n.Invalid, "%[2]s %[1]s 没有审批权限；用 'sluice users set %[1]s --role reviewer' 授予", "the %[2]s %[1]s cannot approve; give them the role with 'sluice users set %[1]s --role reviewer'",
+				ref.name, ref.zh, ref.en)
+		}
+	}
+	return nil
+}
+
+// CreateUser adds a new user (refusing an existing name) and records it in the audit chain as actor.
+func (db *DB) CreateUser(actor string, u *User) error {
 	if err := ValidateUser(u); err != nil {
 		return err
 	}
@@ -92,18 +122,103 @@ func (db *DB) PutUser(u *User) error {
 		u.Created = time.Now().UTC()
 	}
 	return db.bolt.Update(func(tx *bolt.Tx) error {
-		return putJSON(tx.Bucket(bucketUsers), []byte(u.Name), u)
+		b := tx.Bucket(bucketUsers)
+		if b.Get([]byte(u.Name)) != nil {
+			return l10n.Errorf(l10n.Conflict, "用户 %s 已存在；修改请用 'sluice users set %s'", "user %s exists; change it with 'sluice users set %s'", u.Name, u.Name)
+		}
+		if err := checkRefs(tx, u); err != nil {
+			return err
+		}
+		if err := putJSON(b, []byte(u.Name), u); err != nil {
+			return err
+		}
+		ex := userFields(u)
+		ex["password"] = strconv.FormatBool(u.PasswordHash != "")
+		return appendEventTx(tx, &Event{Action: "user.add", User: actor, Extra: withTarget(ex, u.Name)})
 	})
 }
 
-// User loads a user by login name, or returns ErrNotFound.
+// UpdateUser applies change to an existing user, validates and saves it, and records what changed as actor.
+func (db *DB) UpdateUser(actor, name string, change func(u *User) error) (*User, error) {
+	var out User
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketUsers)
+		var old User
+		if err := getJSON(b, []byte(name), &old); err != nil {
+			return noUser(name)
+		}
+		u := old
+		u.Roles = slices.Clone(old.Roles)
+		if err := change(&u); err != nil {
+			return err
+		}
+		u.Name, u.Created = old.Name, old.Created
+		if err := ValidateUser(&u); err != nil {
+			return err
+		}
+		if u.Lead != old.Lead || u.Head != old.Head {
+			if err := checkRefs(tx, &u); err != nil {
+				return err
+			}
+		}
+		if err := putJSON(b, []byte(name), &u); err != nil {
+			return err
+		}
+		out = u
+		ex := map[string]string{}
+		was, now := userFields(&old), userFields(&u)
+		for k, v := range now {
+			if was[k] != v {
+				ex[k] = was[k] + " → " + v
+			}
+		}
+		if u.PasswordHash != old.PasswordHash {
+			ex["password"] = "changed"
+		}
+		if len(ex) == 0 {
+			return nil
+		}
+		action := "user.update"
+		if len(ex) == 1 && ex["password"] != "" {
+			action = "user.passwd"
+		}
+		return appendEventTx(tx, &Event{Action: action, User: actor, Extra: withTarget(ex, name)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SetPassword sets a user's password and records the change (never the password) as actor.
+func (db *DB) SetPassword(actor, name, password string) error {
+	h, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	_, err = db.UpdateUser(actor, name, func(u *User) error { u.PasswordHash = h; return nil })
+	return err
+}
+
+// userFields lists the audited fields of a user as text.
+func userFields(u *User) map[string]string {
+	return map[string]string{"display_name": u.DisplayName, "staff_id": u.StaffID, "department": u.Department,
+		"lead": u.Lead, "head": u.Head, "roles": strings.Join(u.Roles, ","), "disabled": strconv.FormatBool(u.Disabled)}
+}
+
+func withTarget(ex map[string]string, target string) map[string]string {
+	ex["target"] = target
+	return ex
+}
+
+// User loads a user by login name, or returns an error matching ErrNotFound.
 func (db *DB) User(name string) (*User, error) {
 	var u User
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		return getJSON(tx.Bucket(bucketUsers), []byte(name), &u)
 	})
 	if err != nil {
-		return nil, err
+		return nil, noUser(name)
 	}
 	return &u, nil
 }
@@ -125,23 +240,27 @@ func (db *DB) Users() ([]*User, error) {
 	return out, err
 }
 
-// NewToken creates a fresh API token for user and returns it; only its hash is stored.
-func (db *DB) NewToken(user string) (string, error) {
-	if _, err := db.User(user); err != nil {
-		return "", fmt.Errorf("sluice: no user %q; add it with 'sluice users add %s'", user, user)
-	}
+// NewToken creates a fresh API token for user, records the issue as actor, and returns it; only its hash is stored.
+func (db *DB) NewToken(actor, user string) (string, error) {
 	raw := make([]byte, 24)
 	if _, err := rand.Read(raw); err != nil {
 		return "", err
 	}
 	tok := "slc_" + hex.EncodeToString(raw)
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketTokens).Put(tokenKey(tok), []byte(user))
+		if tx.Bucket(bucketUsers).Get([]byte(user)) == nil {
+			return noUser(user)
+		}
+		key := tokenKey(tok)
+		if err := tx.Bucket(bucketTokens).Put(key, []byte(user)); err != nil {
+			return err
+		}
+		return appendEventTx(tx, &Event{Action: "token.issue", User: actor, Extra: map[string]string{"target": user, "token_id": hex.EncodeToString(key[:6])}})
 	})
 	return tok, err
 }
 
-// UserByToken returns the user an API token belongs to, or ErrNotFound.
+// UserByToken returns the user an API token belongs to, or an error matching ErrNotFound.
 func (db *DB) UserByToken(tok string) (*User, error) {
 	var name string
 	db.bolt.View(func(tx *bolt.Tx) error {
@@ -158,9 +277,13 @@ func (db *DB) UserByToken(tok string) (*User, error) {
 	return u, nil
 }
 
-// RevokeTokens deletes every API token of user.
-func (db *DB) RevokeTokens(user string) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+// RevokeTokens deletes every API token of user, records it as actor, and returns how many were deleted.
+func (db *DB) RevokeTokens(actor, user string) (int, error) {
+	n := 0
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketUsers).Get([]byte(user)) == nil {
+			return noUser(user)
+		}
 		b := tx.Bucket(bucketTokens)
 		var keys [][]byte
 		b.ForEach(func(k, v []byte) error {
@@ -174,8 +297,10 @@ func (db *DB) RevokeTokens(user string) error {
 				return err
 			}
 		}
-		return nil
+		n = len(keys)
+		return appendEventTx(tx, &Event{Action: "token.revoke", User: actor, Extra: map[string]string{"target": user, "revoked": strconv.Itoa(n)}})
 	})
+	return n, err
 }
 
 func tokenKey(tok string) []byte {

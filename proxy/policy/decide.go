@@ -144,15 +144,19 @@ func (p *Policy) Decide(in Input) Decision {
 	return d
 }
 
-// UnmarkableDecision returns the verdict for a file that should be watermarked but cannot be.
-func (p *Policy) UnmarkableDecision(dest Destination, name, why string) Decision {
+// UnmarkableDecision returns the verdict for a file that should be watermarked but cannot be, and why
+// (in Chinese and English); with no name it returns the verdict alone.
+func (p *Policy) UnmarkableDecision(dest Destination, name, whyZH, whyEN string) Decision {
 	v := p.Rules[dest.Category].Unmarkable
 	if v == "" {
 		v = Approval
 	}
+	if name == "" {
+		return Decision{Verdict: v}
+	}
 	return Decision{Verdict: v, Reasons: []Reason{{Code: "unmarkable",
-		ZH: fmt.Sprintf("「%s」无法加水印（%s）", name, why),
-		EN: fmt.Sprintf("%s cannot be watermarked (%s)", name, why)}}}
+		ZH: fmt.Sprintf("「%s」无法加水印（%s）", name, whyZH),
+		EN: fmt.Sprintf("%s cannot be watermarked (%s)", name, whyEN)}}}
 }
 
 // UninspectableDecision returns the verdict for a body Sluice could not read at all (too large, malformed).

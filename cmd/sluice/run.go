@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/sluice-dlp/sluice/internal/l10n"
+	"github.com/sluice-dlp/sluice/proxy/daemon"
+	"github.com/urfave/cli/v2"
+)
+
+func initCommand(l l10n.Lang) *cli.Command {
+	return &cli.Command{
+		Name:  "init",
+		Usage: l.Pick("创建数据目录：根证书、默认策略、数据库、第一个管理员（run 也会做）", "create the data dir: CA, default policy, database, first admin user (also done by run)"),
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "ca-name-constraints", Usage: l.Pick("新根证书只能为受监控的域名签发（Chrome 会强制执行）", "restrict a new CA to the watched domains (Chrome enforces this)"), EnvVars: []string{"SLUICE_CA_NAME_CONSTRAINTS"}},
+		},
+		Action: func(c *cli.Context) error {
+			res, err := daemon.Init(dataDir(c), c.Bool("ca-name-constraints"))
+			if err != nil {
+				return err
+			}
+			printInit(c, res)
+			return nil
+		},
+	}
+}
+
+func runCommand(l l10n.Lang) *cli.Command {
+	return &cli.Command{
+		Name:  "run",
+		Usage: l.Pick("运行代理和控制台", "run the proxy and the console"),
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "listen", Usage: l.Pick("代理地址（非回环地址要求代理登录）", "proxy address (non-loopback requires proxy login)"), EnvVars: []string{"SLUICE_LISTEN"}, Value: "127.0.0.1:8080"},
+			&cli.StringFlag{Name: "console", Usage: l.Pick("控制台、API、WebSocket 和 PAC 的地址", "console, API, WebSocket and PAC address"), EnvVars: []string{"SLUICE_CONSOLE"}, Value: "127.0.0.1:8081"},
+			&cli.StringFlag{Name: "public-console", Usage: l.Pick("用户访问控制台的网址（默认 http://<console>）", "console URL as users reach it (default http://<console>)"), EnvVars: []string{"SLUICE_PUBLIC_CONSOLE"}},
+			&cli.StringSliceFlag{Name: "upstream-ca", Usage: l.Pick("额外信任的上游根证书文件（可重复）", "extra CA file trusted for upstream TLS (repeatable)"), EnvVars: []string{"SLUICE_UPSTREAM_CA"}},
+			&cli.StringSliceFlag{Name: "resolve", Usage: l.Pick("HOST:PORT=ADDR:PORT 连接重定向，同 curl（可重复）", "HOST:PORT=ADDR:PORT dial override, like curl (repeatable)"), EnvVars: []string{"SLUICE_RESOLVE"}},
+			&cli.StringFlag{Name: "user", Usage: l.Pick("单用户本地代理：所有流量记在此用户名下", "single-user local proxy: attribute all traffic to this user"), EnvVars: []string{"SLUICE_USER"}},
+			&cli.Int64Flag{Name: "spool-threshold", Usage: l.Pick("上传内容超过此字节数后写入磁盘", "bytes of a body kept in memory before spilling to disk"), EnvVars: []string{"SLUICE_SPOOL_THRESHOLD"}, Value: 8 << 20},
+			&cli.Int64Flag{Name: "max-inspect", Usage: l.Pick("超过此大小的上传按“无法检查”处理", "bodies larger than this get the policy's uninspectable verdict"), EnvVars: []string{"SLUICE_MAX_INSPECT"}, Value: 512 << 20},
+			&cli.BoolFlag{Name: "ca-name-constraints", Usage: l.Pick("新根证书只能为受监控的域名签发", "restrict a new CA to the watched domains"), EnvVars: []string{"SLUICE_CA_NAME_CONSTRAINTS"}},
+			&cli.BoolFlag{Name: "secure-cookies", Usage: l.Pick("控制台 Cookie 加 Secure 标记（控制台在 HTTPS 之后）", "mark console cookies Secure (console behind HTTPS)"), EnvVars: []string{"SLUICE_SECURE_COOKIES"}},
+			&cli.BoolFlag{Name: "verbose", Usage: l.Pick("输出调试日志", "debug logging"), EnvVars: []string{"SLUICE_VERBOSE"}},
+		},
+		Action: runDaemon,
+	}
+}
+
+func runDaemon(c *cli.Context) error {
+	level := slog.LevelInfo
+	if c.Bool("verbose") {
+		level = slog.LevelDebug
+	}
+	res, err := daemon.Init(dataDir(c), c.Bool("ca-name-constraints"))
+	if err != nil {
+		return err
+	}
+	printInit(c, res)
+	d, err := daemon.New(daemon.Config{
+		DataDir: dataDir(c), Listen: c.String("listen"), Console: c.String("console"), PublicConsole: c.String("public-console"),
+		UpstreamCAs: c.StringSlice("upstream-ca"), Resolve: c.StringSlice("resolve"), User: c.String("user"),
+		SpoolThreshold: c.Int64("spool-threshold"), MaxInspect: c.Int64("max-inspect"), NameConstraints: c.Bool("ca-name-constraints"),
+		SecureCookies: c.Bool("secure-cookies"),
+		Logger:        slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})),
+	})
+	if err != nil {
+		return err
+	}
+	if err := d.Start(); err != nil {
+		d.Close()
+		return err
+	}
+	u := d.ConsoleURL()
+	fmt.Fprintln(c.App.ErrWriter, lang(c).Pick(
+		fmt.Sprintf("Sluice 已启动：代理 %s，控制台 %s\n  浏览器 PAC 地址：%s/proxy.pac\n  根证书安装页：%s/ca（或运行 sudo sluice ca install）", d.ProxyAddr(), u, u, u),
+		fmt.Sprintf("Sluice is running: proxy %s, console %s\n  browser PAC URL: %s/proxy.pac\n  CA install page: %s/ca (or run sudo sluice ca install)", d.ProxyAddr(), u, u, u)))
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	fmt.Fprintln(c.App.ErrWriter, lang(c).Pick("正在停止…", "stopping…"))
+	return d.Close()
+}
+
+func printInit(c *cli.Context, res *daemon.InitResult) {
+	l := lang(c)
+	for _, f := range res.Created {
+		fmt.Fprintln(c.App.ErrWriter, l.Pick("已创建 ", "created ")+f)
+	}
+	if res.AdminPassword != "" {
+		p := daemon.PathsFor(dataDir(c))
+		fmt.Fprintln(c.App.ErrWriter, l.Pick(
+			"控制台管理员账号 admin，初始密码："+res.AdminPassword+"（已保存在 "+p.InitialPassword+"；请尽快用 'sluice users passwd admin' 修改）",
+			"console admin account: admin, initial password: "+res.AdminPassword+" (saved in "+p.InitialPassword+"; change it with 'sluice users passwd admin')"))
+	}
+}

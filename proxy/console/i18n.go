@@ -1,0 +1,146 @@
+package console
+
+import (
+	"net/http"
+	"strings"
+)
+
+// messages maps a key to its zh-CN and English text.
+var messages = map[string][2]string{
+	"app":                  {"Sluice 外发审批", "Sluice approvals"},
+	"login":                {"登录", "Sign in"},
+	"logout":               {"退出", "Sign out"},
+	"username":             {"用户名", "User name"},
+	"password":             {"密码", "Password"},
+	"login_failed":         {"用户名或密码错误", "Wrong user name or password"},
+	"login_limited":        {"失败次数过多，请 5 分钟后再试", "Too many failed attempts; try again in 5 minutes"},
+	"queue":                {"待我审批", "My queue"},
+	"mine":                 {"我的申请", "My requests"},
+	"history":              {"审批记录", "History"},
+	"archive":              {"外发档案", "Outbound archive"},
+	"audit":                {"审计日志", "Audit log"},
+	"empty":                {"暂无记录", "Nothing here"},
+	"request":              {"申请", "Request"},
+	"requester":            {"申请人", "Requester"},
+	"destination":          {"目的地", "Destination"},
+	"files":                {"文件", "Files"},
+	"file":                 {"文件名", "File name"},
+	"size":                 {"大小", "Size"},
+	"findings":             {"检测结果", "Findings"},
+	"receiver":             {"接收方身份", "Receiver"},
+	"receiver_hint":        {"例如：李四（ACME 公司采购部）", "e.g. Li Si (ACME purchasing)"},
+	"purpose":              {"资料用途", "Purpose"},
+	"purpose_hint":         {"例如：报价确认", "e.g. confirm the quotation"},
+	"days":                 {"使用期限（天）", "Valid for (days)"},
+	"max_uses":             {"可发送次数", "Number of sends"},
+	"status":               {"状态", "Status"},
+	"created":              {"提交时间", "Filed"},
+	"time":                 {"时间", "Time"},
+	"actor":                {"操作人", "By"},
+	"action":               {"操作", "Action"},
+	"comment":              {"意见", "Comment"},
+	"approve":              {"批准", "Approve"},
+	"deny":                 {"拒绝", "Deny"},
+	"withdraw":             {"撤回", "Withdraw"},
+	"submit":               {"提交申请", "Submit request"},
+	"new_request":          {"申请外发", "Request to send"},
+	"new_intro":            {"该文件含敏感信息，已被暂扣。请填写以下信息提交审批，直属上级和部门负责人批准后即可重新发送。", "This file holds sensitive data and was held. Fill in the form; once your lead and department head approve, send it again."},
+	"lead":                 {"直属上级", "Lead"},
+	"head":                 {"部门负责人", "Department head"},
+	"waiting_for":          {"等待", "Waiting for"},
+	"substitute":           {"（管理员代批）", "(admin as substitute)"},
+	"preview":              {"预览", "Preview"},
+	"no_preview":           {"此类文件无法预览，请参考检测结果。", "No preview for this kind of file; see the findings."},
+	"excerpt":              {"内容摘录（已脱敏）", "Excerpt (masked)"},
+	"search":               {"搜索", "Search"},
+	"user":                 {"员工", "User"},
+	"since":                {"起始日期", "From"},
+	"until":                {"截止日期", "To"},
+	"q":                    {"文件名 / SHA-256 / 水印号", "File name / SHA-256 / mark id"},
+	"approved_by":          {"审批人", "Approved by"},
+	"grant":                {"授权", "Grant"},
+	"expires":              {"有效期至", "Valid until"},
+	"chain_ok":             {"审计链校验通过", "Audit chain verifies"},
+	"any_host":             {"（同类网站均可）", "(any site of this kind)"},
+	"any_host_ask":         {"同类网站均可发送（例如所有个人邮箱），不限于本网站", "Allow any site of this kind (e.g. every personal webmail), not just this one"},
+	"verify_chain":         {"校验审计链", "Verify the audit chain"},
+	"chain_bad":            {"审计链校验失败", "Audit chain does NOT verify"},
+	"verdict":              {"结论", "Verdict"},
+	"event":                {"事件", "Event"},
+	"reasons":              {"原因", "Reasons"},
+	"forbidden":            {"无权执行此操作", "You are not allowed to do this"},
+	"not_found":            {"找不到该记录", "Not found"},
+	"conflict":             {"当前状态不允许此操作", "The request's state does not allow this"},
+	"invalid":              {"填写的信息有误", "Some values are not valid"},
+	"unauthorized":         {"请先登录", "Please sign in"},
+	"internal":             {"服务器内部错误", "Internal error"},
+	"back":                 {"返回", "Back"},
+	"already_filed":        {"该文件已提交过申请", "A request was already filed for this upload"},
+	"status_pending":       {"待直属上级审批", "Waiting for lead"},
+	"status_lead_approved": {"待部门负责人审批", "Waiting for department head"},
+	"status_approved":      {"已批准", "Approved"},
+	"status_denied":        {"已拒绝", "Denied"},
+	"status_expired":       {"已过期", "Expired"},
+	"status_withdrawn":     {"已撤回", "Withdrawn"},
+	"act_request":          {"提交申请", "filed"},
+	"act_approve":          {"批准", "approved"},
+	"act_deny":             {"拒绝", "denied"},
+	"act_withdraw":         {"撤回", "withdrew"},
+	"act_expire":           {"超时过期", "expired"},
+	"lang_switch":          {"English", "中文"},
+	"cat_webmail":          {"个人邮箱", "personal webmail"},
+	"cat_netdisk":          {"个人网盘", "personal netdisk"},
+	"cat_webchat":          {"网页聊天", "web chat"},
+	"cat_encrypted_chat":   {"加密聊天", "encrypted chat"},
+	"cat_corporate":        {"企业渠道", "corporate channel"},
+}
+
+// Lang is a chosen language: "zh-CN" or "en".
+type Lang string
+
+// T returns the text for key in this language, or the key itself when unknown.
+func (l Lang) T(key string) string {
+	m, ok := messages[key]
+	if !ok {
+		return key
+	}
+	if l == "en" {
+		return m[1]
+	}
+	return m[0]
+}
+
+const langCookie = "sluice_lang"
+
+// pageLang picks the console language: ?lang= (remembered in a cookie), then the cookie, then zh-CN.
+func pageLang(w http.ResponseWriter, r *http.Request) Lang {
+	if q := r.URL.Query().Get("lang"); q != "" {
+		l := normLang(q)
+		if w != nil {
+			http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		}
+		return l
+	}
+	if c, err := r.Cookie(langCookie); err == nil {
+		return normLang(c.Value)
+	}
+	return "zh-CN"
+}
+
+// apiLang picks the API language: ?lang=, then Accept-Language, then zh-CN.
+func apiLang(r *http.Request) Lang {
+	if q := r.URL.Query().Get("lang"); q != "" {
+		return normLang(q)
+	}
+	if strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "en") {
+		return "en"
+	}
+	return "zh-CN"
+}
+
+func normLang(s string) Lang {
+	if strings.HasPrefix(strings.ToLower(s), "en") {
+		return "en"
+	}
+	return "zh-CN"
+}

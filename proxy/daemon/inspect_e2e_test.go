@@ -1,0 +1,131 @@
+package daemon
+
+import (
+	"bytes"
+	"encoding/json"
+	"github.com/sluice-dlp/sluice/internal/fixture"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sluice-dlp/sluice/proxy/pipeline"
+	"github.com/sluice-dlp/sluice/store"
+)
+
+// TestInspectionDrivesVerdicts sends real files through the proxy and checks the verdict the
+// inspection engine leads to, whatever name the file is dressed up with.
+func TestInspectionDrivesVerdicts(t *testing.T) {
+	up := newUpstream(t, 8<<20)
+	env := startEnv(t, up, watched, nil)
+	xlsx := fixture.XLSX(fixture.Customers(10000, 1))
+	send := func(host, name string, content []byte) pipeline.Refusal {
+		_, ref := env.upload(t, "https://"+host+"/upload", name, content)
+		return ref
+	}
+	for _, name := range []string{"客户清单.xlsx", "工作总结.txt", "风景.jpg"} {
+		ref := send("pan.baidu.com", name, xlsx)
+		if ref.Verdict != "block" {
+			t.Errorf("10,000-row customer xlsx named %s to pan.baidu.com: %+v", name, ref)
+		}
+	}
+	evs, _ := env.d.DB.Events(store.EventFilter{Verdict: "block"})
+	disguised := 0
+	for _, e := range evs {
+		for _, f := range e.Files {
+			if f.Name == "(message)" {
+				continue
+			}
+			if f.Type != "xlsx" {
+				t.Errorf("%s recorded as %q, not xlsx", f.Name, f.Type)
+			}
+			for _, s := range f.Findings {
+				if bytes.HasPrefix([]byte(s), []byte("disguised")) {
+					disguised++
+				}
+			}
+		}
+	}
+	if disguised != 2 {
+		t.Errorf("%d uploads recorded as disguised, want 2", disguised)
+	}
+	before := len(up.requests())
+	pdf := fixture.PDF([]string{"Meeting notes", "nothing sensitive here"})
+	if ref := send("mail.qq.com", "notes.pdf", pdf); ref.Verdict != "forwarded" {
+		t.Fatalf("harmless PDF to mail.qq.com: %+v", ref)
+	}
+	got := up.requests()
+	if len(got) != before+1 || bytes.Contains(got[before].Body, pdf) {
+		t.Fatal("harmless PDF did not leave watermarked")
+	}
+	wm, _ := env.d.DB.Events(store.EventFilter{Verdict: "watermark"})
+	if len(wm) != 1 || wm[0].Files[0].MarkID == "" {
+		t.Fatalf("watermark verdict not recorded with its mark: %+v", wm)
+	}
+}
+
+// TestWebWeChatMessageWithCustomerNumbersIsBlocked: a rep pastes customers' mobile numbers into
+// web WeChat (webwxsendmsg JSON); the message is blocked, an ordinary chat message passes.
+func TestWebWeChatMessageWithCustomerNumbersIsBlocked(t *testing.T) {
+	up := newUpstream(t, 1<<20)
+	env := startEnv(t, up, append(watched, "wx.qq.com"), nil)
+	send := func(content string) int {
+		body, _ := json.Marshal(map[string]any{"BaseRequest": map[string]any{"Uin": 123, "Sid": "abc"},
+			"Msg": map[string]any{"Type": 1, "Content": content, "FromUserName": "@me", "ToUserName": "@friend", "LocalID": "1763", "ClientMsgId": "1763"}})
+		req, _ := http.NewRequest("POST", "https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxsendmsg?lang=zh_CN", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+		code, _ := env.send(t, req)
+		return code
+	}
+	if code := send("明天下午三点开会，记得带合同"); code != 200 {
+		t.Fatalf("ordinary chat message: %d", code)
+	}
+	if code := send("王总 138 1234 5678，李经理 13987654321，赵姐 +86 136-0000-1111，都是老客户"); code != 403 {
+		t.Fatalf("message with three customer mobiles: %d", code)
+	}
+	evs, _ := env.d.DB.Events(store.EventFilter{Action: "message", Verdict: "block"})
+	if len(evs) != 1 || evs[0].Host != "wx.qq.com" {
+		t.Fatalf("blocked message not audited: %+v", evs)
+	}
+	for _, f := range evs[0].Files {
+		for _, s := range f.Findings {
+			if strings.Contains(s, "13987654321") {
+				t.Fatal("audit record holds an unmasked number")
+			}
+		}
+	}
+	if len(up.requests()) != 1 {
+		t.Fatalf("upstream got %d messages, want only the ordinary one", len(up.requests()))
+	}
+}
+
+// TestNetdiskRapidUploadOfRegisteredFileIsBlocked: Baidu's "rapid upload" sends only the block MD5 list
+// of a file the netdisk already has; a registered sensitive file is recognised from that declaration.
+func TestNetdiskRapidUploadOfRegisteredFileIsBlocked(t *testing.T) {
+	up := newUpstream(t, 1<<20)
+	env := startEnv(t, up, watched, nil)
+	fp, err := store.ComputeFingerprint(bytes.NewReader(fixture.XLSX(fixture.Customers(50, 7))), "大客户名单.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.d.DB.AddFingerprint(fp, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.d.ReloadInspection(); err != nil {
+		t.Fatal(err)
+	}
+	precreate := func(blocks []string) (int, pipeline.Refusal) {
+		list, _ := json.Marshal(blocks)
+		form := "path=%2F%E8%B5%84%E6%96%99.xlsx&size=" + strconv.FormatInt(fp.Size, 10) + "&isdir=0&autoinit=1&block_list=" + url.QueryEscape(string(list))
+		req, _ := http.NewRequest("POST", "https://pan.baidu.com/rest/2.0/xpan/file?method=precreate", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return env.send(t, req)
+	}
+	if code, ref := precreate(fp.BlockMD5s); code != 403 || ref.Verdict != "block" || !strings.Contains(strings.Join(ref.Files, ","), "大客户名单.xlsx") {
+		t.Fatalf("rapid upload of a registered file: %d %+v", code, ref)
+	}
+	if code, ref := precreate([]string{"0123456789abcdef0123456789abcdef"}); code != 200 {
+		t.Fatalf("rapid upload of an unknown file: %d %+v", code, ref)
+	}
+}

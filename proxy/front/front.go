@@ -1,0 +1,170 @@
+package front
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"html"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/elazarl/goproxy"
+	"github.com/sluice-dlp/sluice/internal/l10n"
+	"github.com/sluice-dlp/sluice/proxy/pipeline"
+	"github.com/sluice-dlp/sluice/proxy/policy"
+	"github.com/sluice-dlp/sluice/store"
+)
+
+// Config is what the front needs.
+type Config struct {
+	Certs      *CertCache
+	Auth       *Authenticator
+	Policy     *policy.Policy
+	Pipeline   *pipeline.Pipeline
+	Transport  *http.Transport // to the real sites
+	Dial       *Dialer
+	ConsoleURL func() string
+	Log        *slog.Logger
+	Now        func() time.Time
+}
+
+// Front is the proxy listener's handler: CONNECT decisions, interception and forwarding.
+type Front struct {
+	c  Config
+	gp *goproxy.ProxyHttpServer
+}
+
+// connState is carried in goproxy's per-connection UserData: who is on this connection.
+type connState struct {
+	user *store.User
+}
+
+type flowKey struct{}
+
+// New wires goproxy with Sluice's CONNECT decision, certificates, pipeline and forwarding.
+func New(c Config) *Front {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	f := &Front{c: c}
+	gp := goproxy.NewProxyHttpServer()
+	gp.Tr = c.Transport
+	gp.ConnectDial = func(network, addr string) (net.Conn, error) {
+		return c.Dial.DialContext(context.Background(), network, addr)
+	}
+	gp.Logger = log.New(io.Discard, "", 0)
+	gp.Verbose = false
+	gp.AllowHTTP2 = false // HTTP/1.1 towards the browser on intercepted connections
+	gp.NonproxyHandler = http.HandlerFunc(f.nonProxy)
+	gp.OnRequest().HandleConnectFunc(f.handleConnect)
+	gp.OnRequest().DoFunc(f.handleRequest)
+	f.gp = gp
+	return f
+}
+
+// ServeHTTP serves the proxy port.
+func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.gp.ServeHTTP(w, r) }
+
+// handleConnect authenticates the CONNECT and decides: intercept watched hosts, tunnel the rest.
+func (f *Front) handleConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
+	u, err := f.c.Auth.Identify(ctx.Req)
+	if err != nil {
+		ctx.Resp = ProxyAuthRequired(ctx.Req)
+		return &goproxy.ConnectAction{Action: goproxy.ConnectReject}, host
+	}
+	ctx.UserData = &connState{user: u}
+	ctx.RoundTripper = f
+	if f.c.Policy.Catalog().Intercept(host) {
+		return &goproxy.ConnectAction{Action: goproxy.ConnectMitm, TLSConfig: f.tlsConfig}, host
+	}
+	return &goproxy.ConnectAction{Action: goproxy.ConnectAccept}, host
+}
+
+// tlsConfig is our replacement for goproxy's TLSConfigFromCA: random keys, bounded cache.
+func (f *Front) tlsConfig(host string, _ *goproxy.ProxyCtx) (*tls.Config, error) {
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
+		h = host
+	}
+	return f.c.Certs.TLSConfigFor(h), nil
+}
+
+// handleRequest runs requests with a body to watched destinations through the pipeline; everything
+// else streams through. Either way the front forwards it (RoundTrip) and reports the outcome.
+func (f *Front) handleRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Request, *http.Response) {
+	var u *store.User
+	if cs, ok := ctx.UserData.(*connState); ok {
+		u = cs.user
+	} else {
+		var err error
+		if u, err = f.c.Auth.Identify(req); err != nil {
+			return req, ProxyAuthRequired(req)
+		}
+	}
+	ctx.RoundTripper = f
+	req.Header.Del("Proxy-Authorization")
+	dest := f.c.Policy.Catalog().Lookup(req.URL.Host, req.URL.Path)
+	if !dest.Watched() || !hasBody(req) {
+		return req, nil
+	}
+	fl := &pipeline.Flow{Ctx: req.Context(), Req: req, User: u, Dest: dest, Started: f.c.Now()}
+	f.c.Pipeline.Run(fl)
+	if fl.Response != nil {
+		fl.Close()
+		return req, fl.Response
+	}
+	return fl.Req.WithContext(context.WithValue(fl.Req.Context(), flowKey{}, fl)), nil
+}
+
+// RoundTrip forwards a request to its site on a pooled connection (whatever Connection header the
+// browser sent), reports the outcome of a judged upload to the pipeline, and turns an unreachable site
+// into a 502 page instead of an empty reply.
+func (f *Front) RoundTrip(req *http.Request, _ *goproxy.ProxyCtx) (*http.Response, error) {
+	fl, _ := req.Context().Value(flowKey{}).(*pipeline.Flow)
+	req.Close = false
+	resp, err := f.c.Transport.RoundTrip(req)
+	if fl != nil {
+		f.c.Pipeline.Finish(fl, resp, err)
+	}
+	if err != nil {
+		f.c.Log.Warn("upstream unreachable", "host", req.URL.Host, "method", req.Method, "err", err)
+		return gatewayError(req, err), nil
+	}
+	return resp, nil
+}
+
+// hasBody reports whether a request may carry an upload: any method but CONNECT with a non-empty body.
+func hasBody(r *http.Request) bool {
+	return r.Method != http.MethodConnect && r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody
+}
+
+// gatewayError is the answer when the site cannot be reached: a page for navigations, text otherwise.
+func gatewayError(req *http.Request, err error) *http.Response {
+	lang := pipeline.LangOf(req)
+	msg := lang.Pick(fmt.Sprintf("Sluice 无法连接 %s：%s。请稍后重试；如持续出现，请联系管理员。", req.URL.Host, l10n.Text(err, lang)),
+		fmt.Sprintf("Sluice cannot reach %s: %s. Try again later; if it persists, contact your administrator.", req.URL.Host, l10n.Text(err, lang)))
+	if pipeline.WantsHTML(req) {
+		page := "<!doctype html><html><head><meta charset=\"utf-8\"><title>502</title></head><body><h1>502</h1><p>" +
+			html.EscapeString(msg) + "</p></body></html>"
+		return pipeline.TextResponse(req, http.StatusBadGateway, "text/html; charset=utf-8", page)
+	}
+	return pipeline.TextResponse(req, http.StatusBadGateway, "text/plain; charset=utf-8", msg+"\n")
+}
+
+// nonProxy answers requests sent to the proxy port as if it were a web server.
+func (f *Front) nonProxy(w http.ResponseWriter, r *http.Request) {
+	pac := f.c.ConsoleURL() + "/proxy.pac"
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusBadRequest)
+	io.WriteString(w, "这是 Sluice 代理端口，请在浏览器中配置代理或使用 PAC 文件："+pac+"\n"+
+		"This is the Sluice proxy port; configure it as your browser's proxy or use "+pac+"\n")
+}
+
+// ErrorLog adapts slog for http.Server's error log.
+func ErrorLog(l *slog.Logger) *log.Logger {
+	return slog.NewLogLogger(l.Handler(), slog.LevelWarn)
+}

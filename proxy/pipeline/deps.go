@@ -1,0 +1,33 @@
+package pipeline
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/sluice-dlp/sluice/internal/ops"
+	"github.com/sluice-dlp/sluice/proxy/inspect"
+	"github.com/sluice-dlp/sluice/proxy/policy"
+	"github.com/sluice-dlp/sluice/proxy/upload"
+	"github.com/sluice-dlp/sluice/store"
+	"github.com/sluice-dlp/sluice/watermark"
+)
+
+// Deps is everything the steps use: the daemon fills it, a test builds its own.
+type Deps struct {
+	Scanner    func() *inspect.Scanner // the inspection engine in use (rebuilt when the customer list changes)
+	Policy     *policy.Policy
+	DB         *store.DB
+	Marker     *watermark.Marker
+	Notifier   ops.Notifier     // the rep's extension and the managers' alerts (nil: nobody is told)
+	Now        func() time.Time // the clock (tests move it to expire grants)
+	ConsoleURL func() string    // where reps file requests
+	Body       upload.Options   // how bodies are read: spool dir, thresholds, limits
+	Log        *slog.Logger
+}
+
+func (d *Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
