@@ -75,8 +75,7 @@ func TestCustomerImportLookupStatsClear(t *testing.T) {
 	if evs, _ := db.Events(EventFilter{User: "admin"}); len(evs) != 1 || evs[0].Action != "customers.clear" || evs[0].Extra["entries"] != fmt.Sprint(before.Entries) {
 		t.Fatalf("clear not audited: %+v", evs)
 	}
-	st, _ = db.CustomerStats()
-	if st.Entries != 0 || st.Values != 0 {
+	if st, err = db.CustomerStats(); err != nil || st.Entries != 0 || st.Values != 0 {
 		t.Errorf("after clear: %+v", st)
 	}
 	salt3, _ := db.CustomerSalt()

@@ -82,9 +82,8 @@ func usage(c *cli.Context, zh, en string) error { return cli.Exit(lang(c).Pick(z
 // cmdPath returns the command as typed after "sluice", e.g. "users add".
 func cmdPath(c *cli.Context) string {
 	var names []string
-	lineage := c.Lineage()
-	for _, ctx := range lineage[:len(lineage)-1] { // the last is the app itself
-		if ctx.Command != nil && ctx.Command.Name != "" {
+	for _, ctx := range c.Lineage() {
+		if ctx.Command != nil && ctx.Command.Name != "" && ctx.Command.Name != c.App.Name { // not the app's root
 			names = append([]string{ctx.Command.Name}, names...)
 		}
 	}

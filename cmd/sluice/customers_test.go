@@ -168,10 +168,12 @@ func TestCustomersStatsClearAndXLSX(t *testing.T) {
 	if code := sluice(t, dir, "customers", "clear"); code != 0 {
 		t.Errorf("clear exit %d", code)
 	}
-	db, _ = store.Open(filepath.Join(dir, "sluice.db"), "")
-	st, _ = db.CustomerStats()
+	if db, err = store.Open(filepath.Join(dir, "sluice.db"), ""); err != nil {
+		t.Fatal(err)
+	}
+	st, err = db.CustomerStats()
 	db.Close()
-	if st.Entries != 0 {
+	if err != nil || st.Entries != 0 {
 		t.Errorf("after clear: %+v", st)
 	}
 }

@@ -97,6 +97,15 @@ func (l *Local) needInvestigator() error {
 	return l10n.New(l10n.Forbidden, "此操作需要管理员或调查员角色", "this needs the admin or investigator role")
 }
 
+// viewer is who reads requests: the acting user, or, for the operator at the store who named nobody,
+// an onlooker who may see every request (as an investigator does) but decide none.
+func (l *Local) viewer() (*store.User, error) {
+	if l.actor == nil && l.direct {
+		return &store.User{Name: l.who(), Roles: []string{store.RoleInvestigator}}, nil
+	}
+	return l.person()
+}
+
 // person is the user acting in the approval workflow, which the operator must name (--as).
 func (l *Local) person() (*store.User, error) {
 	if l.actor == nil {

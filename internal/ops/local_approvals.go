@@ -64,7 +64,7 @@ func (l *Local) FileRequest(ctx context.Context, n store.NewRequest) (api.Reques
 
 // Requests lists what the acting user may see: their own, the ones waiting for them, or (investigators) any.
 func (l *Local) Requests(ctx context.Context, q api.RequestQuery) ([]api.Request, error) {
-	u, err := l.person()
+	u, err := l.viewer()
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (l *Local) queue(u *store.User) ([]*store.Request, error) {
 
 // Request shows one request the acting user may see (others are "not found").
 func (l *Local) Request(ctx context.Context, id string) (api.Request, error) {
-	u, err := l.person()
+	u, err := l.viewer()
 	if err != nil {
 		return api.Request{}, err
 	}
@@ -132,10 +132,13 @@ func (l *Local) Request(ctx context.Context, id string) (api.Request, error) {
 
 // Act approves, denies or withdraws a request as the acting user and tells the requester of a final decision.
 func (l *Local) Act(ctx context.Context, id, action, comment string) (api.Request, error) {
+	u, err := l.person()
+	if err != nil {
+		return api.Request{}, err
+	}
 	if _, err := l.Request(ctx, id); err != nil {
 		return api.Request{}, err
 	}
-	u, _ := l.person()
 	r, err := l.DB.Act(strings.TrimSpace(id), u.Name, action, comment, l.now())
 	if err != nil {
 		return api.Request{}, err
@@ -184,11 +187,13 @@ func (l *Local) Event(ctx context.Context, id uint64) (*store.Event, *api.Reques
 	return e, nil, nil
 }
 
-// FileNames lists the names of file records.
+// FileNames lists the names of the files among records (not an upload's form fields).
 func FileNames(fs []store.FileRecord) []string {
 	out := make([]string, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, f.Name)
+		if f.Kind != store.FileKindMessage {
+			out = append(out, f.Name)
+		}
 	}
 	return out
 }

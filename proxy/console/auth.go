@@ -195,7 +195,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	u, err := s.c.DB.User(name)
 	if err != nil || u.Disabled || !u.CheckPassword(r.PostFormValue("password")) {
 		s.limiter.fail(now, ipKey, userKey)
-		s.c.Logger.Warn("sluice: console login failed", "user", name, "ip", clientIP(r))
+		s.c.Logger.Warn("console login failed", "user", name, "ip", clientIP(r))
 		p.Error, p.status = lang.T("login_failed"), http.StatusUnauthorized
 		s.render(w, r, "login", p)
 		return

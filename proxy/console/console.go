@@ -214,6 +214,9 @@ func (s *Server) historyPage(w http.ResponseWriter, r *http.Request, u *store.Us
 func (s *Server) fileViews(base string, files []store.FileRecord) []fileView {
 	out := make([]fileView, 0, len(files))
 	for i, f := range files {
+		if f.Kind == store.FileKindMessage {
+			continue // the site's form fields, not a file the rep sent
+		}
 		v := fileView{FileRecord: f, Index: i}
 		switch previewKind(s.c.DB, f) {
 		case "pdf", "image":

@@ -217,7 +217,7 @@ func pdfFirstPage(ctx context.Context, db *store.DB, f store.FileRecord) ([]byte
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, &previewError{"sluice: pdftoppm could not render the PDF: " + err.Error() + " " + strings.TrimSpace(stderr.String())}
+		return nil, &previewError{"pdftoppm could not render the PDF: " + err.Error() + " " + strings.TrimSpace(stderr.String())}
 	}
 	return os.ReadFile(out + ".png")
 }
@@ -234,7 +234,7 @@ func imageThumb(db *store.DB, f store.FileRecord) ([]byte, error) {
 		return nil, err
 	}
 	if cfg.Width*cfg.Height > maxPreviewPixels {
-		return nil, &previewError{"sluice: image too large to preview"}
+		return nil, &previewError{"image too large to preview"}
 	}
 	if _, err := rd.Seek(0, io.SeekStart); err != nil {
 		return nil, err

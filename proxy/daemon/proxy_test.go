@@ -11,6 +11,7 @@ import (
 	"github.com/sluice-dlp/sluice/store"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -386,5 +387,45 @@ func TestMalformedMultipartIsHeldWhole(t *testing.T) {
 	f.Close()
 	if string(kept) != body {
 		t.Fatal("the malformed body was not kept byte for byte")
+	}
+}
+
+// TestUnreachableUpstreamGets502AndErrorEvent: a site that cannot be reached gets the browser a 502
+// page (not an empty reply), and the audit log records an error, never an allowed upload.
+func TestUnreachableUpstreamGets502AndErrorEvent(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
+	env := startEnv(t, nil, nil, func(c *Config) { c.Resolve = []string{"mail.163.com:443=" + dead} })
+	req, _ := http.NewRequest("POST", "https://mail.163.com/upload", strings.NewReader("just a note"))
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("Accept-Language", "zh-CN")
+	resp, err := env.client.Do(req)
+	if err != nil {
+		t.Fatalf("empty reply instead of an answer: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(body), "无法连接 mail.163.com") {
+		t.Fatalf("unreachable site: %d %s", resp.StatusCode, body)
+	}
+	if evs, _ := env.d.DB.Events(store.EventFilter{Verdict: "allow"}); len(evs) != 0 {
+		t.Fatalf("the log says the upload was allowed: %+v", evs)
+	}
+	evs, _ := env.d.DB.Events(store.EventFilter{Verdict: "error"})
+	if len(evs) != 1 || evs[0].Extra["failed_at"] != "forward" || evs[0].Host != "mail.163.com" {
+		t.Fatalf("error event: %+v", evs)
+	}
+	get, err := env.client.Get("https://mail.163.com/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	get.Body.Close()
+	if get.StatusCode != http.StatusBadGateway {
+		t.Fatalf("GET to the unreachable site: %d", get.StatusCode)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/fixture"
+	"github.com/sluice-dlp/sluice/internal/testtool"
 )
 
 // TestPDFFromChromium prints an HTML customer table to PDF with headless Chromium (real
@@ -20,10 +21,7 @@ func TestPDFFromChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium not installed")
-	}
+	bin := testtool.Require(t, "chromium")
 	rows := fixture.CustomerRows(12)
 	var h strings.Builder
 	h.WriteString(`<html><head><meta charset="utf-8"></head><body style="font-family:'WenQuanYi Micro Hei'"><h1>客户名单</h1><table>`)
@@ -41,7 +39,7 @@ func TestPDFFromChromium(t *testing.T) {
 	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
 		"--user-data-dir="+filepath.Join(dir, "profile"), "--print-to-pdf="+pdf, "file://"+html)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("chromium could not print: %v %s", err, out)
+		t.Fatalf("chromium could not print: %v %s", err, out)
 	}
 	data, err := os.ReadFile(pdf)
 	if err != nil {

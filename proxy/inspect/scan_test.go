@@ -3,6 +3,7 @@ package inspect
 import (
 	"bytes"
 	"context"
+	"github.com/sluice-dlp/sluice/internal/testtool"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -202,13 +203,11 @@ func TestPDFPhones(t *testing.T) {
 		t.Errorf("page 1 text missing: %v", segs)
 	}
 	// The fixture is a real PDF: poppler reads the same text.
-	if _, err := exec.LookPath("pdftotext"); err == nil {
-		f := filepath.Join(t.TempDir(), "list.pdf")
-		os.WriteFile(f, data, 0o644)
-		out, err := exec.Command("pdftotext", f, "-").Output()
-		if err != nil || !strings.Contains(string(out), "13998765432") {
-			t.Errorf("pdftotext cannot read the fixture: %v %q", err, out)
-		}
+	f := filepath.Join(t.TempDir(), "list.pdf")
+	os.WriteFile(f, data, 0o644)
+	out, err := exec.Command(testtool.Require(t, "pdftotext"), f, "-").Output()
+	if err != nil || !strings.Contains(string(out), "13998765432") {
+		t.Errorf("pdftotext cannot read the fixture: %v %q", err, out)
 	}
 	if n := scanFull(t, data, "list.pdf").Count(KindPhone); n != 3 {
 		t.Errorf("phones %d, want 3", n)

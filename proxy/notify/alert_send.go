@@ -30,7 +30,7 @@ func postJSON(ctx context.Context, u string, v any, robot bool) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("sluice: alert URL %q is not usable: %w", u, err)
+		return fmt.Errorf("alert URL %q is not usable: %w", u, err)
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	resp, err := alertClient.Do(req)
@@ -40,7 +40,7 @@ func postJSON(ctx context.Context, u string, v any, robot bool) error {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("sluice: alert receiver answered %s", resp.Status)
+		return fmt.Errorf("alert receiver answered %s", resp.Status)
 	}
 	if robot {
 		var ans struct {
@@ -48,10 +48,10 @@ func postJSON(ctx context.Context, u string, v any, robot bool) error {
 			ErrMsg  string `json:"errmsg"`
 		}
 		if err := json.Unmarshal(data, &ans); err != nil {
-			return fmt.Errorf("sluice: robot webhook answer is not JSON: %.100q", data)
+			return fmt.Errorf("robot webhook answer is not JSON: %.100q", data)
 		}
 		if ans.ErrCode != 0 {
-			return fmt.Errorf("sluice: robot webhook refused the message: errcode %d %s", ans.ErrCode, ans.ErrMsg)
+			return fmt.Errorf("robot webhook refused the message: errcode %d %s", ans.ErrCode, ans.ErrMsg)
 		}
 	}
 	return nil
@@ -71,7 +71,7 @@ func dingTalkURL(raw, secret string, now time.Time) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("sluice: dingtalk URL %q is not a URL: %w", raw, err)
+		return "", fmt.Errorf("dingtalk URL %q is not a URL: %w", raw, err)
 	}
 	ts := now.UnixMilli()
 	q := u.Query()
@@ -84,11 +84,11 @@ func dingTalkURL(raw, secret string, now time.Time) (string, error) {
 // sendMail delivers a UTF-8 text mail through the channel's SMTP server (STARTTLS when offered).
 func sendMail(ctx context.Context, ch *AlertChannel, subject, text string) error {
 	if ch.SMTPAddr == "" || ch.From == "" || len(ch.To) == 0 {
-		return fmt.Errorf("sluice: smtp alert channel needs smtp_addr, from and to")
+		return fmt.Errorf("smtp alert channel needs smtp_addr, from and to")
 	}
 	host, _, err := net.SplitHostPort(ch.SMTPAddr)
 	if err != nil {
-		return fmt.Errorf("sluice: smtp_addr %q must be host:port: %w", ch.SMTPAddr, err)
+		return fmt.Errorf("smtp_addr %q must be host:port: %w", ch.SMTPAddr, err)
 	}
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", ch.SMTPAddr)

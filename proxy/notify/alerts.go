@@ -95,7 +95,7 @@ func (a *Alerter) enqueue(j alertJob) {
 	case a.queue <- j:
 	default:
 		a.failed.Add(1)
-		a.log.Warn("sluice: alert queue full; alert dropped", "channel", j.ch.Type, "kind", j.al.Kind, "event", j.al.EventID)
+		a.log.Warn("alert queue full; alert dropped", "channel", j.ch.Type, "kind", j.al.Kind, "event", j.al.EventID)
 	}
 }
 
@@ -123,12 +123,12 @@ func (a *Alerter) deliver(j alertJob) {
 	j.attempt++
 	if j.attempt >= a.Attempts || a.ctx.Err() != nil || a.retrying.Load() >= maxAlertRetries {
 		a.failed.Add(1)
-		a.log.Error("sluice: alert not delivered; check the alerts: section of policy.yaml", "channel", j.ch.Type,
+		a.log.Error("alert not delivered; check the alerts: section of policy.yaml", "channel", j.ch.Type,
 			"kind", j.al.Kind, "event", j.al.EventID, "attempts", j.attempt, "err", err)
 		return
 	}
 	delay := a.FirstBackoff << (j.attempt - 1)
-	a.log.Warn("sluice: alert delivery failed; will retry", "channel", j.ch.Type, "attempt", j.attempt, "retry_in", delay, "err", err)
+	a.log.Warn("alert delivery failed; will retry", "channel", j.ch.Type, "attempt", j.attempt, "retry_in", delay, "err", err)
 	a.wg.Add(1)
 	a.retrying.Add(1)
 	go func() {
@@ -179,7 +179,7 @@ func sendAlert(ctx context.Context, ch *AlertChannel, al Alert) error {
 	case "smtp":
 		return sendMail(ctx, ch, alertTitle(al), alertText(al))
 	}
-	return fmt.Errorf("sluice: unknown alert channel type %q; use wecom, dingtalk, webhook or smtp", ch.Type)
+	return fmt.Errorf("unknown alert channel type %q; use wecom, dingtalk, webhook or smtp", ch.Type)
 }
 
 // alertTitle is the one-line subject of an alert.

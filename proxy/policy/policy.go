@@ -120,7 +120,7 @@ type Policy struct {
 func Default() *Policy {
 	p, err := Parse("default.yaml", defaultYAML)
 	if err != nil {
-		panic("sluice: built-in default policy is invalid: " + err.Error())
+		panic("built-in default policy is invalid: " + err.Error())
 	}
 	return p
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	"io"
 	"mime"
 	"net/http"
@@ -108,7 +109,7 @@ func Read(r io.Reader, h http.Header, u *url.URL, opts Options) (*Body, error) {
 	if r != nil {
 		if _, err := io.Copy(b.Raw, r); err != nil {
 			b.Raw.Close()
-			return nil, fmt.Errorf("sluice: reading the upload body failed: %w", err)
+			return nil, l10n.Wrap(err, l10n.Invalid, "读取上传内容失败", "reading the upload body failed")
 		}
 	}
 	b.Raw.Finish()

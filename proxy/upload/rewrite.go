@@ -23,10 +23,10 @@ func (b *Body) Rewrite(repl map[*Part][]byte) (*Spool, error) {
 	var cuts []cut
 	for p, content := range repl {
 		if p.Data == nil {
-			return nil, fmt.Errorf("sluice: part %q has no content to replace", p.FileName)
+			return nil, fmt.Errorf("part %q has no content to replace", p.FileName)
 		}
 		if b.Format == "multipart" && bytes.Contains(content, []byte("\r\n--"+b.boundary)) {
-			return nil, fmt.Errorf("sluice: rewritten %q would contain the multipart boundary", p.FileName)
+			return nil, fmt.Errorf("rewritten %q would contain the multipart boundary", p.FileName)
 		}
 		with := content
 		if p.Kind == KindBase64 {
@@ -38,7 +38,7 @@ func (b *Body) Rewrite(repl map[*Part][]byte) (*Spool, error) {
 				with = []byte(enc)
 			}
 		} else if b.Format != "multipart" && b.Format != "raw" {
-			return nil, fmt.Errorf("sluice: cannot rewrite part %q of a %s body", p.FileName, b.Format)
+			return nil, fmt.Errorf("cannot rewrite part %q of a %s body", p.FileName, b.Format)
 		}
 		cuts = append(cuts, cut{p.off, p.n, with})
 	}
@@ -61,7 +61,7 @@ func (b *Body) Rewrite(repl map[*Part][]byte) (*Spool, error) {
 	for _, c := range cuts {
 		if c.off < pos {
 			out.Close()
-			return nil, fmt.Errorf("sluice: overlapping parts in rewrite")
+			return nil, fmt.Errorf("overlapping parts in rewrite")
 		}
 		if _, err := io.Copy(w, b.Decoded.Section(pos, c.off-pos)); err != nil {
 			out.Close()

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	"hash"
 	"io"
 	"os"
@@ -61,7 +62,7 @@ func (s *Spool) spill() error {
 	}
 	f, err := os.CreateTemp(s.dir, "sluice-spool-*")
 	if err != nil {
-		return fmt.Errorf("sluice: cannot spool upload to %s: %w (check free space and permissions of the data dir)", s.dir, err)
+		return l10n.Wrap(err, l10n.Unavailable, "无法把上传内容暂存到 %s（请检查数据目录的空间和权限）", "cannot spool the upload to %s (check free space and permissions of the data dir)", s.dir)
 	}
 	os.Remove(f.Name()) // unlinked: the file disappears when closed, even after a crash
 	if _, err := f.Write(s.mem.Bytes()); err != nil {
@@ -84,7 +85,7 @@ func SpoolBytes(b []byte) *Spool {
 // Write appends p, spilling to disk when the threshold is passed.
 func (s *Spool) Write(p []byte) (int, error) {
 	if s.closed {
-		return 0, fmt.Errorf("sluice: write to a finished spool")
+		return 0, fmt.Errorf("write to a finished spool")
 	}
 	s.sum.Write(p)
 	s.size += int64(len(p))
@@ -149,7 +150,7 @@ func (s *Spool) Bytes(max int64) ([]byte, error) {
 		return s.mem.Bytes(), nil
 	}
 	if s.size > max {
-		return nil, fmt.Errorf("sluice: %d bytes is more than the %d that may be held in memory", s.size, max)
+		return nil, fmt.Errorf("%d bytes is more than the %d that may be held in memory", s.size, max)
 	}
 	b := make([]byte, s.size)
 	_, err := io.ReadFull(s.Section(0, s.size), b)
