@@ -33,6 +33,8 @@ fi
 
 echo "== go vet"
 go vet ./...
+echo "== go mod tidy -diff"
+go mod tidy -diff
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))
 if [ -n "$unformatted" ]; then
