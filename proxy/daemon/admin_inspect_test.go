@@ -148,3 +148,28 @@ func TestAdminInspectBadInput(t *testing.T) {
 		t.Errorf("bad token: %d, want 401", code)
 	}
 }
+
+// TestAdminErrorsInCallersLanguage: every route answers errors in one shape, in the caller's language.
+func TestAdminErrorsInCallersLanguage(t *testing.T) {
+	env := startEnv(t, nil, nil, nil)
+	admin := env.adminToken(t)
+	for _, c := range []struct{ lang, want string }{{"zh-CN", "用户 zhangsan 已存在"}, {"en", "user zhangsan exists"}} {
+		body, _ := json.Marshal(map[string]any{"name": "zhangsan", "staff_id": "B9"})
+		req, _ := http.NewRequest("POST", "http://"+env.d.ConsoleAddr()+"/api/admin/users", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Accept-Language", c.lang)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e api.ErrorBody
+		json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusConflict || e.Error != "conflict" || !strings.HasPrefix(e.Message, c.want) || strings.Contains(e.Message, "sluice:") {
+			t.Errorf("%s: %d %+v", c.lang, resp.StatusCode, e)
+		}
+	}
+	if u, _ := env.d.DB.User("zhangsan"); u.StaffID != testUser.StaffID {
+		t.Fatalf("an existing user was overwritten through the API: %+v", u)
+	}
+}
