@@ -13,6 +13,7 @@ import (
 	"github.com/sluice-dlp/sluice/internal/api"
 	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/internal/ops"
+	"github.com/sluice-dlp/sluice/proxy/policy"
 	"github.com/sluice-dlp/sluice/store"
 )
 
@@ -39,6 +40,8 @@ type page struct {
 
 	Records  []api.ArchiveRecord
 	Events   []*store.Event
+	Compat   []*store.Event // sites that broke under interception, newest first
+	EN       bool
 	Query    url.Values
 	ChainN   int
 	ChainOK  bool
@@ -61,10 +64,7 @@ func (p *page) T(key string) string { return p.Lang.T(key) }
 
 // Cat names a destination category in the page's language (unknown categories as they are).
 func (p *page) Cat(c string) string {
-	if _, ok := messages["cat_"+c]; ok {
-		return p.Lang.T("cat_" + c)
-	}
-	return c
+	return policy.CategoryName(policy.Category(c), l10n.Lang(p.Lang))
 }
 
 // Status translates a request status.
@@ -365,6 +365,16 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *store.User
 	var err error
 	if p.Events, err = o.Events(ctx, f); err != nil {
 		p.Error = l10n.Text(err, l10n.LangOf(ctx))
+	}
+	p.EN = lang == "en"
+	if cs, err := o.Events(ctx, store.EventFilter{Action: "compat.", Limit: 50}); err == nil {
+		seen := map[string]bool{}
+		for _, e := range cs {
+			if !seen[e.Host] && len(p.Compat) < 10 {
+				seen[e.Host] = true
+				p.Compat = append(p.Compat, e)
+			}
+		}
 	}
 	if q.Get("verify") != "" { // walks the whole chain: only on request
 		v, err := o.VerifyAudit(ctx)

@@ -88,11 +88,8 @@ var messages = map[string][2]string{
 	"act_withdraw":         {"撤回", "withdrew"},
 	"act_expire":           {"超时过期", "expired"},
 	"lang_switch":          {"English", "中文"},
-	"cat_webmail":          {"个人邮箱", "personal webmail"},
-	"cat_netdisk":          {"个人网盘", "personal netdisk"},
-	"cat_webchat":          {"网页聊天", "web chat"},
-	"cat_encrypted_chat":   {"加密聊天", "encrypted chat"},
-	"cat_corporate":        {"企业渠道", "corporate channel"},
+	"compat_title":         {"解密后无法访问的网站", "Sites that break under interception"},
+	"compat_hint":          {"这些网站拒绝了 Sluice 的 TLS 连接。若网站可信且无法检查，请把它加入策略的 bypass.hosts 并注明原因。", "These sites refused Sluice's TLS connection. If a site is trusted and cannot be inspected, add it to bypass.hosts in the policy with the reason."},
 }
 
 // Lang is a chosen language: "zh-CN" or "en".

@@ -91,6 +91,8 @@ type Daemon struct {
 	closeOnce          sync.Once
 	stop               chan struct{}
 	clock              atomic.Pointer[func() time.Time]
+	compatMu           sync.Mutex
+	compatSeen         map[string]time.Time // host → when its last compatibility problem was recorded
 }
 
 // New prepares a daemon: creates the data dir on first start, loads CA, policy and store, binds both listeners.
@@ -193,15 +195,37 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 		Body: upload.Options{Dir: d.paths.Spool, SpoolThreshold: d.cfg.SpoolThreshold, MaxInspect: d.cfg.MaxInspect}})
 	dial := front.NewDialer(resolve)
 	fr := front.New(front.Config{Certs: d.Certs, Auth: d.auth, Policy: d.Policy, Pipeline: d.Pipeline,
-		Transport: front.Transport(roots, dial), Dial: dial, ConsoleURL: d.ConsoleURL, Log: d.log, Now: d.now})
+		Transport: front.Transport(roots, dial), Dial: dial, ConsoleURL: d.ConsoleURL, Log: d.log, Now: d.now, Compat: d.compat})
 	d.Console = console.NewServer(console.Config{Ops: d.Ops, DB: d.DB, Hub: d.Hub, BaseURL: d.ConsoleURL(), Logger: d.log,
 		SecureCookies: d.cfg.SecureCookies, SpoolDir: d.paths.Spool,
 		Site: console.Site{CA: d.CA.Cert, CAPEM: d.CA.CertPEM, ProxyAddr: d.ProxyAddr,
-			PAC:    d.Policy.Catalog().PAC,
+			PAC:    func(addr string) []byte { return d.Policy.Catalog().PAC(addr, d.Policy.PAC.Fallback) },
 			Health: func() map[string]any { return map[string]any{"certs_cached": d.Certs.Len()} }}})
 	d.servers = []*http.Server{
 		{Handler: fr, ReadHeaderTimeout: 30 * time.Second, ErrorLog: front.ErrorLog(d.log)},
 		{Handler: d.Console, ReadHeaderTimeout: 30 * time.Second, ErrorLog: front.ErrorLog(d.log)},
+	}
+}
+
+// compat records, at most once an hour per host, that a site broke under interception, with the fix.
+func (d *Daemon) compat(host string, err error) {
+	now := d.now()
+	d.compatMu.Lock()
+	if d.compatSeen == nil {
+		d.compatSeen = map[string]time.Time{}
+	}
+	last, seen := d.compatSeen[host]
+	if seen && now.Sub(last) < time.Hour {
+		d.compatMu.Unlock()
+		return
+	}
+	d.compatSeen[host] = now
+	d.compatMu.Unlock()
+	zh, en := front.CompatReason(host, err)
+	d.log.Warn("site breaks under interception; consider the bypass list", "host", host, "err", err)
+	if aerr := d.DB.AppendEvent(&store.Event{Action: "compat.tls", User: "sluice", Host: host, Category: string(d.Policy.Catalog().Lookup(host, "").Category),
+		Reasons: []string{zh}, Extra: map[string]string{"error": err.Error(), "fix": en}}); aerr != nil {
+		d.log.Error("cannot audit a compatibility problem", "err", aerr)
 	}
 }
 

@@ -45,8 +45,13 @@ type received struct {
 	SHA256                    string
 }
 
-// newUpstream starts a TLS server; bodies over keepLimit are hashed, not kept.
+// newUpstream starts a TLS server answering for upstreamNames; bodies over keepLimit are hashed, not kept.
 func newUpstream(t testing.TB, keepLimit int64) *upstream {
+	return newUpstreamFor(t, keepLimit, upstreamNames...)
+}
+
+// newUpstreamFor starts a TLS server whose certificate names the given hosts.
+func newUpstreamFor(t testing.TB, keepLimit int64, names ...string) *upstream {
 	u := &upstream{}
 	u.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := sha256.New()
@@ -63,7 +68,7 @@ func newUpstream(t testing.TB, keepLimit int64) *upstream {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintf(w, "upstream ok %s %s %d", r.Method, r.URL.Path, n)
 	}))
-	cert := selfSignedFor(t, upstreamNames...)
+	cert := selfSignedFor(t, names...)
 	u.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	u.srv.EnableHTTP2 = true
 	u.srv.StartTLS()
@@ -75,7 +80,8 @@ func newUpstream(t testing.TB, keepLimit int64) *upstream {
 
 // upstreamNames are the real service names the loopback upstream answers for.
 var upstreamNames = []string{"pan.baidu.com", "d.pcs.baidu.com", "mail.163.com", "mail.qq.com", "outlook.live.com",
-	"example.org", "work.weixin.qq.com", "wx.qq.com", "file.wx2.qq.com", "api.aliyundrive.com", "web.telegram.org"}
+	"example.org", "work.weixin.qq.com", "wx.qq.com", "file.wx2.qq.com", "api.aliyundrive.com", "web.telegram.org",
+	"ebank.icbc.com.cn", "files.example-transfer.net"}
 
 // selfSignedFor makes a self-signed server certificate for names (it is its own root).
 func selfSignedFor(t testing.TB, names ...string) tls.Certificate {

@@ -13,7 +13,9 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 )
@@ -185,26 +187,46 @@ func TestNavigationGetsHTMLRefusalPage(t *testing.T) {
 	}
 }
 
-func TestUnwatchedHostIsTunnelled(t *testing.T) {
+// TestEveryHostIsInterceptedButCorporateAndBypass: intercept by default. An unknown site is decrypted
+// and judged as "other"; a bank (bypass) and a corporate channel are tunnelled with their own certificate.
+func TestEveryHostIsInterceptedButCorporateAndBypass(t *testing.T) {
 	up := newUpstream(t, 1<<20)
-	env := startEnv(t, up, append(watched, "example.org"), nil)
-	resp, err := env.client.Get("https://example.org/")
+	env := startEnv(t, up, append(watched, "ebank.icbc.com.cn", "work.weixin.qq.com", "files.example-transfer.net"), nil)
+	for _, host := range []string{"ebank.icbc.com.cn", "work.weixin.qq.com"} {
+		resp, err := env.client.Get("https://" + host + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if !resp.TLS.PeerCertificates[0].Equal(up.cert()) {
+			t.Fatalf("%s was decrypted: it presented %q, not its own certificate", host, resp.TLS.PeerCertificates[0].Subject)
+		}
+	}
+	resp, err := env.client.Get("https://files.example-transfer.net/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if !resp.TLS.PeerCertificates[0].Equal(up.cert()) {
-		t.Fatalf("tunnelled host presented %q, not its own certificate", resp.TLS.PeerCertificates[0].Subject)
+	if resp.TLS.PeerCertificates[0].Equal(up.cert()) || resp.TLS.PeerCertificates[0].Issuer.CommonName != env.d.CA.Cert.Subject.CommonName {
+		t.Fatalf("an unknown site was not intercepted: %q", resp.TLS.PeerCertificates[0].Issuer)
 	}
-	// a corporate channel is never intercepted either
-	env2 := startEnv(t, up, []string{"work.weixin.qq.com"}, nil)
-	resp, err = env2.client.Get("https://work.weixin.qq.com/")
-	if err != nil {
-		t.Fatal(err)
+	code, ref := env.upload(t, "https://files.example-transfer.net/api/upload", "客户清单.csv", customerCSV(40))
+	if code != 403 || ref.Verdict != "approval" {
+		t.Fatalf("customer list to an unknown site: %d %+v", code, ref)
 	}
-	resp.Body.Close()
-	if !resp.TLS.PeerCertificates[0].Equal(up.cert()) {
-		t.Fatal("corporate channel was intercepted")
+	if code, ref := env.upload(t, "https://files.example-transfer.net/api/upload", "notes.txt", []byte("hello")); code != 200 {
+		t.Fatalf("harmless file to an unknown site: %d %+v", code, ref)
+	}
+	evs, _ := env.d.DB.Events(store.EventFilter{Host: "files.example-transfer.net"})
+	if len(evs) != 2 || evs[0].Category != "other" || evs[1].Category != "other" {
+		t.Fatalf("events of the unknown site: %+v", evs)
+	}
+	// the bank's upload is never inspected or recorded
+	if code, _ := env.upload(t, "https://ebank.icbc.com.cn/upload", "客户清单.csv", customerCSV(40)); code != 200 {
+		t.Fatalf("upload to a bypassed bank: %d", code)
+	}
+	if evs, _ := env.d.DB.Events(store.EventFilter{Host: "ebank.icbc.com.cn"}); len(evs) != 0 {
+		t.Fatalf("a bypassed site was recorded: %+v", evs)
 	}
 }
 
@@ -222,6 +244,39 @@ func TestUntrustedUpstreamIsRefused(t *testing.T) {
 	if len(up.requests()) != 0 {
 		t.Fatal("request reached an upstream whose certificate is not trusted")
 	}
+	// the site that breaks under interception is recorded once, with the fix, and shown to admins
+	env.client.Get("https://mail.qq.com/again")
+	evs, _ := env.d.DB.Events(store.EventFilter{Action: "compat."})
+	if len(evs) != 1 || evs[0].Host != "mail.qq.com" || !strings.Contains(evs[0].Extra["fix"], "bypass.hosts") {
+		t.Fatalf("compatibility events: %+v", evs)
+	}
+	admin := loginConsole(t, env, "admin")
+	r, err := admin.Get("http://" + env.d.ConsoleAddr() + "/audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if !strings.Contains(string(page), `id="compat"`) || !strings.Contains(string(page), "mail.qq.com") || !strings.Contains(string(page), "bypass.hosts") {
+		t.Fatalf("the console does not show the site that broke: %s", page)
+	}
+}
+
+// loginConsole signs name in on the console (the admin with the initial password) and returns the client.
+func loginConsole(t *testing.T, env *testEnv, name string) *http.Client {
+	t.Helper()
+	pw, err := os.ReadFile(PathsFor(env.dir).InitialPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm("http://"+env.d.ConsoleAddr()+"/login", url.Values{"username": {name}, "password": {strings.TrimSpace(string(pw))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return c
 }
 
 func TestProxyAuthentication(t *testing.T) {
@@ -270,13 +325,11 @@ func TestPACFailsClosedForWatchedHosts(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	pac := string(body)
-	for _, want := range []string{`"pan.baidu.com"`, `".pcs.baidu.com"`, `"mail.qq.com"`, "PROXY " + env.d.ProxyAddr(), `return "DIRECT"`} {
+	for _, want := range []string{`"pan.baidu.com":"P"`, `"pcs.baidu.com":"P"`, `"mail.qq.com":"P"`, `"work.weixin.qq.com":"D"`, `"icbc.com.cn":"D"`,
+		`var viaSluice = "PROXY ` + env.d.ProxyAddr() + `"`, `var otherSites = "PROXY ` + env.d.ProxyAddr() + `; DIRECT"`} {
 		if !strings.Contains(pac, want) {
 			t.Errorf("PAC lacks %s", want)
 		}
-	}
-	if strings.Contains(pac, "; DIRECT") || strings.Contains(pac, "work.weixin.qq.com") {
-		t.Error("PAC has a DIRECT fallback for watched hosts or routes corporate hosts")
 	}
 	resp, err = http.Get("http://" + env.d.ConsoleAddr() + "/ca")
 	if err != nil {

@@ -115,6 +115,26 @@ func (c *CertCache) issue(host string) (*tls.Certificate, error) {
 	return &tls.Certificate{Certificate: [][]byte{der, c.ca.Cert.Raw}, PrivateKey: key, Leaf: leaf}, nil
 }
 
+// CanIssue reports whether the CA may sign a certificate for host: a CA made with name constraints
+// (--ca-name-constraints) only covers the catalog's domains, so other hosts are tunnelled.
+func (c *CertCache) CanIssue(host string) bool {
+	permitted := c.ca.Cert.PermittedDNSDomains
+	if len(permitted) == 0 {
+		return true
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, d := range permitted {
+		d = strings.ToLower(strings.TrimPrefix(d, "."))
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
 // TLSConfigFor returns the server-side TLS config used towards the browser for connectHost.
 // It serves HTTP/1.1 only (no h2 ALPN) and picks the certificate by SNI, falling back to the CONNECT host.
 func (c *CertCache) TLSConfigFor(connectHost string) *tls.Config {

@@ -30,6 +30,9 @@ type Config struct {
 	ConsoleURL func() string
 	Log        *slog.Logger
 	Now        func() time.Time
+	// Compat is told about a site that breaks under interception (its TLS fails: untrusted certificate,
+	// client certificate demanded, protocol refused), so the admin can put it on the bypass list.
+	Compat func(host string, err error)
 }
 
 // Front is the proxy listener's handler: CONNECT decisions, interception and forwarding.
@@ -78,7 +81,7 @@ func (f *Front) handleConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.Conn
 	}
 	ctx.UserData = &connState{user: u}
 	ctx.RoundTripper = f
-	if f.c.Policy.Catalog().Intercept(host) {
+	if f.c.Policy.Catalog().Intercept(host) && f.c.Certs.CanIssue(host) {
 		return &goproxy.ConnectAction{Action: goproxy.ConnectMitm, TLSConfig: f.tlsConfig}, host
 	}
 	return &goproxy.ConnectAction{Action: goproxy.ConnectAccept}, host
@@ -108,7 +111,7 @@ func (f *Front) handleRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.R
 	ctx.RoundTripper = f
 	req.Header.Del("Proxy-Authorization")
 	dest := f.c.Policy.Catalog().Lookup(req.URL.Host, req.URL.Path)
-	if !dest.Watched() || !hasBody(req) {
+	if !dest.Inspected() || !hasBody(req) {
 		return req, nil
 	}
 	fl := &pipeline.Flow{Ctx: req.Context(), Req: req, User: u, Dest: dest, Started: f.c.Now()}
@@ -132,6 +135,9 @@ func (f *Front) RoundTrip(req *http.Request, _ *goproxy.ProxyCtx) (*http.Respons
 	}
 	if err != nil {
 		f.c.Log.Warn("upstream unreachable", "host", req.URL.Host, "method", req.Method, "err", err)
+		if f.c.Compat != nil && TLSFailure(err) {
+			f.c.Compat(req.URL.Hostname(), err)
+		}
 		return gatewayError(req, err), nil
 	}
 	return resp, nil

@@ -83,7 +83,7 @@ func IsPDFOrImage(typ string) bool {
 // Decide returns the verdict for one request: the strictest verdict over its files and messages.
 func (p *Policy) Decide(in Input) Decision {
 	d := Decision{Verdict: Allow}
-	if !in.Dest.Watched() {
+	if !in.Dest.Inspected() {
 		return d
 	}
 	rule := p.Rules[in.Dest.Category]
@@ -108,6 +108,9 @@ func (p *Policy) Decide(in Input) Decision {
 				fmt.Sprintf("%s is really a %s file (disguised by its name)", name, r.Type))
 		}
 		switch sens, zh, en := p.SensitiveFile(r); {
+		case in.Dest.Opaque:
+			add(rule.Uninspectable, "uninspectable", fmt.Sprintf("%s在浏览器中加密文件，无法检查「%s」", where, name),
+				fmt.Sprintf("%s encrypts files in the browser, so %s cannot be inspected", where, name))
 		case r.Has(inspect.KindEncrypted) || r.Has(inspect.KindUninspectable):
 			why := detailOf(r, inspect.KindEncrypted, inspect.KindUninspectable)
 			add(rule.Uninspectable, "uninspectable", fmt.Sprintf("无法检查「%s」的内容（%s），发往%s需审批", name, why, where),
@@ -161,7 +164,7 @@ func (p *Policy) UnmarkableDecision(dest Destination, name, whyZH, whyEN string)
 
 // UninspectableDecision returns the verdict for a body Sluice could not read at all (too large, malformed).
 func (p *Policy) UninspectableDecision(dest Destination, why string) Decision {
-	if !dest.Watched() {
+	if !dest.Inspected() {
 		return Decision{Verdict: Allow}
 	}
 	return Decision{Verdict: p.Rules[dest.Category].Uninspectable, Reasons: []Reason{{Code: "uninspectable",

@@ -11,9 +11,15 @@ var categoryNames = map[Category][2]string{
 	Webmail:       {"个人邮箱", "personal webmail"},
 	Netdisk:       {"个人网盘", "personal netdisk"},
 	WebChat:       {"网页聊天", "web chat"},
+	AIChat:        {"AI 聊天", "AI chat"},
+	FileTransfer:  {"文件快传", "file transfer"},
+	OnlineDocs:    {"在线文档", "online docs"},
+	ObjectStorage: {"对象存储", "object storage"},
 	EncryptedChat: {"加密聊天", "encrypted chat"},
+	Other:         {"其他网站", "other site"},
 	Corporate:     {"企业渠道", "corporate channel"},
-	Unwatched:     {"不受监控的网站", "unwatched site"},
+	Bypass:        {"不解密的网站", "bypassed site"},
+	Intranet:      {"内网", "intranet"},
 }
 
 // CategoryName names a destination category for people in lang (an unknown one as it is).

@@ -4,33 +4,96 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"slices"
 )
 
-// PAC returns a proxy auto-config script sending the watched hosts to proxyAddr, with no DIRECT
-// fallback for them (if the proxy is down, uploads to them fail instead of leaving unchecked).
-func (c *Catalog) PAC(proxyAddr string) []byte {
-	var exact, suffix []string
-	for _, p := range c.WatchedHosts() {
-		if s, ok := strings.CutPrefix(p, "*."); ok {
-			suffix = append(suffix, "."+s)
-		} else {
-			exact = append(exact, p)
+// pacCode is what the PAC file does with a host pattern: P through Sluice with no fallback (a personal
+// channel), D direct (corporate, bypass). Every other host goes through Sluice, falling back per policy.
+const (
+	pacPersonal = "P"
+	pacDirect   = "D"
+)
+
+// pacTables returns the exact-name and suffix tables of the PAC file, decided as Lookup decides.
+func (c *Catalog) pacTables() (exact, suffix map[string]string) {
+	code := func(es []entry) string {
+		s := c.pick(es, "/")
+		if s == nil {
+			return ""
+		}
+		switch {
+		case neverDecrypted(s.Category):
+			return pacDirect
+		case slices.Contains(personal, s.Category) && len(s.Paths) == 0:
+			return pacPersonal
+		}
+		return ""
+	}
+	exact, suffix = map[string]string{}, map[string]string{}
+	for h, es := range c.exact {
+		if v := code(es); v != "" {
+			exact[h] = v
 		}
 	}
+	for h, es := range c.suffix {
+		if v := code(es); v != "" {
+			suffix[h] = v
+		}
+	}
+	return exact, suffix
+}
+
+// PAC returns the proxy auto-config script for proxyAddr. Personal channels go to Sluice with no DIRECT
+// fallback (if Sluice is down, uploads to them fail instead of leaving unchecked); corporate channels, the
+// bypass list, plain host names and private or loopback addresses go direct; every other site goes to
+// Sluice, falling back to DIRECT only when fallback is "direct".
+func (c *Catalog) PAC(proxyAddr, fallback string) []byte {
+	exact, suffix := c.pacTables()
 	ej, _ := json.Marshal(exact)
 	sj, _ := json.Marshal(suffix)
+	other := fmt.Sprintf("PROXY %s", proxyAddr)
+	if fallback != "closed" {
+		other += "; DIRECT"
+	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, `// Sluice PAC: watched destinations go through the Sluice proxy, with no DIRECT fallback
-// (if the proxy is down, uploads to them fail instead of leaving unchecked). Everything else is direct.
+	fmt.Fprintf(&b, `// Sluice PAC. Personal channels (webmail, netdisks, web and AI chat, file transfer, online docs, object
+// storage) go through Sluice with no DIRECT fallback: if Sluice is down, uploads to them fail instead of
+// leaving unchecked. Corporate channels, the bypass list (banking, payment, health, government, client
+// certificates), plain host names and private addresses go direct. Every other site goes through Sluice
+// (pac.fallback: %s).
 var exact = %s;
 var suffix = %s;
-function FindProxyForURL(url, host) {
-  host = host.toLowerCase();
-  for (var i = 0; i < exact.length; i++) { if (host === exact[i]) return "PROXY %s"; }
-  for (var j = 0; j < suffix.length; j++) { if (dnsDomainIs(host, suffix[j])) return "PROXY %s"; }
-  return "DIRECT";
+var viaSluice = "PROXY %s";
+var otherSites = %q;
+function sluiceCode(host) {
+  if (Object.prototype.hasOwnProperty.call(exact, host)) return exact[host];
+  var rest = host;
+  for (var i = rest.indexOf("."); i >= 0; i = rest.indexOf(".")) {
+    rest = rest.substring(i + 1);
+    if (Object.prototype.hasOwnProperty.call(suffix, rest)) return suffix[rest];
+  }
+  return "";
 }
-`, ej, sj, proxyAddr, proxyAddr)
+function privateAddress(host) {
+  if (/^[0-9.]+$/.test(host)) {
+    return isInNet(host, "10.0.0.0", "255.0.0.0") || isInNet(host, "172.16.0.0", "255.240.0.0") ||
+      isInNet(host, "192.168.0.0", "255.255.0.0") || isInNet(host, "127.0.0.0", "255.0.0.0") ||
+      isInNet(host, "169.254.0.0", "255.255.0.0") || host === "0.0.0.0";
+  }
+  if (host.indexOf(":") >= 0) {
+    var h = host.replace(/^\[|\]$/g, "");
+    return h === "::1" || /^f[cd]/.test(h) || /^fe[89ab]/.test(h);
+  }
+  return false;
+}
+function FindProxyForURL(url, host) {
+  host = host.toLowerCase().replace(/\.$/, "");
+  if (isPlainHostName(host) || host === "localhost" || privateAddress(host)) return "DIRECT";
+  var code = sluiceCode(host);
+  if (code === "D") return "DIRECT";
+  if (code === "P") return viaSluice;
+  return otherSites;
+}
+`, fallback, ej, sj, proxyAddr, other)
 	return b.Bytes()
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
@@ -111,19 +112,49 @@ type Policy struct {
 	Alerts           []AlertChannel                       `yaml:"alerts"`
 	ExtraDestination []Service                            `yaml:"extra_destinations"`
 	ExtensionOrigins []string                             `yaml:"extension_origins"`
+	Bypass           BypassSettings                       `yaml:"bypass"`
+	PAC              PACSettings                          `yaml:"pac"`
 
 	catalog *Catalog
 	file    string
+	notes   [][2]string // what validation filled in or warns about (zh-CN, English)
 }
 
-// Default returns the built-in default policy.
-func Default() *Policy {
-	p, err := Parse("default.yaml", defaultYAML)
-	if err != nil {
-		panic("built-in default policy is invalid: " + err.Error())
-	}
-	return p
+// PACSettings say how browsers reach Sluice through the PAC file.
+type PACSettings struct {
+	// Fallback is what sites outside the catalog do when Sluice cannot be reached: "direct" (browse on,
+	// unchecked) or "closed" (fail). Personal channels always fail closed.
+	Fallback string `yaml:"fallback"`
 }
+
+// Notes lists, in lang, what validation filled in from the defaults or warns about.
+func (p *Policy) Notes(lang string) []string {
+	out := make([]string, len(p.notes))
+	for i, n := range p.notes {
+		out[i] = n[0]
+		if lang == "en" {
+			out[i] = n[1]
+		}
+	}
+	return out
+}
+
+// Default returns the built-in default policy (parsed once; read-only).
+func Default() *Policy {
+	defaultOnce.Do(func() {
+		p, err := Parse("default.yaml", defaultYAML)
+		if err != nil {
+			panic("built-in default policy is invalid: " + err.Error())
+		}
+		defaultPol = p
+	})
+	return defaultPol
+}
+
+var (
+	defaultOnce sync.Once
+	defaultPol  *Policy
+)
 
 // LoadFile reads and validates a policy file.
 func LoadFile(path string) (*Policy, error) {
@@ -158,7 +189,7 @@ func Parse(file string, data []byte) (*Policy, error) {
 	if err := p.validate(&root); err != nil {
 		return nil, err
 	}
-	p.catalog = NewCatalog(p.ExtraDestination, p.CompanyDomains)
+	p.catalog = NewCatalog(p.ExtraDestination, p.CompanyDomains, p.Bypass)
 	return p, nil
 }
 
@@ -175,136 +206,15 @@ func (v *Verdict) UnmarshalYAML(n *yaml.Node) error {
 // UnmarshalYAML accepts only known category names and reports the line of a bad one.
 func (c *Category) UnmarshalYAML(n *yaml.Node) error {
 	s := Category(strings.TrimSpace(n.Value))
-	if !slices.Contains(Categories, s) {
-		names := make([]string, len(Categories))
-		for i, c := range Categories {
+	if !slices.Contains(Categories, s) && s != Other {
+		names := make([]string, len(RuleCategories))
+		for i, c := range RuleCategories {
 			names[i] = string(c)
 		}
 		return fmt.Errorf("line %d: unknown category %q; use one of %s (第 %d 行：未知类别)", n.Line, n.Value, strings.Join(names, ", "), n.Line)
 	}
 	*c = s
 	return nil
-}
-
-// lineOf finds the line of a key path in the YAML tree (0 when absent).
-func lineOf(n *yaml.Node, path ...string) int {
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line := 0
-	for _, key := range path {
-		if n.Kind != yaml.MappingNode {
-			return line
-		}
-		found := false
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == key {
-				line, n, found = n.Content[i].Line, n.Content[i+1], true
-				break
-			}
-		}
-		if !found {
-			return line
-		}
-	}
-	return line
-}
-
-// problem builds a validation error naming the policy file and line in both languages.
-func (p *Policy) problem(line int, zh, en string, args ...any) error {
-	return l10n.Errorf(l10n.Invalid, "策略文件 %s 第 %d 行：", "policy %s line %d: ", p.file, line).Append(zh, en, args...)
-}
-
-func (p *Policy) validate(root *yaml.Node) error {
-	bad := p.problem
-	if p.Version != 1 {
-		return bad(lineOf(root, "version"), "不支持 version %d；请写 version: 1", "version %d is not supported; use version: 1", p.Version)
-	}
-	for _, c := range []Category{Webmail, Netdisk, WebChat, EncryptedChat} {
-		r, ok := p.Rules[c]
-		if !ok {
-			return bad(lineOf(root, "rules"), "rules 中缺少 %q；每个受监控的类别都需要一条规则（见默认策略）", "rules has no entry for %q; every watched category needs one (see the default policy)", c)
-		}
-		fields := map[string]Verdict{"sensitive_file": r.SensitiveFile, "pdf_or_image": r.PDFOrImage, "other_file": r.OtherFile,
-			"sensitive_message": r.SensitiveMessage, "message": r.Message, "uninspectable": r.Uninspectable,
-			"unmarkable": r.Unmarkable, "integrity_checked": r.IntegrityChecked}
-		for name, v := range fields {
-			if v == "" {
-				return bad(lineOf(root, "rules", string(c)), "缺少 rules.%s.%s；请设为 allow、block、approval 或 watermark", "rules.%s.%s is missing; set it to allow, block, approval or watermark", c, name)
-			}
-		}
-		for name, v := range map[string]Verdict{"uninspectable": r.Uninspectable, "unmarkable": r.Unmarkable, "integrity_checked": r.IntegrityChecked} {
-			if v == Allow || v == Watermark {
-				return bad(lineOf(root, "rules", string(c), name), "rules.%s.%s 为 %q：无法检查或加水印的内容不能悄悄放行；请用 approval 或 block",
-					"rules.%s.%s is %q: content Sluice cannot check or mark must not leave silently; use approval or block", c, name, v)
-			}
-		}
-		if r.SensitiveFile == Allow {
-			return bad(lineOf(root, "rules", string(c), "sensitive_file"), "rules.%s.sensitive_file 为 allow：含客户资料的文件会不经任何审批离开；请用 watermark、approval 或 block",
-				"rules.%s.sensitive_file is allow: files with customer data would leave unrecorded by any approval; use watermark, approval or block", c)
-		}
-	}
-	if _, ok := p.Rules[Corporate]; ok {
-		return bad(lineOf(root, "rules", "corporate"), "企业渠道从不拦截；请删除 rules.corporate（公司域名写在 company_domains 下）",
-			"corporate channels are never intercepted; remove rules.corporate (add company domains under company_domains)")
-	}
-	for i, d := range p.CompanyDomains {
-		if strings.ContainsAny(d, " /:") || !strings.Contains(d, ".") {
-			return bad(lineOf(root, "company_domains"), "company_domains[%d] = %q 不是 example.com 这样的域名", "company_domains[%d] = %q is not a domain name like example.com", i, d)
-		}
-	}
-	for i, s := range p.ExtraDestination {
-		if s.Name == "" || len(s.Hosts) == 0 || s.Category == "" {
-			return bad(lineOf(root, "extra_destinations"), "extra_destinations[%d] 需要 name、category 和 hosts", "extra_destinations[%d] needs name, category and hosts", i)
-		}
-	}
-	for i, a := range p.Alerts {
-		switch a.Type {
-		case "wecom", "dingtalk", "webhook":
-			if !strings.HasPrefix(a.URL, "http://") && !strings.HasPrefix(a.URL, "https://") {
-				return bad(lineOf(root, "alerts"), "alerts[%d]（%s）的 url %q 必须以 https:// 开头", "alerts[%d] (%s) url %q must start with https://", i, a.Type, a.URL)
-			}
-		case "smtp":
-			if a.SMTPAddr == "" || a.From == "" || len(a.To) == 0 {
-				return bad(lineOf(root, "alerts"), "alerts[%d]（smtp）需要 smtp_addr、from 和 to", "alerts[%d] (smtp) needs smtp_addr, from and to", i)
-			}
-		default:
-			return bad(lineOf(root, "alerts"), "alerts[%d] 的类型 %q 未知；可用 wecom、dingtalk、webhook 或 smtp", "alerts[%d] has unknown type %q; use wecom, dingtalk, webhook or smtp", i, a.Type)
-		}
-		for _, on := range a.On {
-			if on != "block" && on != "request" {
-				return bad(lineOf(root, "alerts"), "alerts[%d] on: %q；可用 block 和/或 request", "alerts[%d] on: %q; use block and/or request", i, on)
-			}
-		}
-	}
-	for i, o := range p.ExtensionOrigins {
-		if !strings.HasPrefix(o, "chrome-extension://") && !strings.HasPrefix(o, "moz-extension://") {
-			return bad(lineOf(root, "extension_origins"), "extension_origins[%d] = %q 应形如 chrome-extension://<id> 或 moz-extension://<uuid>",
-				"extension_origins[%d] = %q must look like chrome-extension://<id> or moz-extension://<uuid>", i, o)
-		}
-	}
-	if zh, en := checkTemplate(p.Watermark.Template); en != "" {
-		return bad(lineOf(root, "watermark"), "watermark.template %q %s", "watermark.template %q %s", p.Watermark.Template, zh, en)
-	}
-	return nil
-}
-
-// checkTemplate says (in Chinese and English) what is wrong with a visible-mark template, or "":
-// only {name}, {staff_id} and {time} are replaced, and a mark that names nobody proves nothing.
-// An empty template means the built-in one.
-func checkTemplate(t string) (zh, en string) {
-	if t == "" {
-		return "", ""
-	}
-	for _, m := range placeholder.FindAllString(t, -1) {
-		if m != "{name}" && m != "{staff_id}" && m != "{time}" {
-			return "含未知占位符 " + m + "；可用 {name}、{staff_id} 和 {time}", "has unknown placeholder " + m + "; use {name}, {staff_id} and {time}"
-		}
-	}
-	if !strings.Contains(t, "{name}") && !strings.Contains(t, "{staff_id}") {
-		return "没有写明是谁；请包含 {name} 或 {staff_id}", "names nobody; include {name} or {staff_id}"
-	}
-	return "", ""
 }
 
 var placeholder = regexp.MustCompile(`\{[^{}]*\}`)
