@@ -43,16 +43,24 @@ func main() {
 	gets := flag.Int("gets", 3000, "small GET requests per mode")
 	conc := flag.Int("concurrency", 8, "parallel clients for the throughput run")
 	uploadMB := flag.Int("upload-mb", 100, "size of the upload in MB")
+	nPages := flag.Int("pages", 30, "page loads per mode")
 	flag.Parse()
 	tmp, err := os.MkdirTemp("", "sluice-bench-")
 	check(err)
 	defer os.RemoveAll(tmp)
 
 	// loopback upstream standing in for mail.qq.com / mail.163.com
-	cert := selfSigned("mail.qq.com", "mail.163.com")
+	cert := selfSigned(append([]string{"mail.qq.com", "mail.163.com"}, pageHosts...)...)
 	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "text/plain")
+		if d, err := time.ParseDuration(r.URL.Query().Get("delay")); err == nil {
+			time.Sleep(d) // the site's distance: network round trip plus its own time
+		}
+		if size, err := strconv.Atoi(r.URL.Query().Get("size")); err == nil {
+			w.Write(bytes.Repeat([]byte("x"), size))
+			return
+		}
 		fmt.Fprintf(w, "ok %d %s", n, strings.Repeat("x", 1024))
 	}))
 	up.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
@@ -62,13 +70,16 @@ func main() {
 	check(os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o644))
 
 	bin := filepath.Join(tmp, "sluice")
-	build := exec.Command("go", "build", "-o", bin, "./cli")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/sluice")
 	build.Stderr = os.Stderr
 	check(build.Run())
 	data := filepath.Join(tmp, "data")
 	proxyAddr, consoleAddr := freeAddr(), freeAddr()
-	cmd := exec.Command(bin, "--data", data, "run", "--listen", proxyAddr, "--console", consoleAddr,
-		"--upstream-ca", caFile, "--resolve", "mail.qq.com:443="+up.Listener.Addr().String(), "--resolve", "mail.163.com:443="+up.Listener.Addr().String())
+	args := []string{"--data", data, "run", "--listen", proxyAddr, "--console", consoleAddr, "--upstream-ca", caFile}
+	for _, h := range append([]string{"mail.qq.com", "mail.163.com"}, pageHosts...) {
+		args = append(args, "--resolve", h+":443="+up.Listener.Addr().String())
+	}
+	cmd := exec.Command(bin, args...)
 	logf, _ := os.Create(filepath.Join(tmp, "sluice.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	check(cmd.Start())
@@ -80,7 +91,7 @@ func main() {
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(caPEM)
 	roots.AddCert(cert.Leaf)
-	direct := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, MaxIdleConnsPerHost: 64,
+	direct := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64,
 		DialContext: func(ctx context.Context, n, a string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, n, up.Listener.Addr().String())
 		}}
@@ -99,6 +110,15 @@ func main() {
 	fmt.Printf("  throughput (%d clients): direct %.0f req/s, proxied (MITM) %.0f req/s, ratio %.2f\n", *conc, dt, pt, pt/dt)
 	fmt.Printf("  latency p50: direct %s, proxied %s, added %s\n", pct(dl, 50), pct(pl, 50), pct(pl, 50)-pct(dl, 50))
 	fmt.Printf("  latency p99: direct %s, proxied %s, added %s\n\n", pct(dl, 99), pct(pl, 99), pct(pl, 99)-pct(dl, 99))
+
+	for _, rtt := range []time.Duration{0, 20 * time.Millisecond} {
+		dp, dr := pageLoads(direct, *nPages, rtt)
+		pp, pr := pageLoads(proxied, *nPages, rtt)
+		fmt.Printf("page load: 1 document + 60 resources from 6 sites, warm keep-alive, sites answer after %s, %d loads each\n", rtt, *nPages)
+		fmt.Printf("  page time p50: direct %s, proxied %s, page-load ratio (direct/proxied) %.2f\n", pct(dp, 50), pct(pp, 50), pct(dp, 50).Seconds()/pct(pp, 50).Seconds())
+		fmt.Printf("  per request p50: direct %s, proxied %s, added %s\n", pct(dr, 50), pct(pr, 50), pct(pr, 50)-pct(dr, 50))
+		fmt.Printf("  per request p99: direct %s, proxied %s, added %s\n\n", pct(dr, 99), pct(pr, 99), pct(pr, 99)-pct(dr, 99))
+	}
 
 	size := int64(*uploadMB) << 20
 	du := upload(direct, size)
