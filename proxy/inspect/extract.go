@@ -225,6 +225,12 @@ func (w *walker) extract(n node, ti typeInfo) error {
 		w.addOwn(KindNoText, "images carry no extractable text (no OCR)", n.loc(""))
 		return nil
 	}
-	w.addOwn(KindNoText, fmt.Sprintf("unknown binary content (%s); no text extracted", ti.mime), n.loc(""))
+	found, err := w.printableRuns(n)
+	if err != nil {
+		return err
+	}
+	if found == 0 {
+		w.addOwn(KindNoText, fmt.Sprintf("unknown binary content (%s); no text in it", ti.mime), n.loc(""))
+	}
 	return nil
 }

@@ -31,6 +31,9 @@ func (s partsStep) Run(f *Flow) error {
 	}
 	for _, p := range b.Files() {
 		f.Files = append(f.Files, &File{Part: p, Name: p.FileName})
+		if !p.Rewritable() {
+			f.Integrity = true // decoded from a field or transfer encoding: it cannot be marked in place
+		}
 	}
 	declared := b.Declared(f.Req.Header)
 	for _, name := range f.Dest.Integrity {

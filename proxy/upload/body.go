@@ -39,7 +39,12 @@ type Part struct {
 	b64           *base64.Encoding // encoding of a KindBase64 part
 	jsonLiteral   bool             // off/n cover a whole escaped JSON string literal
 	literalPrefix string           // data: URL prefix inside such a literal
+	encoded       bool             // decoded from a transfer encoding or a form field: it cannot be rewritten in place
 }
+
+// Rewritable reports whether the part's bytes can be replaced in the body (a watermark): not when they
+// were decoded from a Content-Transfer-Encoding or a form field.
+func (p *Part) Rewritable() bool { return !p.encoded }
 
 // Size returns the part's length in bytes.
 func (p *Part) Size() int64 { return p.Data.Size() }
@@ -128,7 +133,9 @@ func Read(r io.Reader, h http.Header, u *url.URL, opts Options) (*Body, error) {
 	}
 	if err := b.split(h, u); err != nil {
 		b.Problem = err.Error()
+		return b, nil
 	}
+	b.decodeFieldFiles()
 	return b, nil
 }
 
@@ -171,6 +178,9 @@ func (b *Body) decode() error {
 // split fills b.Parts according to the content type.
 func (b *Body) split(h http.Header, u *url.URL) error {
 	mt, params, _ := mime.ParseMediaType(b.ContentType)
+	if mt == "" {
+		mt = sniffType(b.Decoded)
+	}
 	switch {
 	case strings.HasPrefix(mt, "multipart/"):
 		b.Format = "multipart"

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"mime/multipart"
+	"mime/quotedprintable"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -229,4 +230,105 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMultipartRelatedAsDriveSendsIt parses Google Drive's uploadType=multipart body (as the Google
+// client libraries and rclone build it): JSON metadata, then the media with no Content-Disposition.
+func TestMultipartRelatedAsDriveSendsIt(t *testing.T) {
+	media := []byte("名称,手机\n上海星河,13800138000\n")
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Type", "application/json; charset=UTF-8")
+	w, _ := mw.CreatePart(h)
+	w.Write([]byte(`{"name":"客户.csv","parents":["root"]}`))
+	h = textproto.MIMEHeader{}
+	h.Set("Content-Type", "text/csv")
+	w, _ = mw.CreatePart(h)
+	w.Write(media)
+	mw.Close()
+	b := read(t, buf.Bytes(), http.Header{"Content-Type": {"multipart/related; boundary=" + mw.Boundary()}}, "https://www.googleapis.com/upload/drive/v3/files?uploadType=multipart")
+	if b.Problem != "" {
+		t.Fatalf("multipart/related held as a problem: %s", b.Problem)
+	}
+	files := b.Files()
+	if len(files) != 1 || files[0].FileName != "客户.csv" {
+		t.Fatalf("files: %+v", files)
+	}
+	if got, _ := io.ReadAll(files[0].Data.Reader()); !bytes.Equal(got, media) {
+		t.Fatalf("media: %q", got)
+	}
+}
+
+func TestTransferEncodedPartsAreDecoded(t *testing.T) {
+	file := []byte("上海星河贸易,13800138000,zhang@example.cn\n")
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, cte := range []string{"base64", "quoted-printable"} {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", `form-data; name="file"; filename="`+cte+`.csv"`)
+		h.Set("Content-Transfer-Encoding", cte)
+		w, _ := mw.CreatePart(h)
+		if cte == "base64" {
+			enc := base64.StdEncoding.EncodeToString(file)
+			w.Write([]byte(enc[:20] + "\r\n" + enc[20:]))
+		} else {
+			qw := quotedprintable.NewWriter(w)
+			qw.Binary = true
+			qw.Write(file)
+			qw.Close()
+		}
+	}
+	mw.Close()
+	b := read(t, buf.Bytes(), http.Header{"Content-Type": {mw.FormDataContentType()}}, "https://mail.163.com/upload")
+	for _, p := range b.Files() {
+		got, _ := io.ReadAll(p.Data.Reader())
+		if !bytes.Equal(got, file) || p.Rewritable() {
+			t.Errorf("%s: decoded %q, rewritable %v", p.FileName, got, p.Rewritable())
+		}
+	}
+	if _, err := b.Rewrite(map[*Part][]byte{b.Files()[0]: []byte("x")}); err == nil {
+		t.Error("a transfer-encoded part was rewritten in place")
+	}
+}
+
+func TestBodiesWithoutContentType(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"Msg":{"Content":"张三 13800138000"}}`: "json", "to=a%40b.cn&content=%E4%BD%A0%E5%A5%BD": "form",
+		"客户张三，电话 13800138000": "text", "PK\x03\x04\x14\x00\x00\x00binary": "raw",
+	} {
+		b := read(t, []byte(body), http.Header{}, "https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxsendmsg")
+		if b.Format != want {
+			t.Errorf("%.20q: %s, want %s", body, b.Format, want)
+		}
+	}
+}
+
+func TestBase64HiddenInFormAndMultipartFields(t *testing.T) {
+	slice := bytes.Repeat([]byte("上海星河贸易有限公司,李伟,13800138000\n"), 20)
+	enc := base64.RawStdEncoding.EncodeToString(slice) // BaiduPCS-Go strips the padding
+	form := url.Values{"path": {"/客户.csv"}, "size": {"9999"}, "data_content": {enc}, "data_offset": {"0"}}.Encode()
+	b := read(t, []byte(form), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, "https://pan.baidu.com/api/precreate")
+	var found bool
+	for _, p := range b.Files() {
+		got, _ := io.ReadAll(p.Data.Reader())
+		found = found || bytes.Equal(got, slice) && p.Field == "data_content"
+	}
+	if !found {
+		t.Fatalf("base64 slice in a form field not decoded: %+v", b.Files())
+	}
+	// a data: URL pasted into a chat message field
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("content", "看图 data:image/png;base64,"+base64.StdEncoding.EncodeToString(slice)+" 谢谢")
+	mw.Close()
+	b = read(t, buf.Bytes(), http.Header{"Content-Type": {mw.FormDataContentType()}}, "https://wx.qq.com/send")
+	if fs := b.Files(); len(fs) != 1 || fs[0].ContentType != "image/png" {
+		t.Fatalf("data: URL in a field: %+v", fs)
+	}
+	// ordinary fields are not mistaken for base64: a hex digest, a long word
+	form = url.Values{"md5": {strings.Repeat("a1b2c3d4", 40)}, "word": {strings.Repeat("abcdefghij", 40)}}.Encode()
+	if fs := read(t, []byte(form), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, "https://x.example/").Files(); len(fs) != 0 {
+		t.Fatalf("ordinary fields decoded as files: %d", len(fs))
+	}
 }

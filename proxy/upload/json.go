@@ -104,7 +104,7 @@ func (b *Body) splitJSON() error {
 			if nameKeys[key] && len(stack) > 0 && stack[len(stack)-1].name == "" {
 				stack[len(stack)-1].name = t
 			}
-			if p := b.base64Part(data, prev, end, t, pathOf()); p != nil {
+			if p := b.base64Part(data, prev, end, t, pathOf); p != nil { // the path is built only for a found part
 				b.Parts = append(b.Parts, p)
 				if len(stack) > 0 {
 					stack[len(stack)-1].parts = append(stack[len(stack)-1].parts, p)
@@ -125,7 +125,7 @@ func (b *Body) splitJSON() error {
 }
 
 // base64Part returns a file part when the JSON string at data[prev:end] holds base64 content.
-func (b *Body) base64Part(data []byte, prev, end int64, s, path string) *Part {
+func (b *Body) base64Part(data []byte, prev, end int64, s string, path func() string) *Part {
 	if len(s) < minBase64 {
 		return nil
 	}
@@ -164,7 +164,7 @@ func (b *Body) base64Part(data []byte, prev, end int64, s, path string) *Part {
 		return nil
 	}
 	decoded, _ := enc.DecodeString(body)
-	p := &Part{Kind: KindBase64, Field: path, ContentType: ct, Data: SpoolBytes(decoded)}
+	p := &Part{Kind: KindBase64, Field: path(), ContentType: ct, Data: SpoolBytes(decoded)}
 	p.b64 = enc
 	if bytes.Equal(inner, []byte(s)) && bytes.IndexByte(data[start:end-1], '\\') < 0 {
 		p.off, p.n = start+int64(prefix), int64(len(body))

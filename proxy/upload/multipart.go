@@ -3,9 +3,12 @@ package upload
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
+	"mime/quotedprintable"
 	"net/textproto"
 	"strings"
 )
@@ -96,21 +99,32 @@ func (b *Body) splitMultipart() error {
 			return fmt.Errorf("malformed multipart body: part %d overlaps the next boundary", i+1)
 		}
 		p := &Part{Kind: KindField, off: contentStart, n: contentEnd - contentStart, ContentType: hdr.Get("Content-Type")}
-		_, params, err := mime.ParseMediaType(hdr.Get("Content-Disposition"))
-		if err != nil {
-			return fmt.Errorf("malformed multipart body: part %d has a bad Content-Disposition: %v", i+1, err)
+		if cd := hdr.Get("Content-Disposition"); cd != "" {
+			_, params, err := mime.ParseMediaType(cd)
+			if err != nil {
+				return fmt.Errorf("malformed multipart body: part %d has a bad Content-Disposition: %v", i+1, err)
+			}
+			p.Field = params["name"]
+			if fn, ok := params["filename"]; ok {
+				p.Kind, p.FileName = KindFile, fn
+			}
+		} else if !textual(p.ContentType) { // multipart/related, multipart/mixed: a part without a disposition is content
+			p.Kind = KindFile
 		}
-		p.Field = params["name"]
-		if fn, ok := params["filename"]; ok {
-			p.Kind, p.FileName = KindFile, fn
-		} else if p.n > b.opts.MaxFieldText {
+		if p.Kind == KindField && p.n > b.opts.MaxFieldText {
 			p.Kind = KindFile
 		}
 		if p.Data, err = b.Decoded.View(p.off, p.n); err != nil {
 			return err
 		}
+		if cte := strings.ToLower(strings.TrimSpace(hdr.Get("Content-Transfer-Encoding"))); cte == "base64" || cte == "quoted-printable" {
+			if err := b.decodeTransfer(p, cte); err != nil {
+				return fmt.Errorf("malformed multipart body: part %d: %v", i+1, err)
+			}
+		}
 		b.Parts = append(b.Parts, p)
 	}
+	b.nameRelatedParts()
 	if !closed {
 		last := delims[len(delims)-1]
 		if _, err := b.Decoded.ReadAt(two, last+int64(len(dash))); err != nil || string(two) != "--" {
@@ -140,4 +154,70 @@ func readPartHeader(s *Spool, off int64) (textproto.MIMEHeader, int64, error) {
 		return nil, 0, fmt.Errorf("malformed multipart body: %v", err)
 	}
 	return h, int64(end + 4), nil
+}
+
+// textual reports whether a part's declared type is text a person wrote (a field), not file content.
+func textual(ct string) bool {
+	mt, _, _ := mime.ParseMediaType(ct)
+	return ct == "" || strings.HasPrefix(mt, "text/plain") || mt == "application/json" || mt == "application/x-www-form-urlencoded"
+}
+
+// decodeTransfer replaces a part's bytes with their Content-Transfer-Encoding undone (base64 or
+// quoted-printable, as mail messages and some upload APIs send them); such a part cannot be rewritten.
+func (b *Body) decodeTransfer(p *Part, cte string) error {
+	var dec io.Reader = p.Data.Reader()
+	if cte == "base64" {
+		dec = base64.NewDecoder(base64.StdEncoding, &skipSpace{r: dec})
+	} else {
+		dec = quotedprintable.NewReader(dec)
+	}
+	out := NewSpool(b.opts.Dir, b.opts.SpoolThreshold)
+	if _, err := io.Copy(out, io.LimitReader(dec, b.opts.MaxInspect+1)); err != nil {
+		out.Close()
+		return fmt.Errorf("%s content is corrupt: %v", cte, err)
+	}
+	out.Finish()
+	p.Data, p.encoded = out, true
+	return nil
+}
+
+// skipSpace drops CR, LF, spaces and tabs (line-wrapped base64).
+type skipSpace struct{ r io.Reader }
+
+func (s *skipSpace) Read(p []byte) (int, error) {
+	for {
+		n, err := s.r.Read(p)
+		k := 0
+		for _, c := range p[:n] {
+			if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
+				p[k] = c
+				k++
+			}
+		}
+		if k > 0 || err != nil {
+			return k, err
+		}
+	}
+}
+
+// nameRelatedParts gives unnamed content parts of a multipart/related body (Google Drive's
+// uploadType=multipart: JSON metadata, then the media) the name the metadata declares.
+func (b *Body) nameRelatedParts() {
+	name := ""
+	for _, p := range b.Parts {
+		if p.Kind == KindField && strings.HasPrefix(p.ContentType, "application/json") {
+			if data, err := p.Data.Bytes(1 << 20); err == nil {
+				var meta struct{ Name, Title string }
+				if json.Unmarshal(data, &meta) == nil {
+					name = meta.Name
+					if name == "" {
+						name = meta.Title
+					}
+				}
+			}
+		}
+		if p.Kind == KindFile && p.FileName == "" {
+			p.FileName = name
+		}
+	}
 }

@@ -25,6 +25,9 @@ func (b *Body) Rewrite(repl map[*Part][]byte) (*Spool, error) {
 		if p.Data == nil {
 			return nil, fmt.Errorf("part %q has no content to replace", p.FileName)
 		}
+		if p.encoded {
+			return nil, fmt.Errorf("part %q was decoded from its transfer encoding and cannot be rewritten in place", p.FileName)
+		}
 		if b.Format == "multipart" && bytes.Contains(content, []byte("\r\n--"+b.boundary)) {
 			return nil, fmt.Errorf("rewritten %q would contain the multipart boundary", p.FileName)
 		}
