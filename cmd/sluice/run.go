@@ -43,6 +43,7 @@ func runCommand(l l10n.Lang) *cli.Command {
 			&cli.StringFlag{Name: "user", Usage: l.Pick("单用户本地代理：所有流量记在此用户名下", "single-user local proxy: attribute all traffic to this user"), EnvVars: []string{"SLUICE_USER"}},
 			&cli.Int64Flag{Name: "spool-threshold", Usage: l.Pick("上传内容超过此字节数后写入磁盘", "bytes of a body kept in memory before spilling to disk"), EnvVars: []string{"SLUICE_SPOOL_THRESHOLD"}, Value: 8 << 20},
 			&cli.Int64Flag{Name: "max-inspect", Usage: l.Pick("超过此大小的上传按“无法检查”处理", "bodies larger than this get the policy's uninspectable verdict"), EnvVars: []string{"SLUICE_MAX_INSPECT"}, Value: 512 << 20},
+			&cli.Int64Flag{Name: "max-held", Usage: l.Pick("等待判定的分片上传最多在磁盘上暂存的总字节数", "bytes of sliced uploads held on disk at once while their files complete"), EnvVars: []string{"SLUICE_MAX_HELD"}, Value: 2 << 30},
 			&cli.BoolFlag{Name: "ca-name-constraints", Usage: l.Pick("新根证书只能为受监控的域名签发", "restrict a new CA to the watched domains"), EnvVars: []string{"SLUICE_CA_NAME_CONSTRAINTS"}},
 			&cli.BoolFlag{Name: "secure-cookies", Usage: l.Pick("控制台 Cookie 加 Secure 标记（控制台在 HTTPS 之后）", "mark console cookies Secure (console behind HTTPS)"), EnvVars: []string{"SLUICE_SECURE_COOKIES"}},
 			&cli.BoolFlag{Name: "verbose", Usage: l.Pick("输出调试日志", "debug logging"), EnvVars: []string{"SLUICE_VERBOSE"}},
@@ -64,7 +65,7 @@ func runDaemon(c *cli.Context) error {
 	d, err := daemon.New(daemon.Config{
 		DataDir: dataDir(c), Listen: c.String("listen"), Console: c.String("console"), PublicConsole: c.String("public-console"),
 		UpstreamCAs: c.StringSlice("upstream-ca"), Resolve: c.StringSlice("resolve"), User: c.String("user"),
-		SpoolThreshold: c.Int64("spool-threshold"), MaxInspect: c.Int64("max-inspect"), NameConstraints: c.Bool("ca-name-constraints"),
+		SpoolThreshold: c.Int64("spool-threshold"), MaxInspect: c.Int64("max-inspect"), MaxHeld: c.Int64("max-held"), NameConstraints: c.Bool("ca-name-constraints"),
 		SecureCookies: c.Bool("secure-cookies"),
 		Logger:        slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})),
 	})

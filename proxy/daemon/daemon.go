@@ -40,7 +40,8 @@ type Config struct {
 	Resolve         []string // HOST:PORT=ADDR:PORT overrides
 	User            string   // single-user local proxy: attribute all traffic to this user
 	SpoolThreshold  int64    // bytes kept in memory per body before spilling to disk
-	MaxInspect      int64    // bodies above this get the "uninspectable" verdict
+	MaxInspect      int64    // bodies (and files sent in slices) above this get the "uninspectable" verdict
+	MaxHeld         int64    // slices of unfinished files held at once, in bytes (default 2 GiB)
 	NameConstraints bool     // restrict a newly created CA to the catalog's domains
 	CertCacheSize   int
 	AllowLoopbackWS bool // let loopback web pages use the extension WebSocket (tests)
@@ -78,6 +79,7 @@ type Daemon struct {
 	Marker   *watermark.Marker
 	Ops      *ops.Local // the jobs, as the console and tests use them
 	Pipeline *pipeline.Pipeline
+	Sessions *upload.Sessions // files sent in slices, held until whole
 	Hub      *notify.Hub
 	Alerter  *notify.Alerter
 	Console  *console.Server
@@ -190,12 +192,13 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 	d.auth = front.NewAuthenticator(d.DB, d.cfg.User, loopback)
 	d.Ops = &ops.Local{DB: d.DB, Policy: d.Policy, Marker: d.Marker, Scanner: d.Scanner, BaseURL: d.ConsoleURL(),
 		Notifier: d, InspectionChanged: d.ReloadInspection, CredentialsChanged: d.auth.Forget, Now: d.now}
+	d.Sessions = upload.NewSessions(upload.SessionOptions{Dir: d.paths.Spool, MaxFile: d.cfg.MaxInspect, MaxHeld: d.cfg.MaxHeld, Now: d.now})
 	d.Pipeline = pipeline.New(&pipeline.Deps{Scanner: d.Scanner, Policy: d.Policy, DB: d.DB, Marker: d.Marker, Notifier: d,
-		Now: d.now, ConsoleURL: d.ConsoleURL, Log: d.log,
+		Now: d.now, ConsoleURL: d.ConsoleURL, Log: d.log, Sessions: d.Sessions,
 		Body: upload.Options{Dir: d.paths.Spool, SpoolThreshold: d.cfg.SpoolThreshold, MaxInspect: d.cfg.MaxInspect}})
 	dial := front.NewDialer(resolve)
 	fr := front.New(front.Config{Certs: d.Certs, Auth: d.auth, Policy: d.Policy, Pipeline: d.Pipeline,
-		Transport: front.Transport(roots, dial), Dial: dial, ConsoleURL: d.ConsoleURL, Log: d.log, Now: d.now, Compat: d.compat})
+		Transport: front.Transport(roots, dial), Dial: dial, ConsoleURL: d.ConsoleURL, Log: d.log, Now: d.now, Compat: d.compat, Learn: d.Sessions.Learn})
 	d.Console = console.NewServer(console.Config{Ops: d.Ops, DB: d.DB, Hub: d.Hub, BaseURL: d.ConsoleURL(), Logger: d.log,
 		SecureCookies: d.cfg.SecureCookies, SpoolDir: d.paths.Spool,
 		Site: console.Site{CA: d.CA.Cert, CAPEM: d.CA.CertPEM, ProxyAddr: d.ProxyAddr,

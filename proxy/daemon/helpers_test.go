@@ -53,7 +53,7 @@ func newUpstream(t testing.TB, keepLimit int64) *upstream {
 // newUpstreamFor starts a TLS server whose certificate names the given hosts.
 func newUpstreamFor(t testing.TB, keepLimit int64, names ...string) *upstream {
 	u := &upstream{}
-	u.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	serveUpstream(t, u, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := sha256.New()
 		var keep []byte
 		n, _ := io.Copy(io.MultiWriter(h, writerFunc(func(p []byte) (int, error) {
@@ -67,7 +67,13 @@ func newUpstreamFor(t testing.TB, keepLimit int64, names ...string) *upstream {
 		u.mu.Unlock()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintf(w, "upstream ok %s %s %d", r.Method, r.URL.Path, n)
-	}))
+	}), names...)
+	return u
+}
+
+// serveUpstream starts u's loopback TLS server with handler h and a certificate naming the hosts.
+func serveUpstream(t testing.TB, u *upstream, h http.Handler, names ...string) {
+	u.srv = httptest.NewUnstartedServer(h)
 	cert := selfSignedFor(t, names...)
 	u.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	u.srv.EnableHTTP2 = true
@@ -75,7 +81,6 @@ func newUpstreamFor(t testing.TB, keepLimit int64, names ...string) *upstream {
 	t.Cleanup(u.srv.Close)
 	u.caFile = filepath.Join(t.TempDir(), "upstream-ca.pem")
 	os.WriteFile(u.caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o644)
-	return u
 }
 
 // upstreamNames are the real service names the loopback upstream answers for.

@@ -16,6 +16,9 @@ func (d *Daemon) housekeeping() {
 			return
 		case <-tick.C:
 			d.Sweep()
+			if n, held := d.Sessions.Sweep(); n > 0 {
+				d.log.Debug("upload sessions waiting for slices", "sessions", n, "bytes", held)
+			}
 			now := d.now()
 			if now.Sub(lastPrune) > 24*time.Hour {
 				lastPrune = now

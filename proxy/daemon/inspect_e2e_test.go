@@ -125,7 +125,29 @@ func TestNetdiskRapidUploadOfRegisteredFileIsBlocked(t *testing.T) {
 	if code, ref := precreate(fp.BlockMD5s); code != 403 || ref.Verdict != "block" || !strings.Contains(strings.Join(ref.Files, ","), "大客户名单.xlsx") {
 		t.Fatalf("rapid upload of a registered file: %d %+v", code, ref)
 	}
-	if code, ref := precreate([]string{"0123456789abcdef0123456789abcdef"}); code != 200 {
+	// an unknown file's precreate opens a held session: Sluice answers it (never "rapid"), Baidu sees nothing yet
+	list, _ := json.Marshal([]string{"0123456789abcdef0123456789abcdef"})
+	req, _ := http.NewRequest("POST", "https://pan.baidu.com/rest/2.0/xpan/file?method=precreate",
+		strings.NewReader("path=%2Fa.bin&size=10&isdir=0&autoinit=1&block_list="+url.QueryEscape(string(list))))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := env.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pre struct {
+		ReturnType int    `json:"return_type"`
+		UploadID   string `json:"uploadid"`
+	}
+	json.NewDecoder(resp.Body).Decode(&pre)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("X-Sluice-Held") == "" || pre.ReturnType != 1 || pre.UploadID == "" || len(up.requests()) != 0 {
+		t.Fatalf("precreate of an unknown file: %d %+v, upstream got %d requests", resp.StatusCode, pre, len(up.requests()))
+	}
+	// a true rapid upload (create with the file's MD5 and no upload id) of an unknown file cannot be judged
+	req, _ = http.NewRequest("POST", "https://pan.baidu.com/api/create?a=commit",
+		strings.NewReader("path=%2F%E5%AE%A2%E6%88%B7.xlsx&size=20480&isdir=0&rtype=3&block_list="+url.QueryEscape(string(list))))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if code, ref := env.send(t, req); code != 403 || ref.Verdict != "approval" || len(up.requests()) != 0 {
 		t.Fatalf("rapid upload of an unknown file: %d %+v", code, ref)
 	}
 }

@@ -35,10 +35,16 @@ func multipartUpload(t testing.TB, name string, content []byte) (*bytes.Buffer, 
 func decodeRefusal(t testing.TB, resp *http.Response) pipeline.Refusal {
 	t.Helper()
 	defer resp.Body.Close()
-	var r pipeline.Refusal
 	body, _ := io.ReadAll(resp.Body)
+	return decodeRefusalBytes(t, body)
+}
+
+// decodeRefusalBytes reads Sluice's JSON refusal.
+func decodeRefusalBytes(t testing.TB, body []byte) pipeline.Refusal {
+	t.Helper()
+	var r pipeline.Refusal
 	if err := json.Unmarshal(body, &r); err != nil {
-		t.Fatalf("refusal is not JSON (%d): %s", resp.StatusCode, body)
+		t.Fatalf("refusal is not JSON: %s", body)
 	}
 	return r
 }

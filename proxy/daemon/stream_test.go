@@ -1,17 +1,22 @@
 package daemon
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"github.com/sluice-dlp/sluice/internal/procstat"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sluice-dlp/sluice/internal/procstat"
+	"github.com/sluice-dlp/sluice/proxy/policy"
 )
 
 // rssBytes reads the current resident set size of this process.
@@ -100,5 +105,78 @@ func TestLargeUploadStreamsWithBoundedMemory(t *testing.T) {
 	t.Logf("300 MB upload: baseline RSS %d MB, peak %d MB, growth %d MB (client, proxy and upstream in one process)", base>>20, max>>20, grew>>20)
 	if grew > 150<<20 {
 		t.Fatalf("RSS grew by %d MB while streaming 300 MB: the body is being buffered in memory", grew>>20)
+	}
+}
+
+// TestGiBSlicedUploadHeldOnDisk sends 1 GiB as Google resumable chunks of 8 MiB: every chunk is held (on
+// disk) until the last, the whole file is judged, then the chunks are replayed to the site. The site gets
+// the file intact; RSS stays bounded (client, proxy and site share this process).
+func TestGiBSlicedUploadHeldOnDisk(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("RSS is read from /proc")
+	}
+	const size, chunk = 1 << 30, 8 << 20
+	var mu sync.Mutex
+	got, siteSum := int64(0), sha256.New()
+	site := &upstream{}
+	serveUpstream(t, site, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var a, b, total int64
+		fmt.Sscanf(r.Header.Get("Content-Range"), "bytes %d-%d/%d", &a, &b, &total)
+		mu.Lock()
+		defer mu.Unlock()
+		if a != got {
+			http.Error(w, "offset mismatch", 400)
+			return
+		}
+		n, _ := io.Copy(siteSum, r.Body)
+		got += n
+		if got == total {
+			w.WriteHeader(200)
+			return
+		}
+		w.Header().Set("Range", fmt.Sprintf("bytes=0-%d", got-1))
+		w.WriteHeader(308)
+	}), "www.googleapis.com")
+	env := startEnv(t, site, []string{"www.googleapis.com"}, func(c *Config) { c.MaxInspect = 2 << 30 })
+	rule := env.d.Policy.Rules[policy.Netdisk]
+	rule.OtherFile = policy.Allow
+	env.d.Policy.Rules[policy.Netdisk] = rule
+	runtime.GC()
+	debug.FreeOSMemory()
+	base := rssBytes()
+	stop := make(chan struct{})
+	peak := peakRSS(stop)
+
+	sum := sha256.New()
+	src := &randomReader{left: size, rng: rand.NewChaCha8([32]byte{9})}
+	buf := make([]byte, chunk)
+	session := "https://www.googleapis.com/upload/drive/v3/files?uploadType=resumable&upload_id=ADPycdsBigFile"
+	start := time.Now()
+	var status int
+	for off := int64(0); off < size; off += chunk {
+		io.ReadFull(src, buf)
+		sum.Write(buf)
+		req, _ := http.NewRequest("PUT", session, bytes.NewReader(buf))
+		req.Header.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", off, off+chunk-1, int64(size)))
+		resp, err := env.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		status = resp.StatusCode
+		if off+chunk < size && status != 308 {
+			t.Fatalf("chunk at %d answered %d %s", off, status, data)
+		}
+	}
+	close(stop)
+	max := <-peak
+	if status != 200 || got != size || hex.EncodeToString(siteSum.Sum(nil)) != hex.EncodeToString(sum.Sum(nil)) {
+		t.Fatalf("final status %d; the site got %d bytes", status, got)
+	}
+	t.Logf("1 GiB in 128 chunks held and replayed in %s: baseline RSS %d MB, peak %d MB, growth %d MB (client, proxy and site in one process)",
+		time.Since(start).Round(time.Second), base>>20, max>>20, (max-base)>>20)
+	if max-base > 200<<20 {
+		t.Fatalf("RSS grew by %d MB for a 1 GiB sliced upload: slices are being held in memory", (max-base)>>20)
 	}
 }

@@ -19,7 +19,7 @@ var wayOut = map[string]string{
 	"bucket.oss-cn-beijing.aliyuncs.com": "object_storage", "bkt-1250000000.cos.ap-guangzhou.myqcloud.com": "object_storage",
 	"bkt.s3.amazonaws.com": "object_storage", "acct.blob.core.windows.net": "object_storage", "storage.googleapis.com": "object_storage",
 	"bkt.bj.bcebos.com": "object_storage",
-	"chatgpt.com": "ai_chat", "files.oaiusercontent.com": "ai_chat", "chat.deepseek.com": "ai_chat", "kimi.moonshot.cn": "ai_chat",
+	"chatgpt.com":       "ai_chat", "files.oaiusercontent.com": "ai_chat", "chat.deepseek.com": "ai_chat", "kimi.moonshot.cn": "ai_chat",
 	"tongyi.aliyun.com": "ai_chat", "www.doubao.com": "ai_chat", "yiyan.baidu.com": "ai_chat", "yuanbao.tencent.com": "ai_chat",
 	"chatglm.cn": "ai_chat", "claude.ai": "ai_chat", "gemini.google.com": "ai_chat", "copilot.microsoft.com": "ai_chat",
 	"www.perplexity.ai": "ai_chat", "poe.com": "ai_chat",

@@ -10,12 +10,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/elazarl/goproxy"
 	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/proxy/pipeline"
 	"github.com/sluice-dlp/sluice/proxy/policy"
+	"github.com/sluice-dlp/sluice/proxy/upload"
 	"github.com/sluice-dlp/sluice/store"
 )
 
@@ -30,6 +32,8 @@ type Config struct {
 	ConsoleURL func() string
 	Log        *slog.Logger
 	Now        func() time.Time
+	// Learn is shown the site's answers to upload requests that announce slices to come (tus creation).
+	Learn func(req *http.Request, resp *http.Response)
 	// Compat is told about a site that breaks under interception (its TLS fails: untrusted certificate,
 	// client certificate demanded, protocol refused), so the admin can put it on the bypass list.
 	Compat func(host string, err error)
@@ -111,7 +115,7 @@ func (f *Front) handleRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.R
 	ctx.RoundTripper = f
 	req.Header.Del("Proxy-Authorization")
 	dest := f.c.Policy.Catalog().Lookup(req.URL.Host, req.URL.Path)
-	if !dest.Inspected() || !hasBody(req) {
+	if !dest.Inspected() || !hasBody(req) && !upload.Bodiless(req) {
 		return req, nil
 	}
 	fl := &pipeline.Flow{Ctx: req.Context(), Req: req, User: u, Dest: dest, Started: f.c.Now()}
@@ -129,9 +133,16 @@ func (f *Front) handleRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.R
 func (f *Front) RoundTrip(req *http.Request, _ *goproxy.ProxyCtx) (*http.Response, error) {
 	fl, _ := req.Context().Value(flowKey{}).(*pipeline.Flow)
 	req.Close = false
-	resp, err := f.c.Transport.RoundTrip(req)
+	var resp *http.Response
+	err := f.replay(req, fl)
+	if err == nil {
+		resp, err = f.c.Transport.RoundTrip(req)
+	}
 	if fl != nil {
 		f.c.Pipeline.Finish(fl, resp, err)
+	}
+	if err == nil && f.c.Learn != nil && req.Header.Get("Tus-Resumable") != "" {
+		f.c.Learn(req, resp)
 	}
 	if err != nil {
 		f.c.Log.Warn("upstream unreachable", "host", req.URL.Host, "method", req.Method, "err", err)
@@ -141,6 +152,40 @@ func (f *Front) RoundTrip(req *http.Request, _ *goproxy.ProxyCtx) (*http.Respons
 		return gatewayError(req, err), nil
 	}
 	return resp, nil
+}
+
+// replay sends the held slices of a file this request completes, in order, before the request itself, and
+// puts the site's own values (ETags, session ids) in place of those Sluice answered with.
+func (f *Front) replay(req *http.Request, fl *pipeline.Flow) error {
+	if fl == nil || fl.Replay == nil || fl.Replay.Len() == 0 {
+		return nil
+	}
+	for i, h := range fl.Replay.Requests {
+		resp, err := f.c.Transport.RoundTrip(fl.Replay.Request(req.Context(), h))
+		if err != nil {
+			return l10n.Wrap(err, l10n.Unavailable, "发送第 %d 个暂存分片时失败", "sending held slice %d failed", i+1)
+		}
+		fl.Replay.Learn(h, resp)
+		resp.Body.Close()
+		if resp.StatusCode >= 400 {
+			return l10n.Errorf(l10n.Unavailable, "网站拒绝了第 %d 个暂存分片（%s）", "the site refused held slice %d (%s)", i+1, resp.Status)
+		}
+	}
+	nb, err := fl.Replay.Fix(req, fl.Forward)
+	if err != nil {
+		return err
+	}
+	if nb != nil {
+		req.Body, req.ContentLength = readCloser{nb.Reader(), req.Body}, nb.Size()
+		req.Header.Set("Content-Length", strconv.FormatInt(nb.Size(), 10))
+	}
+	return nil
+}
+
+// readCloser reads one body and closes another (the flow's, which releases its spools).
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // hasBody reports whether a request may carry an upload: any method but CONNECT with a non-empty body.

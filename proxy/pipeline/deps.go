@@ -22,6 +22,7 @@ type Deps struct {
 	Now        func() time.Time // the clock (tests move it to expire grants)
 	ConsoleURL func() string    // where reps file requests
 	Body       upload.Options   // how bodies are read: spool dir, thresholds, limits
+	Sessions   *upload.Sessions // files sent in slices, held until whole (nil: slices are judged one by one)
 	Log        *slog.Logger
 }
 

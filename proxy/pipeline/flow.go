@@ -52,8 +52,16 @@ type Flow struct {
 	Outcome   Outcome
 	// Response, when set by a step, is sent to the browser instead of forwarding the request.
 	Response *http.Response
-	Started  time.Time
-	extra    []*upload.Spool // rewritten bodies to release with the flow
+	// Held is set when the request was a slice of a file that is not whole yet: Response is the
+	// service's answer given in its place, and nothing is recorded until the file completes.
+	Held bool
+	// Replay holds the earlier slices of a file this request completed: they reach the site first.
+	Replay *upload.Replay
+	// Forward is the body prepared for the site (the front may swap in the site's own values after a replay).
+	Forward   *upload.Spool
+	Started   time.Time
+	extra     []*upload.Spool // rewritten bodies to release with the flow
+	assembled *upload.Assembled
 }
 
 // FilesOnly returns the flow's files, without the message.
@@ -119,7 +127,7 @@ type Pipeline struct {
 // New returns a pipeline with the default steps.
 func New(d *Deps) *Pipeline {
 	p := &Pipeline{deps: d}
-	p.Add(partsStep{d}, inspectStep{d}, decideStep{d}, grantStep{d}, watermarkStep{d},
+	p.Add(partsStep{d}, sliceStep{d}, inspectStep{d}, decideStep{d}, grantStep{d}, watermarkStep{d},
 		refuseStep{d}, forwardStep{d}, recordStep{d})
 	return p
 }
@@ -148,7 +156,7 @@ func (p *Pipeline) Run(f *Flow) {
 			return
 		}
 		if f.Response != nil {
-			f.Outcome.Refused = true
+			f.Outcome.Refused = !f.Held
 			return
 		}
 	}
@@ -193,4 +201,8 @@ func (f *Flow) Close() {
 		s.Close()
 	}
 	f.extra = nil
+	if f.assembled != nil {
+		f.assembled.Close()
+		f.assembled = nil
+	}
 }

@@ -34,6 +34,7 @@ func (s forwardStep) Run(f *Flow) error {
 		out = nb
 		f.extra = append(f.extra, nb)
 	}
+	f.Forward = out
 	f.Req.Body = &flowBody{Reader: out.Reader(), f: f}
 	f.Req.ContentLength = out.Size()
 	f.Req.Header.Set("Content-Length", strconv.FormatInt(out.Size(), 10))

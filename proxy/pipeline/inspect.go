@@ -17,6 +17,9 @@ func (s inspectStep) Run(f *Flow) error {
 	}
 	sc := s.d.Scanner()
 	for _, x := range f.Files {
+		if x.Result != nil {
+			continue // judged already (a slice nobody can judge alone)
+		}
 		r, err := sc.Scan(f.Ctx, x.Part.Data, x.Part.Size(), x.Name)
 		if err != nil {
 			return l10n.Wrap(err, l10n.Internal, "检查「%s」失败", "inspecting %q failed", x.Name)

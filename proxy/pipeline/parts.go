@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"net/http"
 	"strings"
 
 	"github.com/sluice-dlp/sluice/proxy/inspect"
@@ -17,6 +18,9 @@ func (partsStep) Hook() Hook { return HookParts }
 func (s partsStep) Run(f *Flow) error {
 	opts := s.d.Body
 	opts.Length = f.Req.ContentLength
+	if f.Req.Body == nil { // a bodiless request that may complete a sliced upload
+		f.Req.Body = http.NoBody
+	}
 	b, err := upload.Read(f.Req.Body, f.Req.Header, f.Req.URL, opts)
 	f.Req.Body.Close()
 	if err != nil {

@@ -3,6 +3,7 @@ package upload
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -122,14 +123,22 @@ func sniffType(s *Spool) string {
 	n, _ := s.ReadAt(head, 0)
 	head = head[:n]
 	switch {
-	case looksJSON(s):
+	case looksJSON(s) && (s.Size() <= int64(len(head)) && json.Valid(head) || s.Size() > int64(len(head)) && textLike(head)):
 		return "application/json"
 	case formLike(head):
 		return "application/x-www-form-urlencoded"
-	case utf8.Valid(head) && !bytes.ContainsAny(head, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f"):
+	case textLike(head):
 		return "text/plain"
 	}
 	return ""
+}
+
+// textLike reports whether head reads as text: valid UTF-8 (a rune cut at the end aside), no control bytes.
+func textLike(head []byte) bool {
+	for i := 0; i < 3 && len(head) > 0 && !utf8.Valid(head); i++ {
+		head = head[:len(head)-1]
+	}
+	return utf8.Valid(head) && !bytes.ContainsAny(head, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f")
 }
 
 // formLike reports whether b reads as name=value pairs joined by & with URL-safe characters only.

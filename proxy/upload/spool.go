@@ -10,6 +10,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"sort"
 )
 
 // Spool holds bytes in memory up to a threshold and in a temp file beyond it.
@@ -24,6 +25,32 @@ type Spool struct {
 	digest    string
 	base      *Spool // set for a view onto part of another spool
 	baseOff   int64
+	pieces    []*Spool // set for a concatenation of other spools (a file reassembled from slices)
+	starts    []int64  // offset of each piece
+}
+
+// Concat returns a finished read-only spool that reads as the pieces one after the other, without
+// copying them; its digest is computed now. The pieces must stay open while it is used.
+func Concat(pieces []*Spool) (*Spool, error) {
+	c := &Spool{closed: true, pieces: pieces}
+	for _, p := range pieces {
+		c.starts = append(c.starts, c.size)
+		c.size += p.Size()
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, c.Reader()); err != nil {
+		return nil, err
+	}
+	c.digest = hex.EncodeToString(h.Sum(nil))
+	return c, nil
+}
+
+// ToDisk moves a spool's bytes from memory to its temp file (held slices wait on disk, not in RAM).
+func (s *Spool) ToDisk() error {
+	if s.base != nil || s.pieces != nil || s.file != nil || s.mem.Len() == 0 {
+		return nil
+	}
+	return s.spill()
 }
 
 // View returns a finished read-only spool over bytes [off, off+n) of s, without copying.
@@ -119,6 +146,9 @@ func (s *Spool) OnDisk() bool { return s.file != nil }
 
 // ReadAt reads from the held bytes.
 func (s *Spool) ReadAt(p []byte, off int64) (int, error) {
+	if s.pieces != nil {
+		return s.readPieces(p, off)
+	}
 	if s.base != nil {
 		if off >= s.size {
 			return 0, io.EOF
@@ -138,6 +168,27 @@ func (s *Spool) ReadAt(p []byte, off int64) (int, error) {
 	return bytes.NewReader(s.mem.Bytes()).ReadAt(p, off)
 }
 
+// readPieces reads a concatenation across its pieces.
+func (s *Spool) readPieces(p []byte, off int64) (int, error) {
+	if off >= s.size {
+		return 0, io.EOF
+	}
+	n := 0
+	i := sort.Search(len(s.starts), func(i int) bool { return s.starts[i] > off }) - 1
+	for ; i < len(s.pieces) && n < len(p); i++ {
+		k, err := s.pieces[i].ReadAt(p[n:min(len(p), n+int(s.pieces[i].Size()-(off-s.starts[i])))], off-s.starts[i])
+		n += k
+		off += int64(k)
+		if err != nil && err != io.EOF {
+			return n, err
+		}
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
 // Reader returns a fresh reader over all held bytes.
 func (s *Spool) Reader() io.Reader { return io.NewSectionReader(s, 0, s.size) }
 
@@ -146,7 +197,7 @@ func (s *Spool) Section(off, n int64) *io.SectionReader { return io.NewSectionRe
 
 // Bytes returns the held bytes if they are in memory, or reads them when small enough (≤ max).
 func (s *Spool) Bytes(max int64) ([]byte, error) {
-	if s.file == nil && s.base == nil {
+	if s.file == nil && s.base == nil && s.pieces == nil {
 		return s.mem.Bytes(), nil
 	}
 	if s.size > max {
@@ -159,8 +210,8 @@ func (s *Spool) Bytes(max int64) ([]byte, error) {
 
 // Close releases memory and deletes the temp file.
 func (s *Spool) Close() error {
-	if s.base != nil {
-		return nil
+	if s.base != nil || s.pieces != nil {
+		return nil // the pieces are closed by their owner
 	}
 	s.mem = bytes.Buffer{}
 	if s.file != nil {
