@@ -6,9 +6,11 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/proxy/daemon"
+	"github.com/sluice-dlp/sluice/proxy/front"
 	"github.com/urfave/cli/v2"
 )
 
@@ -44,6 +46,11 @@ func runCommand(l l10n.Lang) *cli.Command {
 			&cli.Int64Flag{Name: "spool-threshold", Usage: l.Pick("上传内容超过此字节数后写入磁盘", "bytes of a body kept in memory before spilling to disk"), EnvVars: []string{"SLUICE_SPOOL_THRESHOLD"}, Value: 8 << 20},
 			&cli.Int64Flag{Name: "max-inspect", Usage: l.Pick("超过此大小的上传按“无法检查”处理", "bodies larger than this get the policy's uninspectable verdict"), EnvVars: []string{"SLUICE_MAX_INSPECT"}, Value: 512 << 20},
 			&cli.Int64Flag{Name: "max-held", Usage: l.Pick("等待判定的分片上传最多在磁盘上暂存的总字节数", "bytes of sliced uploads held on disk at once while their files complete"), EnvVars: []string{"SLUICE_MAX_HELD"}, Value: 2 << 30},
+			&cli.DurationFlag{Name: "idle-timeout", Usage: l.Pick("长连接等待下一个请求的最长时间", "how long a keep-alive connection may wait for its next request"), EnvVars: []string{"SLUICE_IDLE_TIMEOUT"}, Value: 90 * time.Second},
+			&cli.DurationFlag{Name: "header-timeout", Usage: l.Pick("请求头（及 TLS 握手）必须在此时间内到齐", "request headers (and the TLS handshake) must arrive within this"), EnvVars: []string{"SLUICE_HEADER_TIMEOUT"}, Value: 20 * time.Second},
+			&cli.Int64Flag{Name: "min-body-rate", Usage: l.Pick("上传内容的最低平均速率（字节/秒），低于此速率的连接被断开", "bytes/s a request body must average; slower connections are closed"), EnvVars: []string{"SLUICE_MIN_BODY_RATE"}, Value: 1024},
+			&cli.IntFlag{Name: "max-conns", Usage: l.Pick("代理端口同时打开的连接数上限（默认按文件描述符上限计算）", "connections open on the proxy port at once (default: from the open-file limit)"), EnvVars: []string{"SLUICE_MAX_CONNS"}},
+			&cli.IntFlag{Name: "max-conns-per-client", Usage: l.Pick("单个客户端地址同时打开的连接数上限", "connections open at once from one client address"), EnvVars: []string{"SLUICE_MAX_CONNS_PER_CLIENT"}},
 			&cli.BoolFlag{Name: "ca-name-constraints", Usage: l.Pick("新根证书只能为受监控的域名签发", "restrict a new CA to the watched domains"), EnvVars: []string{"SLUICE_CA_NAME_CONSTRAINTS"}},
 			&cli.BoolFlag{Name: "secure-cookies", Usage: l.Pick("控制台 Cookie 加 Secure 标记（控制台在 HTTPS 之后）", "mark console cookies Secure (console behind HTTPS)"), EnvVars: []string{"SLUICE_SECURE_COOKIES"}},
 			&cli.BoolFlag{Name: "verbose", Usage: l.Pick("输出调试日志", "debug logging"), EnvVars: []string{"SLUICE_VERBOSE"}},
@@ -67,7 +74,9 @@ func runDaemon(c *cli.Context) error {
 		UpstreamCAs: c.StringSlice("upstream-ca"), Resolve: c.StringSlice("resolve"), User: c.String("user"),
 		SpoolThreshold: c.Int64("spool-threshold"), MaxInspect: c.Int64("max-inspect"), MaxHeld: c.Int64("max-held"), NameConstraints: c.Bool("ca-name-constraints"),
 		SecureCookies: c.Bool("secure-cookies"),
-		Logger:        slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})),
+		Limits: front.Limits{Idle: c.Duration("idle-timeout"), Header: c.Duration("header-timeout"), Handshake: c.Duration("header-timeout"),
+			MinBodyRate: c.Int64("min-body-rate"), MaxConns: c.Int("max-conns"), MaxConnsPerIP: c.Int("max-conns-per-client")},
+		Logger: slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
 		return err

@@ -46,7 +46,9 @@ type Config struct {
 	CertCacheSize   int
 	AllowLoopbackWS bool // let loopback web pages use the extension WebSocket (tests)
 	SecureCookies   bool // console served behind HTTPS
-	Logger          *slog.Logger
+	// Limits bound every connection on both listeners: timeouts per phase, minimum body rate, connection caps.
+	Limits front.Limits
+	Logger *slog.Logger
 }
 
 func (c *Config) defaults() {
@@ -80,6 +82,7 @@ type Daemon struct {
 	Ops      *ops.Local // the jobs, as the console and tests use them
 	Pipeline *pipeline.Pipeline
 	Sessions *upload.Sessions // files sent in slices, held until whole
+	front    *front.Front
 	Hub      *notify.Hub
 	Alerter  *notify.Alerter
 	Console  *console.Server
@@ -197,16 +200,21 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 		Now: d.now, ConsoleURL: d.ConsoleURL, Log: d.log, Sessions: d.Sessions,
 		Body: upload.Options{Dir: d.paths.Spool, SpoolThreshold: d.cfg.SpoolThreshold, MaxInspect: d.cfg.MaxInspect}})
 	dial := front.NewDialer(resolve)
-	fr := front.New(front.Config{Certs: d.Certs, Auth: d.auth, Policy: d.Policy, Pipeline: d.Pipeline,
+	lim := d.cfg.Limits.WithDefaults()
+	d.front = front.New(front.Config{Certs: d.Certs, Auth: d.auth, Policy: d.Policy, Pipeline: d.Pipeline, Limits: lim,
 		Transport: front.Transport(roots, dial), Dial: dial, ConsoleURL: d.ConsoleURL, Log: d.log, Now: d.now, Compat: d.compat, Learn: d.Sessions.Learn})
 	d.Console = console.NewServer(console.Config{Ops: d.Ops, DB: d.DB, Hub: d.Hub, BaseURL: d.ConsoleURL(), Logger: d.log,
 		SecureCookies: d.cfg.SecureCookies, SpoolDir: d.paths.Spool,
 		Site: console.Site{CA: d.CA.Cert, CAPEM: d.CA.CertPEM, ProxyAddr: d.ProxyAddr,
 			PAC:    func(addr string) []byte { return d.Policy.Catalog().PAC(addr, d.Policy.PAC.Fallback) },
 			Health: func() map[string]any { return map[string]any{"certs_cached": d.Certs.Len()} }}})
-	d.servers = []*http.Server{
-		{Handler: fr, ReadHeaderTimeout: 30 * time.Second, ErrorLog: front.ErrorLog(d.log)},
-		{Handler: d.Console, ReadHeaderTimeout: 30 * time.Second, ErrorLog: front.ErrorLog(d.log)},
+	consoleLim := lim
+	consoleLim.MaxConns, consoleLim.MaxConnsPerIP = max(lim.MaxConns/4, 32), 0
+	consoleLim = consoleLim.WithDefaults()
+	d.servers = []*http.Server{lim.Server(d.front), consoleLim.Server(d.Console)}
+	d.proxyLn, d.consoleLn = lim.Listener(d.proxyLn), consoleLim.Listener(d.consoleLn)
+	for _, s := range d.servers {
+		s.ErrorLog = front.ErrorLog(d.log)
 	}
 }
 
@@ -291,6 +299,7 @@ func (d *Daemon) Close() error {
 		for _, s := range d.servers {
 			s.Shutdown(ctx)
 		}
+		d.front.Close()
 		d.Alerter.Close()
 		close(d.stop)
 		os.Remove(filepath.Join(d.cfg.DataDir, "daemon.addr"))

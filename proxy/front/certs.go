@@ -135,17 +135,13 @@ func (c *CertCache) CanIssue(host string) bool {
 	return false
 }
 
-// TLSConfigFor returns the server-side TLS config used towards the browser for connectHost.
-// It serves HTTP/1.1 only (no h2 ALPN) and picks the certificate by SNI, falling back to the CONNECT host.
-func (c *CertCache) TLSConfigFor(connectHost string) *tls.Config {
+// TLSConfigFor returns the server-side TLS config used towards the browser for name (the host the
+// CONNECT and the client's SNI agree on): HTTP/1.1 only (no h2 ALPN), a leaf for that name and no other.
+func (c *CertCache) TLSConfigFor(name string) *tls.Config {
 	return &tls.Config{
 		MinVersion: tls.VersionTLS12,
 		NextProtos: []string{"http/1.1"},
-		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-			name := hello.ServerName
-			if name == "" {
-				name = connectHost
-			}
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 			return c.Get(name)
 		},
 	}

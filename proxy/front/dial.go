@@ -44,9 +44,15 @@ func NewDialer(resolve map[string]string) *Dialer {
 	return &Dialer{resolve: resolve, net: net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}}
 }
 
-// DialContext dials addr, or its --resolve override.
+// dialTargetKey carries, in a request's context, the address a CONNECT by address asked for: the site
+// is reached there while the request keeps the name from the client's SNI.
+type dialTargetKey struct{}
+
+// DialContext dials addr, or its --resolve override, or the address a CONNECT by address named.
 func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	if to, ok := d.resolve[strings.ToLower(addr)]; ok {
+	if to, ok := ctx.Value(dialTargetKey{}).(string); ok {
+		addr = to
+	} else if to, ok := d.resolve[strings.ToLower(addr)]; ok {
 		addr = to
 	}
 	return d.net.DialContext(ctx, network, addr)

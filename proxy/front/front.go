@@ -2,15 +2,14 @@ package front
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"html"
 	"io"
 	"log"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/elazarl/goproxy"
@@ -37,79 +36,66 @@ type Config struct {
 	// Compat is told about a site that breaks under interception (its TLS fails: untrusted certificate,
 	// client certificate demanded, protocol refused), so the admin can put it on the bypass list.
 	Compat func(host string, err error)
+	// Limits bound the intercepted connections (timeouts per phase, minimum body rate).
+	Limits Limits
 }
 
 // Front is the proxy listener's handler: CONNECT decisions, interception and forwarding.
 type Front struct {
-	c  Config
-	gp *goproxy.ProxyHttpServer
+	c      Config
+	lim    Limits
+	gp     *goproxy.ProxyHttpServer
+	mu     sync.Mutex
+	active map[*http.Server]struct{} // the servers of intercepted connections
+	closed bool
 }
 
-// connState is carried in goproxy's per-connection UserData: who is on this connection.
+// connState is carried in the context of an intercepted connection's requests: who is on it.
 type connState struct {
 	user *store.User
 }
 
 type flowKey struct{}
+type connKey struct{}
 
 // New wires goproxy with Sluice's CONNECT decision, certificates, pipeline and forwarding.
 func New(c Config) *Front {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	f := &Front{c: c}
+	f := &Front{c: c, lim: c.Limits.WithDefaults(), active: map[*http.Server]struct{}{}}
 	gp := goproxy.NewProxyHttpServer()
 	gp.Tr = c.Transport
-	gp.ConnectDial = func(network, addr string) (net.Conn, error) {
-		return c.Dial.DialContext(context.Background(), network, addr)
-	}
 	gp.Logger = log.New(io.Discard, "", 0)
 	gp.Verbose = false
 	gp.AllowHTTP2 = false // HTTP/1.1 towards the browser on intercepted connections
 	gp.NonproxyHandler = http.HandlerFunc(f.nonProxy)
-	gp.OnRequest().HandleConnectFunc(f.handleConnect)
 	gp.OnRequest().DoFunc(f.handleRequest)
 	f.gp = gp
 	return f
 }
 
-// ServeHTTP serves the proxy port.
-func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.gp.ServeHTTP(w, r) }
-
-// handleConnect authenticates the CONNECT and decides: intercept watched hosts, tunnel the rest.
-func (f *Front) handleConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
-	u, err := f.c.Auth.Identify(ctx.Req)
-	if err != nil {
-		ctx.Resp = ProxyAuthRequired(ctx.Req)
-		return &goproxy.ConnectAction{Action: goproxy.ConnectReject}, host
+// ServeHTTP serves the proxy port: CONNECTs here, plain proxy requests through goproxy.
+func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodConnect {
+		f.connect(w, r)
+		return
 	}
-	ctx.UserData = &connState{user: u}
-	ctx.RoundTripper = f
-	if f.c.Policy.Catalog().Intercept(host) && f.c.Certs.CanIssue(host) {
-		return &goproxy.ConnectAction{Action: goproxy.ConnectMitm, TLSConfig: f.tlsConfig}, host
-	}
-	return &goproxy.ConnectAction{Action: goproxy.ConnectAccept}, host
-}
-
-// tlsConfig is our replacement for goproxy's TLSConfigFromCA: random keys, bounded cache.
-func (f *Front) tlsConfig(host string, _ *goproxy.ProxyCtx) (*tls.Config, error) {
-	h, _, err := net.SplitHostPort(host)
-	if err != nil {
-		h = host
-	}
-	return f.c.Certs.TLSConfigFor(h), nil
+	f.gp.ServeHTTP(w, r)
 }
 
 // handleRequest runs requests with a body to watched destinations through the pipeline; everything
 // else streams through. Either way the front forwards it (RoundTrip) and reports the outcome.
 func (f *Front) handleRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Request, *http.Response) {
 	var u *store.User
-	if cs, ok := ctx.UserData.(*connState); ok {
+	if cs, ok := req.Context().Value(connKey{}).(*connState); ok {
 		u = cs.user
 	} else {
 		var err error
 		if u, err = f.c.Auth.Identify(req); err != nil {
-			return req, ProxyAuthRequired(req)
+			resp := ProxyAuthRequired(req)
+			resp.Header.Set("Connection", "close") // an unauthenticated client does not keep the connection
+			return req, resp
 		}
 	}
 	ctx.RoundTripper = f
