@@ -3,7 +3,10 @@ package daemon
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"github.com/sluice-dlp/sluice/internal/fixture"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -149,5 +152,40 @@ func TestNetdiskRapidUploadOfRegisteredFileIsBlocked(t *testing.T) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if code, ref := env.send(t, req); code != 403 || ref.Verdict != "approval" || len(up.requests()) != 0 {
 		t.Fatalf("rapid upload of an unknown file: %d %+v", code, ref)
+	}
+}
+
+// TestEveryMethodWithABodyIsInspected: a body leaves by any method, so every method with one is judged.
+func TestEveryMethodWithABodyIsInspected(t *testing.T) {
+	up := newUpstream(t, 1<<20)
+	env := startEnv(t, up, watched, nil)
+	for _, m := range []string{"DELETE", "PROPFIND", "OPTIONS", "REPORT", "PATCH", "MKCOL", "LOCK", "SEARCH"} {
+		req, _ := http.NewRequest(m, "https://pan.baidu.com/dav/客户.csv", bytes.NewReader(customerCSV(40)))
+		req.Header.Set("Content-Type", "text/csv")
+		if code, ref := env.send(t, req); code != http.StatusForbidden || ref.Verdict != "block" {
+			t.Errorf("%s with a customer list: %d %+v", m, code, ref)
+		}
+	}
+	if n := len(up.requests()); n != 0 {
+		t.Errorf("%d requests reached the site", n)
+	}
+}
+
+// TestListSplitAcrossFilesIsStillTheList: five files of eight contacts each, in one upload, are judged together.
+func TestListSplitAcrossFilesIsStillTheList(t *testing.T) {
+	up := newUpstream(t, 1<<20)
+	env := startEnv(t, up, watched, nil)
+	rows := strings.Split(strings.TrimSpace(string(customerCSV(40))), "\n")[1:]
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for i := range 5 {
+		w, _ := mw.CreateFormFile("file", fmt.Sprintf("名单-%d.csv", i+1))
+		io.WriteString(w, "客户名称,联系人,手机,邮箱\n"+strings.Join(rows[i*8:(i+1)*8], "\n")+"\n")
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", "https://mail.163.com/upload", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if code, ref := env.send(t, req); code != http.StatusForbidden || ref.Verdict != "approval" {
+		t.Fatalf("a list split into five files: %d %+v", code, ref)
 	}
 }

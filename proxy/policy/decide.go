@@ -132,6 +132,9 @@ func (p *Policy) Decide(in Input) Decision {
 			add(rule.OtherFile, "file", fmt.Sprintf("文件「%s」发往%s", name, where), fmt.Sprintf("file %s going to %s", name, where))
 		}
 	}
+	if !d.Sensitive && !in.Dest.Opaque {
+		p.sumOfParts(in, add, &d, rule, where)
+	}
 	for _, m := range in.Messages {
 		if m == nil {
 			continue
@@ -145,6 +148,26 @@ func (p *Policy) Decide(in Input) Decision {
 		}
 	}
 	return d
+}
+
+// sumOfParts applies the file thresholds to everything one upload carries together (all files and text
+// fields): a list split into several files, none sensitive alone, is still the list.
+func (p *Policy) sumOfParts(in Input, add func(Verdict, string, string, string), d *Decision, rule Rule, where string) {
+	sum, parts := &inspect.Result{}, 0
+	for _, r := range append(append([]*inspect.Result(nil), in.Results...), in.Messages...) {
+		if r != nil {
+			sum.Findings = append(sum.Findings, r.Findings...)
+			parts++
+		}
+	}
+	if parts < 2 {
+		return
+	}
+	if sens, zh, en := reached(p.Sensitive.Files, sum); sens {
+		d.Sensitive = true
+		add(rule.SensitiveFile, "sensitive_upload", fmt.Sprintf("这次上传的 %d 个文件和字段合计含客户资料：%s（发往%s）", parts, strings.Join(zh, "、"), where),
+			fmt.Sprintf("the %d files and fields of this upload together hold customer data: %s (to %s)", parts, strings.Join(en, ", "), where))
+	}
 }
 
 // UnmarkableDecision returns the verdict for a file that should be watermarked but cannot be, and why

@@ -147,6 +147,15 @@ func result(typ string, counts map[string]int) *inspect.Result {
 	return r
 }
 
+// split returns n csv results with the same findings each (a list cut into pieces).
+func split(n int, findings map[string]int) []*inspect.Result {
+	var out []*inspect.Result
+	for range n {
+		out = append(out, result("csv", findings))
+	}
+	return out
+}
+
 func TestDecideDefaultPolicy(t *testing.T) {
 	p := Default()
 	c := p.Catalog()
@@ -184,6 +193,11 @@ func TestDecideDefaultPolicy(t *testing.T) {
 		{"customer numbers in a message to an unknown site", "forum.example.com", nil, []*inspect.Result{result("txt", map[string]int{inspect.KindPhone: 5})}, false, Block},
 		{"harmless pdf to an unknown site: no watermark", "files.example-transfer.net", []*inspect.Result{result("pdf", nil)}, nil, false, Allow},
 		{"anything to MEGA (encrypted in the browser)", "g.api.mega.co.nz", []*inspect.Result{result("bin", nil)}, nil, false, Approval},
+		{"a list split into five files of 8 rows, to webmail", "mail.163.com", split(5, map[string]int{inspect.KindContactRecord: 8, inspect.KindPhone: 8}), nil, false, Approval},
+		{"a list split into five files of 8 rows, to a netdisk", "pan.baidu.com", split(5, map[string]int{inspect.KindContactRecord: 8, inspect.KindPhone: 8}), nil, false, Block},
+		{"two files, 1 phone each, to webmail", "mail.163.com", split(2, map[string]int{inspect.KindPhone: 1}), nil, false, Allow},
+		{"a file of 9 contact records and a mail body of 1", "mail.163.com", split(1, map[string]int{inspect.KindContactRecord: 9}),
+			[]*inspect.Result{result("txt", map[string]int{inspect.KindContactRecord: 1})}, false, Approval},
 		{"customer list to online banking (never decrypted)", "ebank.icbc.com.cn", []*inspect.Result{result("xlsx", customers)}, nil, false, Allow},
 	}
 	for _, tc := range cases {
