@@ -332,3 +332,17 @@ func TestBase64HiddenInFormAndMultipartFields(t *testing.T) {
 		t.Fatalf("ordinary fields decoded as files: %d", len(fs))
 	}
 }
+
+// TestDeepJSONIsNotWalked: nesting no application uses is refused before the walk (it would only burn CPU).
+func TestDeepJSONIsNotWalked(t *testing.T) {
+	for _, body := range []string{strings.Repeat("[", 300) + strings.Repeat("]", 300), strings.Repeat(`{"a":`, 300) + "1" + strings.Repeat("}", 300)} {
+		b := read(t, []byte(body), http.Header{"Content-Type": {"application/json"}}, "https://x/")
+		if !strings.Contains(b.Problem, "nested deeper") {
+			t.Errorf("%.20s…: problem %q", body, b.Problem)
+		}
+	}
+	ok := strings.Repeat(`{"a":[`, 100) + `"` + strings.Repeat("[", 500) + `"` + strings.Repeat("]}", 100) // brackets inside a string do not count
+	if b := read(t, []byte(ok), http.Header{"Content-Type": {"application/json"}}, "https://x/"); b.Problem != "" {
+		t.Errorf("a body 200 levels deep with brackets in a string: %q", b.Problem)
+	}
+}

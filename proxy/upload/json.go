@@ -31,6 +31,9 @@ func (b *Body) splitJSON() error {
 	if err != nil {
 		return fmt.Errorf("JSON body too large to inspect: %v", err)
 	}
+	if d := jsonDepth(data); d > maxJSONDepth { // checked before the decoder's own, slower walk
+		return fmt.Errorf("JSON body nested deeper than %d levels", maxJSONDepth)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var stack []*jsonFrame
@@ -77,6 +80,9 @@ func (b *Body) splitJSON() error {
 		case json.Delim:
 			switch t {
 			case '{', '[':
+				if len(stack) >= maxJSONDepth { // no application nests this deep; walking it only burns CPU
+					return fmt.Errorf("JSON body nested deeper than %d levels", maxJSONDepth)
+				}
 				stack = append(stack, &jsonFrame{isArray: t == '['})
 			case '}', ']':
 				top := stack[len(stack)-1]
@@ -191,4 +197,36 @@ func (b *Body) splitForm() error {
 		}
 	}
 	return nil
+}
+
+// maxJSONDepth bounds the nesting of a JSON body Sluice walks; deeper bodies cannot be inspected.
+const maxJSONDepth = 256
+
+// jsonDepth returns the deepest nesting of brackets outside strings, stopping early past the limit.
+func jsonDepth(data []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth++; depth > deepest {
+				if deepest = depth; deepest > maxJSONDepth {
+					return deepest
+				}
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }
