@@ -42,6 +42,7 @@ type Config struct {
 	SpoolThreshold  int64    // bytes kept in memory per body before spilling to disk
 	MaxInspect      int64    // bodies (and files sent in slices) above this get the "uninspectable" verdict
 	MaxHeld         int64    // slices of unfinished files held at once, in bytes (default 2 GiB)
+	BodyMemory      int64    // bytes all request bodies in flight may hold in memory together (default 32 MiB)
 	NameConstraints bool     // restrict a newly created CA to the catalog's domains
 	CertCacheSize   int
 	AllowLoopbackWS bool // let loopback web pages use the extension WebSocket (tests)
@@ -64,6 +65,9 @@ func (c *Config) defaults() {
 	if c.MaxInspect <= 0 {
 		c.MaxInspect = 512 << 20
 	}
+	if c.BodyMemory <= 0 {
+		c.BodyMemory = 32 << 20
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
@@ -82,6 +86,7 @@ type Daemon struct {
 	Ops      *ops.Local // the jobs, as the console and tests use them
 	Pipeline *pipeline.Pipeline
 	Sessions *upload.Sessions // files sent in slices, held until whole
+	Bodies   *upload.Budget   // memory shared by request bodies in flight
 	front    *front.Front
 	Hub      *notify.Hub
 	Alerter  *notify.Alerter
@@ -195,10 +200,11 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 	d.auth = front.NewAuthenticator(d.DB, d.cfg.User, loopback)
 	d.Ops = &ops.Local{DB: d.DB, Policy: d.Policy, Marker: d.Marker, Scanner: d.Scanner, BaseURL: d.ConsoleURL(),
 		Notifier: d, InspectionChanged: d.ReloadInspection, CredentialsChanged: d.auth.Forget, Now: d.now}
+	d.Bodies = upload.NewBudget(d.cfg.BodyMemory)
 	d.Sessions = upload.NewSessions(upload.SessionOptions{Dir: d.paths.Spool, MaxFile: d.cfg.MaxInspect, MaxHeld: d.cfg.MaxHeld, Now: d.now})
 	d.Pipeline = pipeline.New(&pipeline.Deps{Scanner: d.Scanner, Policy: d.Policy, DB: d.DB, Marker: d.Marker, Notifier: d,
 		Now: d.now, ConsoleURL: d.ConsoleURL, Log: d.log, Sessions: d.Sessions,
-		Body: upload.Options{Dir: d.paths.Spool, SpoolThreshold: d.cfg.SpoolThreshold, MaxInspect: d.cfg.MaxInspect}})
+		Body: upload.Options{Dir: d.paths.Spool, SpoolThreshold: d.cfg.SpoolThreshold, MaxInspect: d.cfg.MaxInspect, Budget: d.Bodies}})
 	dial := front.NewDialer(resolve)
 	lim := d.cfg.Limits.WithDefaults()
 	d.front = front.New(front.Config{Certs: d.Certs, Auth: d.auth, Policy: d.Policy, Pipeline: d.Pipeline, Limits: lim,

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -486,5 +487,32 @@ func TestUnreachableUpstreamGets502AndErrorEvent(t *testing.T) {
 	get.Body.Close()
 	if get.StatusCode != http.StatusBadGateway {
 		t.Fatalf("GET to the unreachable site: %d", get.StatusCode)
+	}
+}
+
+// TestUpstreamConnectionReusedWhenTheClientCloses: a client that sends Connection: close (and so opens a
+// new CONNECT per request) still has its requests sent over one pooled connection to the site.
+func TestUpstreamConnectionReusedWhenTheClientCloses(t *testing.T) {
+	var handshakes atomic.Int64
+	site := &upstream{}
+	serveUpstream(t, site, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }), "mail.qq.com")
+	site.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			handshakes.Add(1)
+		}
+	}
+	env := startEnv(t, site, []string{"mail.qq.com"}, nil)
+	for range 10 {
+		req, _ := http.NewRequest("GET", "https://mail.qq.com/cgi-bin/frame_html", nil)
+		req.Close = true
+		resp, err := env.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if n := handshakes.Load(); n != 1 {
+		t.Errorf("the site saw %d connections for 10 requests", n)
 	}
 }

@@ -180,3 +180,56 @@ func TestGiBSlicedUploadHeldOnDisk(t *testing.T) {
 		t.Fatalf("RSS grew by %d MB for a 1 GiB sliced upload: slices are being held in memory", (max-base)>>20)
 	}
 }
+
+// TestConcurrentUploadsShareTheMemoryBudget sends 50 uploads of 2 MB at once: the bodies in memory never
+// pass the budget (the rest spills to disk), and every upload arrives intact.
+func TestConcurrentUploadsShareTheMemoryBudget(t *testing.T) {
+	up := newUpstream(t, 0)
+	env := startEnv(t, up, watched, func(c *Config) { c.BodyMemory = 16 << 20 })
+	runtime.GC()
+	base := rssBytes()
+	stop := make(chan struct{})
+	peak := peakRSS(stop)
+	var maxUsed atomic.Int64
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if u := env.d.Bodies.Used(); u > maxUsed.Load() {
+				maxUsed.Store(u)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			data := bytes.Repeat([]byte(fmt.Sprintf("%02d", i)), 1<<20)
+			buf, ct := multipartUpload(t, fmt.Sprintf("plan-%02d.bin", i), data)
+			req, _ := http.NewRequest("POST", "https://mail.163.com/upload", buf)
+			req.Header.Set("Content-Type", ct)
+			if code, ref := env.send(t, req); code != 200 {
+				t.Errorf("upload %d: %d %+v", i, code, ref)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	max := <-peak
+	if n := len(up.requests()); n != 50 {
+		t.Fatalf("%d uploads arrived", n)
+	}
+	if maxUsed.Load() > 16<<20 || maxUsed.Load() == 0 {
+		t.Errorf("bodies held %d bytes in memory at most; budget 16 MiB", maxUsed.Load())
+	}
+	if u := env.d.Bodies.Used(); u != 0 {
+		t.Errorf("%d bytes of the budget were not given back", u)
+	}
+	t.Logf("50 concurrent 2 MB uploads: bodies in memory at most %d MB (budget 16 MB); RSS growth %d MB (client, proxy and site in one process)",
+		maxUsed.Load()>>20, (max-base)>>20)
+}

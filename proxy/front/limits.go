@@ -90,19 +90,35 @@ type rateReader struct {
 	rate  int64
 	start time.Time
 	n     int64
+	slow  bool
 }
 
 func (r *rateReader) Read(p []byte) (int, error) {
 	n, err := r.ReadCloser.Read(p)
 	r.n += int64(n)
+	if r.slow {
+		return 0, ErrTooSlow
+	}
 	if n > 0 {
 		elapsed := time.Since(r.start)
 		if elapsed > r.idle && r.n < int64(elapsed.Seconds()*float64(r.rate)) {
+			r.slow = true
+			r.rc.SetReadDeadline(time.Unix(1, 0)) // nothing more is read from this connection: it closes
 			return n, ErrTooSlow
 		}
 		r.rc.SetReadDeadline(time.Now().Add(r.idle))
 	}
+	if err != nil { // the body is in: the judging and forwarding that follow may take long
+		r.rc.SetReadDeadline(time.Time{})
+	}
 	return n, err
+}
+
+func (r *rateReader) Close() error {
+	if !r.slow {
+		r.rc.SetReadDeadline(time.Time{})
+	}
+	return r.ReadCloser.Close()
 }
 
 // guardedWriter gives each write WriteIdle to complete; it keeps Flush and Hijack (WebSocket upgrades).

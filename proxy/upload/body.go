@@ -57,12 +57,13 @@ func (p *Part) IsFile() bool { return p.Kind != KindField }
 
 // Options bound how a body is read.
 type Options struct {
-	Dir            string // temp dir for spooling (the data dir)
-	SpoolThreshold int64  // bytes held in memory before spilling to disk (default 8 MiB)
-	MaxInspect     int64  // bodies larger than this are not parsed (default 512 MiB)
-	MaxJSON        int64  // JSON bodies larger than this are not parsed (default 64 MiB)
-	MaxFieldText   int64  // text fields larger than this are treated as files (default 1 MiB)
-	Length         int64  // the body's length when the request declares it (http.Request.ContentLength), else ≤ 0
+	Dir            string  // temp dir for spooling (the data dir)
+	SpoolThreshold int64   // bytes held in memory before spilling to disk (default 8 MiB)
+	MaxInspect     int64   // bodies larger than this are not parsed (default 512 MiB)
+	MaxJSON        int64   // JSON bodies larger than this are not parsed (default 64 MiB)
+	MaxFieldText   int64   // text fields larger than this are treated as files (default 1 MiB)
+	Length         int64   // the body's length when the request declares it (http.Request.ContentLength), else ≤ 0
+	Budget         *Budget // memory shared by all bodies in flight (nil: each body up to SpoolThreshold)
 }
 
 func (o *Options) defaults() {
@@ -107,7 +108,7 @@ func Read(r io.Reader, h http.Header, u *url.URL, opts Options) (*Body, error) {
 	if u != nil {
 		b.Query = u.Query()
 	}
-	b.Raw = NewSpool(opts.Dir, opts.SpoolThreshold)
+	b.Raw = opts.newSpool()
 	if opts.Length > 0 {
 		b.Raw.Expect(opts.Length)
 	}
@@ -160,7 +161,7 @@ func (b *Body) decode() error {
 	default:
 		return fmt.Errorf("unsupported Content-Encoding %q", b.Encoding)
 	}
-	out := NewSpool(b.opts.Dir, b.opts.SpoolThreshold)
+	out := b.opts.newSpool()
 	n, err := io.Copy(out, io.LimitReader(dec, b.opts.MaxInspect+1))
 	out.Finish()
 	if err != nil {

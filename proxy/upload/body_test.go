@@ -3,8 +3,10 @@ package upload
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"hash"
 	"io"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -12,6 +14,8 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -344,5 +348,91 @@ func TestDeepJSONIsNotWalked(t *testing.T) {
 	ok := strings.Repeat(`{"a":[`, 100) + `"` + strings.Repeat("[", 500) + `"` + strings.Repeat("]}", 100) // brackets inside a string do not count
 	if b := read(t, []byte(ok), http.Header{"Content-Type": {"application/json"}}, "https://x/"); b.Problem != "" {
 		t.Errorf("a body 200 levels deep with brackets in a string: %q", b.Problem)
+	}
+}
+
+// countingHash counts the bytes every spool hash sees.
+type countingHash struct {
+	hash.Hash
+	n *atomic.Int64
+}
+
+func (c countingHash) Write(p []byte) (int, error) { c.n.Add(int64(len(p))); return c.Hash.Write(p) }
+
+// TestEachByteHashedOnce: a body split into parts is hashed part by part, never as a whole as well.
+func TestEachByteHashedOnce(t *testing.T) {
+	var n atomic.Int64
+	defer func(old func() hash.Hash) { newSHA256 = old }(newSHA256)
+	newSHA256 = func() hash.Hash { return countingHash{sha256.New(), &n} }
+	a, b := bytes.Repeat([]byte("a"), 300<<10), bytes.Repeat([]byte("b"), 200<<10)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("subject", "报价")
+	for name, data := range map[string][]byte{"a.bin": a, "b.bin": b} {
+		w, _ := mw.CreateFormFile("file", name)
+		w.Write(data)
+	}
+	mw.Close()
+	body := read(t, buf.Bytes(), http.Header{"Content-Type": {mw.FormDataContentType()}}, "https://x/")
+	for _, p := range body.Files() {
+		for range 3 { // asked again: computed once
+			p.SHA256()
+		}
+	}
+	if got := n.Load(); got != int64(len(a)+len(b)) {
+		t.Errorf("hashed %d bytes of a %d-byte body with %d bytes of files", got, buf.Len(), len(a)+len(b))
+	}
+	n.Store(0)
+	raw := read(t, a, http.Header{"Content-Type": {"application/octet-stream"}}, "https://x/up")
+	raw.Files()[0].SHA256()
+	raw.Raw.SHA256()
+	if got := n.Load(); got != int64(len(a)) {
+		t.Errorf("a raw body of %d bytes was hashed over %d bytes", len(a), got)
+	}
+}
+
+// TestBodiesShareOneMemoryBudget: 50 bodies of 2 MB arriving at once hold at most the budget in memory;
+// the rest waits on disk, and every byte of the budget is given back.
+func TestBodiesShareOneMemoryBudget(t *testing.T) {
+	budget := NewBudget(8 << 20)
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	var peak atomic.Int64
+	bodies := make([]*Body, 50)
+	for i := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			data := bytes.Repeat([]byte{byte(i)}, 2<<20)
+			b, err := Read(bytes.NewReader(data), http.Header{"Content-Type": {"application/octet-stream"}}, nil,
+				Options{Dir: dir, Budget: budget, Length: int64(len(data))})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if u := budget.Used(); u > peak.Load() {
+				peak.Store(u)
+			}
+			bodies[i] = b
+		}()
+	}
+	wg.Wait()
+	onDisk := 0
+	for _, b := range bodies {
+		if b.Raw.OnDisk() {
+			onDisk++
+		}
+		if got := mustReadSpool(b.Raw); len(got) != 2<<20 {
+			t.Fatalf("a body lost bytes: %d", len(got))
+		}
+	}
+	if peak.Load() > 8<<20 || onDisk < 46 || budget.Used() > 8<<20 {
+		t.Errorf("budget peak %d, %d of 50 bodies on disk", peak.Load(), onDisk)
+	}
+	for _, b := range bodies {
+		b.Close()
+	}
+	if u := budget.Used(); u != 0 {
+		t.Errorf("%d bytes of the budget were never given back", u)
 	}
 }

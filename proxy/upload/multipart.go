@@ -171,7 +171,7 @@ func (b *Body) decodeTransfer(p *Part, cte string) error {
 	} else {
 		dec = quotedprintable.NewReader(dec)
 	}
-	out := NewSpool(b.opts.Dir, b.opts.SpoolThreshold)
+	out := b.opts.newSpool()
 	if _, err := io.Copy(out, io.LimitReader(dec, b.opts.MaxInspect+1)); err != nil {
 		out.Close()
 		return fmt.Errorf("%s content is corrupt: %v", cte, err)

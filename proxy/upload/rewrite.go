@@ -46,7 +46,7 @@ func (b *Body) Rewrite(repl map[*Part][]byte) (*Spool, error) {
 		cuts = append(cuts, cut{p.off, p.n, with})
 	}
 	sort.Slice(cuts, func(i, j int) bool { return cuts[i].off < cuts[j].off })
-	out := NewSpool(b.opts.Dir, b.opts.SpoolThreshold)
+	out := b.opts.newSpool()
 	var w io.Writer = out
 	var closer io.Closer
 	switch b.Encoding {

@@ -6,42 +6,45 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/sluice-dlp/sluice/internal/l10n"
-	"hash"
 	"io"
 	"os"
 	"sort"
+	"sync"
+
+	"github.com/sluice-dlp/sluice/internal/l10n"
 )
 
-// Spool holds bytes in memory up to a threshold and in a temp file beyond it.
+// Spool holds bytes in memory up to a threshold (and while the memory budget allows) and in a temp
+// file beyond it. Its SHA-256 is computed once, when first asked for: a body split into parts is hashed
+// part by part, never as a whole as well.
 type Spool struct {
-	mem       bytes.Buffer
-	file      *os.File
-	dir       string
-	threshold int64
-	size      int64
-	sum       hash.Hash
-	closed    bool
-	digest    string
-	base      *Spool // set for a view onto part of another spool
-	baseOff   int64
-	pieces    []*Spool // set for a concatenation of other spools (a file reassembled from slices)
-	starts    []int64  // offset of each piece
+	mem        bytes.Buffer
+	file       *os.File
+	dir        string
+	threshold  int64
+	size       int64
+	closed     bool
+	digestOnce sync.Once
+	digest     string
+	budget     *Budget
+	reserved   int64  // bytes of the budget this spool holds
+	base       *Spool // set for a view onto part of another spool
+	baseOff    int64
+	pieces     []*Spool // set for a concatenation of other spools (a file reassembled from slices)
+	starts     []int64  // offset of each piece
 }
 
+// newSHA256 makes the hash of every spool (tests count the bytes it sees).
+var newSHA256 = sha256.New
+
 // Concat returns a finished read-only spool that reads as the pieces one after the other, without
-// copying them; its digest is computed now. The pieces must stay open while it is used.
+// copying them. The pieces must stay open while it is used.
 func Concat(pieces []*Spool) (*Spool, error) {
 	c := &Spool{closed: true, pieces: pieces}
 	for _, p := range pieces {
 		c.starts = append(c.starts, c.size)
 		c.size += p.Size()
 	}
-	h := sha256.New()
-	if _, err := io.Copy(h, c.Reader()); err != nil {
-		return nil, err
-	}
-	c.digest = hex.EncodeToString(h.Sum(nil))
 	return c, nil
 }
 
@@ -55,18 +58,20 @@ func (s *Spool) ToDisk() error {
 
 // View returns a finished read-only spool over bytes [off, off+n) of s, without copying.
 func (s *Spool) View(off, n int64) (*Spool, error) {
-	v := &Spool{base: s, baseOff: off, size: n, closed: true}
-	h := sha256.New()
-	if _, err := io.Copy(h, s.Section(off, n)); err != nil {
-		return nil, err
+	if off < 0 || n < 0 || off+n > s.size {
+		return nil, fmt.Errorf("view [%d, %d) outside a spool of %d bytes", off, off+n, s.size)
 	}
-	v.digest = hex.EncodeToString(h.Sum(nil))
-	return v, nil
+	return &Spool{base: s, baseOff: off, size: n, closed: true}, nil
 }
 
 // NewSpool returns an empty spool that spills to a temp file in dir after threshold bytes.
 func NewSpool(dir string, threshold int64) *Spool {
-	return &Spool{dir: dir, threshold: threshold, sum: sha256.New()}
+	return &Spool{dir: dir, threshold: threshold}
+}
+
+// newSpool returns an empty spool bounded by the options' threshold and memory budget.
+func (o *Options) newSpool() *Spool {
+	return &Spool{dir: o.Dir, threshold: o.SpoolThreshold, budget: o.Budget}
 }
 
 // Expect tells the spool how many bytes are coming (e.g. from Content-Length): a body larger than
@@ -75,10 +80,11 @@ func (s *Spool) Expect(n int64) {
 	if n <= 0 || s.size > 0 {
 		return
 	}
-	if n > s.threshold {
+	if n > s.threshold || !s.budget.take(n) {
 		s.spill()
 		return
 	}
+	s.reserved = n
 	s.mem.Grow(int(n))
 }
 
@@ -98,6 +104,8 @@ func (s *Spool) spill() error {
 	}
 	s.mem = bytes.Buffer{}
 	s.file = f
+	s.budget.give(s.reserved)
+	s.reserved = 0
 	return nil
 }
 
@@ -114,11 +122,15 @@ func (s *Spool) Write(p []byte) (int, error) {
 	if s.closed {
 		return 0, fmt.Errorf("write to a finished spool")
 	}
-	s.sum.Write(p)
 	s.size += int64(len(p))
-	if s.file == nil && int64(s.mem.Len()+len(p)) > s.threshold {
-		if err := s.spill(); err != nil {
-			return 0, err
+	if s.file == nil {
+		want := int64(s.mem.Len()+len(p)) - s.reserved
+		if int64(s.mem.Len()+len(p)) > s.threshold || want > 0 && !s.budget.take(want) {
+			if err := s.spill(); err != nil {
+				return 0, err
+			}
+		} else if want > 0 {
+			s.reserved += want
 		}
 	}
 	if s.file != nil {
@@ -127,19 +139,22 @@ func (s *Spool) Write(p []byte) (int, error) {
 	return s.mem.Write(p)
 }
 
-// Finish ends writing and computes the digest.
-func (s *Spool) Finish() {
-	if !s.closed {
-		s.closed = true
-		s.digest = hex.EncodeToString(s.sum.Sum(nil))
-	}
-}
+// Finish ends writing.
+func (s *Spool) Finish() { s.closed = true }
 
 // Size returns the number of bytes held.
 func (s *Spool) Size() int64 { return s.size }
 
-// SHA256 returns the hex sha256 of the bytes held (after Finish).
-func (s *Spool) SHA256() string { return s.digest }
+// SHA256 returns the hex sha256 of the bytes held (after Finish); it is computed on the first call.
+func (s *Spool) SHA256() string {
+	s.digestOnce.Do(func() {
+		h := newSHA256()
+		if _, err := io.Copy(h, s.Reader()); err == nil {
+			s.digest = hex.EncodeToString(h.Sum(nil))
+		}
+	})
+	return s.digest
+}
 
 // OnDisk reports whether the spool spilled to a temp file.
 func (s *Spool) OnDisk() bool { return s.file != nil }
@@ -214,10 +229,55 @@ func (s *Spool) Close() error {
 		return nil // the pieces are closed by their owner
 	}
 	s.mem = bytes.Buffer{}
+	s.budget.give(s.reserved)
+	s.reserved = 0
 	if s.file != nil {
 		err := s.file.Close()
 		s.file = nil
 		return err
 	}
 	return nil
+}
+
+// Budget bounds the bytes that all request bodies in flight may hold in memory together; past it,
+// bodies spill to disk, so memory stays flat however many uploads arrive at once.
+type Budget struct {
+	mu        sync.Mutex
+	max, used int64
+}
+
+// NewBudget returns a memory budget of max bytes.
+func NewBudget(max int64) *Budget { return &Budget{max: max} }
+
+// take reserves n bytes; false when that would pass the budget. A nil budget is unbounded.
+func (b *Budget) take(n int64) bool {
+	if b == nil {
+		return true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.max {
+		return false
+	}
+	b.used += n
+	return true
+}
+
+func (b *Budget) give(n int64) {
+	if b == nil || n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
+}
+
+// Used returns the bytes reserved now.
+func (b *Budget) Used() int64 {
+	if b == nil {
+		return 0
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
 }
