@@ -65,6 +65,15 @@ func runDaemon(c *cli.Context) error {
 	if c.Bool("verbose") {
 		level = slog.LevelDebug
 	}
+	var handler slog.Handler
+	switch opts := (&slog.HandlerOptions{Level: level}); c.String("log-format") {
+	case "text":
+		handler = slog.NewTextHandler(c.App.ErrWriter, opts)
+	case "json":
+		handler = slog.NewJSONHandler(c.App.ErrWriter, opts)
+	default:
+		return l10n.Errorf(l10n.Invalid, "--log-format 只能是 text 或 json，而不是 %q", "--log-format must be text or json, not %q", c.String("log-format"))
+	}
 	res, err := daemon.Init(dataDir(c), c.Bool("ca-name-constraints"))
 	if err != nil {
 		return err
@@ -77,7 +86,7 @@ func runDaemon(c *cli.Context) error {
 		SecureCookies: c.Bool("secure-cookies"),
 		Limits: front.Limits{Idle: c.Duration("idle-timeout"), Header: c.Duration("header-timeout"), Handshake: c.Duration("header-timeout"),
 			MinBodyRate: c.Int64("min-body-rate"), MaxConns: c.Int("max-conns"), MaxConnsPerIP: c.Int("max-conns-per-client")},
-		Logger: slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})),
+		Logger: slog.New(handler),
 	})
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sluice-dlp/sluice/internal/api"
 	"github.com/sluice-dlp/sluice/internal/l10n"
+	"github.com/sluice-dlp/sluice/internal/metrics"
 	"github.com/sluice-dlp/sluice/internal/ops"
 	"github.com/sluice-dlp/sluice/proxy/console"
 	"github.com/sluice-dlp/sluice/proxy/front"
@@ -87,6 +88,7 @@ type Daemon struct {
 	Pipeline *pipeline.Pipeline
 	Sessions *upload.Sessions // files sent in slices, held until whole
 	Bodies   *upload.Budget   // memory shared by request bodies in flight
+	Metrics  *metrics.Metrics // Prometheus counters, latencies and gauges (/metrics)
 	front    *front.Front
 	Hub      *notify.Hub
 	Alerter  *notify.Alerter
@@ -201,14 +203,16 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 	d.Ops = &ops.Local{DB: d.DB, Policy: d.Policy, Marker: d.Marker, Scanner: d.Scanner, BaseURL: d.ConsoleURL(),
 		Notifier: d, InspectionChanged: d.ReloadInspection, CredentialsChanged: d.auth.Forget, Now: d.now}
 	d.Bodies = upload.NewBudget(d.cfg.BodyMemory)
+	d.Metrics = metrics.New()
 	d.Sessions = upload.NewSessions(upload.SessionOptions{Dir: d.paths.Spool, MaxFile: d.cfg.MaxInspect, MaxHeld: d.cfg.MaxHeld, Now: d.now})
 	d.Pipeline = pipeline.New(&pipeline.Deps{Scanner: d.Scanner, Policy: d.Policy, DB: d.DB, Marker: d.Marker, Notifier: d,
-		Now: d.now, ConsoleURL: d.ConsoleURL, Log: d.log, Sessions: d.Sessions,
+		Now: d.now, ConsoleURL: d.ConsoleURL, Log: d.log, Sessions: d.Sessions, Metrics: d.Metrics,
 		Body: upload.Options{Dir: d.paths.Spool, SpoolThreshold: d.cfg.SpoolThreshold, MaxInspect: d.cfg.MaxInspect, Budget: d.Bodies}})
 	dial := front.NewDialer(resolve)
 	lim := d.cfg.Limits.WithDefaults()
+	lim.Refused = d.Metrics.Refused
 	d.front = front.New(front.Config{Certs: d.Certs, Auth: d.auth, Policy: d.Policy, Pipeline: d.Pipeline, Limits: lim,
-		Transport: front.Transport(roots, dial), Dial: dial, ConsoleURL: d.ConsoleURL, Log: d.log, Now: d.now, Compat: d.compat, Learn: d.Sessions.Learn})
+		Transport: front.Transport(roots, dial), Dial: dial, ConsoleURL: d.ConsoleURL, Log: d.log, Now: d.now, Compat: d.compat, Learn: d.Sessions.Learn, Metrics: d.Metrics})
 	d.Console = console.NewServer(console.Config{Ops: d.Ops, DB: d.DB, Hub: d.Hub, BaseURL: d.ConsoleURL(), Logger: d.log,
 		SecureCookies: d.cfg.SecureCookies, SpoolDir: d.paths.Spool,
 		Site: console.Site{CA: d.CA.Cert, CAPEM: d.CA.CertPEM, ProxyAddr: d.ProxyAddr,
@@ -217,11 +221,12 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 	consoleLim := lim
 	consoleLim.MaxConns, consoleLim.MaxConnsPerIP = max(lim.MaxConns/4, 32), 0
 	consoleLim = consoleLim.WithDefaults()
-	d.servers = []*http.Server{lim.Server(d.front), consoleLim.Server(d.Console)}
+	d.servers = []*http.Server{lim.Server(d.front), consoleLim.Server(d.consoleHandler())}
 	d.proxyLn, d.consoleLn = lim.Listener(d.proxyLn), consoleLim.Listener(d.consoleLn)
 	for _, s := range d.servers {
 		s.ErrorLog = front.ErrorLog(d.log)
 	}
+	d.gauges(d.Metrics)
 }
 
 // compat records, at most once an hour per host, that a site broke under interception, with the fix.

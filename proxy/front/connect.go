@@ -64,6 +64,7 @@ func (f *Front) connect(w http.ResponseWriter, r *http.Request) {
 		name = sni // a CONNECT by address is the service its SNI names
 	case sni != "" && sni != name:
 		f.c.Log.Warn("CONNECT refused: the TLS server name differs from the CONNECT host", "connect", host, "sni", sni)
+		f.c.Metrics.Refused("sni_mismatch")
 		conn.Close()
 		return
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/elazarl/goproxy"
 	"github.com/sluice-dlp/sluice/internal/l10n"
+	"github.com/sluice-dlp/sluice/internal/metrics"
 	"github.com/sluice-dlp/sluice/proxy/pipeline"
 	"github.com/sluice-dlp/sluice/proxy/policy"
 	"github.com/sluice-dlp/sluice/proxy/upload"
@@ -38,6 +39,8 @@ type Config struct {
 	Compat func(host string, err error)
 	// Limits bound the intercepted connections (timeouts per phase, minimum body rate).
 	Limits Limits
+	// Metrics counts requests and upstream errors (nil: off).
+	Metrics *metrics.Metrics
 }
 
 // Front is the proxy listener's handler: CONNECT decisions, interception and forwarding.
@@ -104,6 +107,7 @@ func (f *Front) handleRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.R
 	if !dest.Inspected() || !hasBody(req) && !upload.Bodiless(req) {
 		return req, nil
 	}
+	f.c.Metrics.Request(string(dest.Category))
 	fl := &pipeline.Flow{Ctx: req.Context(), Req: req, User: u, Dest: dest, Started: f.c.Now()}
 	f.c.Pipeline.Run(fl)
 	if fl.Response != nil {
@@ -131,6 +135,7 @@ func (f *Front) RoundTrip(req *http.Request, _ *goproxy.ProxyCtx) (*http.Respons
 		f.c.Learn(req, resp)
 	}
 	if err != nil {
+		f.c.Metrics.UpstreamError(string(f.c.Policy.Catalog().Lookup(req.URL.Host, "").Category))
 		f.c.Log.Warn("upstream unreachable", "host", req.URL.Host, "method", req.Method, "err", err)
 		if f.c.Compat != nil && TLSFailure(err) {
 			f.c.Compat(req.URL.Hostname(), err)

@@ -23,6 +23,8 @@ type Limits struct {
 	TunnelIdle    time.Duration // a tunnel with no traffic either way is closed after this (default 10 min)
 	MaxConns      int           // open connections on a listener (default: a share of the file-descriptor limit)
 	MaxConnsPerIP int           // open connections from one client address (default a quarter of MaxConns, at most 256)
+	// Refused, when set, is told each time a connection is closed for a limit ("conn_cap", "slow_body").
+	Refused func(reason string)
 }
 
 // WithDefaults returns l with every zero field set to its default.
@@ -73,7 +75,7 @@ func (l Limits) Guard(h http.Handler) http.Handler {
 		gw := &guardedWriter{ResponseWriter: w, rc: rc, idle: l.WriteIdle}
 		if r.Body != nil && r.Body != http.NoBody && r.Method != http.MethodConnect {
 			rc.SetReadDeadline(time.Now().Add(l.BodyIdle))
-			r.Body = &rateReader{ReadCloser: r.Body, rc: rc, idle: l.BodyIdle, rate: l.MinBodyRate, start: time.Now()}
+			r.Body = &rateReader{ReadCloser: r.Body, rc: rc, idle: l.BodyIdle, rate: l.MinBodyRate, start: time.Now(), refused: l.Refused}
 		}
 		h.ServeHTTP(gw, r)
 	})
@@ -85,12 +87,13 @@ var ErrTooSlow = errors.New("request body arrives too slowly")
 // rateReader extends the connection's read deadline while the body keeps a minimum average rate.
 type rateReader struct {
 	io.ReadCloser
-	rc    *http.ResponseController
-	idle  time.Duration
-	rate  int64
-	start time.Time
-	n     int64
-	slow  bool
+	rc      *http.ResponseController
+	idle    time.Duration
+	rate    int64
+	start   time.Time
+	n       int64
+	slow    bool
+	refused func(string)
 }
 
 func (r *rateReader) Read(p []byte) (int, error) {
@@ -104,6 +107,9 @@ func (r *rateReader) Read(p []byte) (int, error) {
 		if elapsed > r.idle && r.n < int64(elapsed.Seconds()*float64(r.rate)) {
 			r.slow = true
 			r.rc.SetReadDeadline(time.Unix(1, 0)) // nothing more is read from this connection: it closes
+			if r.refused != nil {
+				r.refused("slow_body")
+			}
 			return n, ErrTooSlow
 		}
 		r.rc.SetReadDeadline(time.Now().Add(r.idle))
@@ -147,7 +153,7 @@ func (w *guardedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // Listener caps the connections open on ln, in total and per client address; a connection over a cap
 // is closed at once, so one client cannot starve the others.
 func (l Limits) Listener(ln net.Listener) net.Listener {
-	return &capListener{Listener: ln, max: l.MaxConns, perIP: l.MaxConnsPerIP, byIP: map[string]int{}}
+	return &capListener{Listener: ln, max: l.MaxConns, perIP: l.MaxConnsPerIP, byIP: map[string]int{}, refused: l.Refused}
 }
 
 type capListener struct {
@@ -156,6 +162,15 @@ type capListener struct {
 	open       int
 	max, perIP int
 	byIP       map[string]int
+	refused    func(string)
+}
+
+// OpenConns returns how many connections a listener made by Limits.Listener holds (0 for any other).
+func OpenConns(ln net.Listener) int {
+	if c, ok := ln.(*capListener); ok {
+		return c.Open()
+	}
+	return 0
 }
 
 func (c *capListener) Accept() (net.Conn, error) {
@@ -169,6 +184,9 @@ func (c *capListener) Accept() (net.Conn, error) {
 		if c.open >= c.max || c.byIP[ip] >= c.perIP {
 			c.mu.Unlock()
 			conn.Close()
+			if c.refused != nil {
+				c.refused("conn_cap")
+			}
 			continue
 		}
 		c.open++

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"github.com/sluice-dlp/sluice/internal/metrics"
 	"log/slog"
 	"time"
 
@@ -23,6 +24,7 @@ type Deps struct {
 	ConsoleURL func() string    // where reps file requests
 	Body       upload.Options   // how bodies are read: spool dir, thresholds, limits
 	Sessions   *upload.Sessions // files sent in slices, held until whole (nil: slices are judged one by one)
+	Metrics    *metrics.Metrics // counters and latencies (nil: off)
 	Log        *slog.Logger
 }
 

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"strings"
+	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/proxy/upload"
@@ -20,10 +21,12 @@ func (s inspectStep) Run(f *Flow) error {
 		if x.Result != nil {
 			continue // judged already (a slice nobody can judge alone)
 		}
+		start := time.Now()
 		r, err := sc.Scan(f.Ctx, x.Part.Data, x.Part.Size(), x.Name)
 		if err != nil {
 			return l10n.Wrap(err, l10n.Internal, "检查「%s」失败", "inspecting %q failed", x.Name)
 		}
+		s.d.Metrics.Inspected(r.Type, time.Since(start))
 		x.Result = r
 	}
 	if x := declaredFile(sc.Fingerprints(), f); x != nil {

@@ -96,6 +96,14 @@ func record(d *Deps, f *Flow) error {
 		return err
 	}
 	f.Event = e
+	files, sensitive := 0, 0
+	for _, x := range f.FilesOnly() {
+		files++
+		if ok, _, _ := d.Policy.SensitiveFile(x.Result); x.Result != nil && ok {
+			sensitive++
+		}
+	}
+	d.Metrics.Upload(string(f.Dest.Category), string(f.Decision.Verdict), files, sensitive)
 	return nil
 }
 

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"time"
+
 	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/internal/marking"
 	"github.com/sluice-dlp/sluice/proxy/policy"
@@ -27,8 +29,10 @@ func (s watermarkStep) Run(f *Flow) error {
 			err = l10n.Wrap(watermark.ErrUnsupported, l10n.TooLarge, "文件过大", "too large to mark")
 		}
 		if err == nil {
+			start := time.Now()
 			x.Marked, x.Out, err = marking.Mark(s.d.DB, s.d.Marker, marking.Request{User: f.User, Dest: f.Dest, Path: f.Req.URL.Path,
 				FileName: x.Name, Data: data, Template: s.d.Policy.Watermark.Template, Grant: x.Grant, Now: s.d.now()})
+			s.d.Metrics.Watermarked(time.Since(start))
 		}
 		if err != nil {
 			s.d.Log.Warn("file cannot be watermarked", "file", x.Name, "host", f.Dest.Host, "err", err)

@@ -361,6 +361,13 @@ func (s *Sessions) Learn(req *http.Request, resp *http.Response) {
 	}
 }
 
+// Held returns how many files are waiting for slices and how many bytes their slices hold.
+func (s *Sessions) Held() (sessions int, bytes int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.m), s.held
+}
+
 // Sweep drops idle sessions (housekeeping calls it); it returns how many sessions and bytes are still held.
 func (s *Sessions) Sweep() (sessions int, bytes int64) {
 	s.mu.Lock()

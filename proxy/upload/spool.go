@@ -28,6 +28,7 @@ type Spool struct {
 	digest     string
 	budget     *Budget
 	reserved   int64  // bytes of the budget this spool holds
+	onDisk     int64  // bytes in the temp file (counted in the budget's Spooled)
 	base       *Spool // set for a view onto part of another spool
 	baseOff    int64
 	pieces     []*Spool // set for a concatenation of other spools (a file reassembled from slices)
@@ -102,6 +103,8 @@ func (s *Spool) spill() error {
 		f.Close()
 		return err
 	}
+	s.onDisk = int64(s.mem.Len())
+	s.budget.disk(s.onDisk)
 	s.mem = bytes.Buffer{}
 	s.file = f
 	s.budget.give(s.reserved)
@@ -134,6 +137,8 @@ func (s *Spool) Write(p []byte) (int, error) {
 		}
 	}
 	if s.file != nil {
+		s.onDisk += int64(len(p))
+		s.budget.disk(int64(len(p)))
 		return s.file.Write(p)
 	}
 	return s.mem.Write(p)
@@ -231,6 +236,8 @@ func (s *Spool) Close() error {
 	s.mem = bytes.Buffer{}
 	s.budget.give(s.reserved)
 	s.reserved = 0
+	s.budget.disk(-s.onDisk)
+	s.onDisk = 0
 	if s.file != nil {
 		err := s.file.Close()
 		s.file = nil
@@ -244,6 +251,7 @@ func (s *Spool) Close() error {
 type Budget struct {
 	mu        sync.Mutex
 	max, used int64
+	spooled   int64 // bytes the same bodies hold on disk
 }
 
 // NewBudget returns a memory budget of max bytes.
@@ -270,6 +278,25 @@ func (b *Budget) give(n int64) {
 	b.mu.Lock()
 	b.used -= n
 	b.mu.Unlock()
+}
+
+func (b *Budget) disk(n int64) {
+	if b == nil || n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.spooled += n
+	b.mu.Unlock()
+}
+
+// Spooled returns the bytes the bodies hold on disk now.
+func (b *Budget) Spooled() int64 {
+	if b == nil {
+		return 0
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.spooled
 }
 
 // Used returns the bytes reserved now.
