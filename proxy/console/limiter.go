@@ -37,6 +37,7 @@ type limiter struct {
 }
 
 func newLimiter() *limiter {
+	go authguard.Warm() // the stand-in hash for unknown accounts, made before the first login needs it
 	return &limiter{
 		addr:    authguard.NewWindow(addrMaxFails, addrWindow, maxGuardKeys),
 		pair:    authguard.NewWindow(pairMaxFails, pairWindow, maxGuardKeys),
