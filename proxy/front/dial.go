@@ -37,6 +37,7 @@ func ParseResolve(entries []string) (map[string]string, error) {
 type Dialer struct {
 	resolve map[string]string
 	net     net.Dialer
+	guard   *ConnectGuard // a shared proxy's limits (connect_guard.go); nil on a local proxy
 }
 
 // NewDialer returns a dialer with --resolve overrides (host:port → addr:port).
@@ -46,6 +47,9 @@ func NewDialer(resolve map[string]string) *Dialer {
 
 // DialContext dials addr, or its --resolve override.
 func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if d.guard != nil {
+		return d.guard.dial(ctx, &d.net, network, addr)
+	}
 	if to, ok := d.resolve[strings.ToLower(addr)]; ok {
 		addr = to
 	}
