@@ -197,6 +197,10 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 		Now: d.now, ConsoleURL: d.ConsoleURL, Log: d.log, Sessions: d.Sessions,
 		Body: upload.Options{Dir: d.paths.Spool, SpoolThreshold: d.cfg.SpoolThreshold, MaxInspect: d.cfg.MaxInspect}})
 	dial := front.NewDialer(resolve)
+	if !loopback { // a shared proxy: web ports on other hosts only (front/connect_guard.go)
+		dial.Guard(front.NewConnectGuard(front.GuardConfig{Ports: d.Policy.Ports(), Resolve: resolve,
+			Listen: []string{d.proxyLn.Addr().String(), d.consoleLn.Addr().String()}, Record: d.DB.AppendEvent, Log: d.log}))
+	}
 	fr := front.New(front.Config{Certs: d.Certs, Auth: d.auth, Policy: d.Policy, Pipeline: d.Pipeline,
 		Transport: front.Transport(roots, dial), Dial: dial, ConsoleURL: d.ConsoleURL, Log: d.log, Now: d.now, Compat: d.compat, Learn: d.Sessions.Learn})
 	d.Console = console.NewServer(console.Config{Ops: d.Ops, DB: d.DB, Hub: d.Hub, BaseURL: d.ConsoleURL(), Logger: d.log,

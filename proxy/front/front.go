@@ -84,6 +84,10 @@ func (f *Front) handleConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.Conn
 		return &goproxy.ConnectAction{Action: goproxy.ConnectReject}, host
 	}
 	ctx.UserData = &connState{user: u}
+	if resp := f.refuseConnect(host, u, ctx.Req); resp != nil { // shared proxy: web ports on other hosts only
+		ctx.Resp = resp
+		return &goproxy.ConnectAction{Action: goproxy.ConnectReject}, host
+	}
 	ctx.RoundTripper = f
 	if f.c.Policy.Catalog().Intercept(host) && f.c.Certs.CanIssue(host) {
 		return &goproxy.ConnectAction{Action: goproxy.ConnectMitm, TLSConfig: f.tlsConfig}, host
@@ -114,6 +118,9 @@ func (f *Front) handleRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.R
 	}
 	ctx.RoundTripper = f
 	req.Header.Del("Proxy-Authorization")
+	if resp := f.refuseRequest(req, u); resp != nil { // shared proxy: the Host may name another host than the CONNECT
+		return req, resp
+	}
 	dest := f.c.Policy.Catalog().Lookup(req.URL.Host, req.URL.Path)
 	if !dest.Inspected() || !hasBody(req) && !upload.Bodiless(req) {
 		return req, nil
