@@ -145,10 +145,10 @@ func (a *Authenticator) check(r *http.Request, h string, key [32]byte, now time.
 	switch {
 	case a.gen != gen: // credentials changed meanwhile: answer, but remember nothing
 	case ok:
-		a.ok = bounded(a.ok, now, func(e authEntry) bool { return now.After(e.expires) })
+		a.ok = bounded(a.ok, func(e authEntry) bool { return now.After(e.expires) })
 		a.ok[key] = authEntry{user: u, expires: now.Add(okCacheTTL)}
 	default:
-		a.failed = bounded(a.failed, now, func(t time.Time) bool { return now.After(t) })
+		a.failed = bounded(a.failed, func(t time.Time) bool { return now.After(t) })
 		a.failed[key] = now.Add(failCacheTTL)
 	}
 	if !ok {
@@ -176,7 +176,7 @@ func (a *Authenticator) acquire(ctx context.Context) bool {
 }
 
 // bounded makes room in a full cache: expired entries go first, then arbitrary ones.
-func bounded[V any](m map[[32]byte]V, now time.Time, expired func(V) bool) map[[32]byte]V {
+func bounded[V any](m map[[32]byte]V, expired func(V) bool) map[[32]byte]V {
 	if len(m) < maxAuthCache {
 		return m
 	}

@@ -98,6 +98,7 @@ type RefusedError struct {
 	msg      *l10n.Error
 }
 
+// Error returns the English message.
 func (e *RefusedError) Error() string { return e.msg.Error() }
 
 // Unwrap returns the bilingual message.
