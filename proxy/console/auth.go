@@ -3,23 +3,21 @@ package console
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/sluice-dlp/sluice/internal/authguard"
 	"github.com/sluice-dlp/sluice/store"
 )
 
-// Session and login-limit settings.
+// Session settings (the login limits are in limiter.go).
 const (
 	sessionCookie   = "sluice_session"
 	sessionTTL      = 12 * time.Hour
 	maxSessions     = 10000
-	loginWindow     = 5 * time.Minute
-	loginMaxFails   = 5
-	maxLimiterKeys  = 20000
 	maxLoginBodyLen = 4096
 )
 
@@ -75,73 +73,6 @@ func (s *sessions) drop(id string) {
 	s.mu.Unlock()
 }
 
-// limiter counts failed logins per key (IP, user) in a sliding window.
-type limiter struct {
-	mu    sync.Mutex
-	fails map[string][]time.Time
-}
-
-func newLimiter() *limiter { return &limiter{fails: map[string][]time.Time{}} }
-
-func (l *limiter) recent(key string, now time.Time) []time.Time {
-	var keep []time.Time
-	for _, t := range l.fails[key] {
-		if now.Sub(t) < loginWindow {
-			keep = append(keep, t)
-		}
-	}
-	if len(keep) == 0 {
-		delete(l.fails, key)
-	} else {
-		l.fails[key] = keep
-	}
-	return keep
-}
-
-// blocked reports whether any of keys has too many recent failures.
-func (l *limiter) blocked(now time.Time, keys ...string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		if len(l.recent(k, now)) >= loginMaxFails {
-			return true
-		}
-	}
-	return false
-}
-
-// fail records one failure for each key.
-func (l *limiter) fail(now time.Time, keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.fails) > maxLimiterKeys {
-		for k := range l.fails {
-			l.recent(k, now)
-		}
-		if len(l.fails) > maxLimiterKeys { // a flood from very many addresses: stay bounded
-			clear(l.fails)
-		}
-	}
-	for _, k := range keys {
-		l.fails[k] = append(l.recent(k, now), now)
-	}
-}
-
-// clear forgets the failures of key (after a successful login).
-func (l *limiter) clear(key string) {
-	l.mu.Lock()
-	delete(l.fails, key)
-	l.mu.Unlock()
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // authUser returns the caller: API token (Authorization: Bearer) first, then the session cookie.
 func (s *Server) authUser(r *http.Request) *store.User {
 	if h := r.Header.Get("Authorization"); h != "" {
@@ -185,22 +116,31 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("username"))
 	next := safeNext(r.PostFormValue("next"))
 	now := time.Now()
-	ipKey, userKey := "ip:"+clientIP(r), "user:"+name
+	addr := authguard.AddrKey(r.RemoteAddr)
 	p := &page{Lang: lang, Title: lang.T("login"), Next: next, Username: name}
-	if s.limiter.blocked(now, ipKey, userKey) {
+	try := s.limiter.begin(name, addr, now)
+	if try.limited {
+		s.c.Logger.Warn("console login refused: too many failures", "user", name, "ip", addr, "per_account", try.limitPair)
 		p.Error, p.status = lang.T("login_limited"), http.StatusTooManyRequests
+		if try.limitPair {
+			p.Error = lang.T("login_limited_pair")
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int(try.retryAfter/time.Second)+1))
 		s.render(w, r, "login", p)
 		return
 	}
+	if err := try.wait(r.Context()); err != nil {
+		return // the client went away while held
+	}
 	u, err := s.c.DB.User(name)
-	if err != nil || u.Disabled || !u.CheckPassword(r.PostFormValue("password")) {
-		s.limiter.fail(now, ipKey, userKey)
-		s.c.Logger.Warn("console login failed", "user", name, "ip", clientIP(r))
+	if !authguard.Verify(u, err, r.PostFormValue("password")) {
+		s.c.Logger.Warn("console login failed", "user", name, "ip", addr, "held", try.delay)
 		p.Error, p.status = lang.T("login_failed"), http.StatusUnauthorized
 		s.render(w, r, "login", p)
 		return
 	}
-	s.limiter.clear(userKey)
+	now = time.Now()
+	try.succeeded(now)
 	id := s.sessions.create(u.Name, now)
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: s.c.SecureCookies, MaxAge: int(sessionTTL / time.Second)})
@@ -215,12 +155,4 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: s.c.SecureCookies})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// safeNext keeps post-login redirects on this site.
-func safeNext(n string) string {
-	if n == "" || !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.Contains(n, `\`) {
-		return "/"
-	}
-	return n
 }

@@ -127,42 +127,6 @@ func TestCrossOriginPostRefused(t *testing.T) {
 	}
 }
 
-func TestLoginRateLimit(t *testing.T) {
-	c := newConsole(t)
-	try := func(user, pw string) int {
-		resp, err := c.client(t).PostForm(c.url+"/login", url.Values{"username": {user}, "password": {pw}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	for i := range loginMaxFails {
-		if st := try("li", "wrong-password"); st != http.StatusUnauthorized {
-			t.Fatalf("failure %d: %d", i, st)
-		}
-	}
-	if st := try("li", testPassword); st != http.StatusTooManyRequests {
-		t.Fatalf("right password after %d failures: %d, want 429", loginMaxFails, st)
-	}
-	// The same IP is limited for every user name too.
-	if st := try("wang", testPassword); st != http.StatusTooManyRequests {
-		t.Fatalf("other user from a limited IP: %d", st)
-	}
-	// After the window the limit lifts.
-	c.srv.limiter.mu.Lock()
-	for k, v := range c.srv.limiter.fails {
-		for i := range v {
-			v[i] = v[i].Add(-loginWindow)
-		}
-		c.srv.limiter.fails[k] = v
-	}
-	c.srv.limiter.mu.Unlock()
-	if st := try("li", testPassword); st != http.StatusSeeOther {
-		t.Fatalf("after the window: %d", st)
-	}
-}
-
 func TestLogout(t *testing.T) {
 	c := newConsole(t)
 	cl := c.login(t, "zhang")
@@ -387,20 +351,3 @@ func TestConsolePages(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
-
-func TestLimiterPerUserAcrossAddresses(t *testing.T) {
-	l := newLimiter()
-	now := time.Now()
-	for i := range loginMaxFails {
-		l.fail(now, "ip:10.0.0."+strconv.Itoa(i), "user:li") // a different address each time
-	}
-	if !l.blocked(now, "ip:10.0.0.99", "user:li") {
-		t.Fatal("user not limited after failures from many addresses")
-	}
-	if l.blocked(now, "ip:10.0.0.99", "user:wang") {
-		t.Fatal("an unrelated user and address are limited")
-	}
-	if l.blocked(now.Add(loginWindow), "ip:10.0.0.99", "user:li") {
-		t.Fatal("limit did not lift after the window")
-	}
-}

@@ -209,6 +209,10 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 		Now: d.now, ConsoleURL: d.ConsoleURL, Log: d.log, Sessions: d.Sessions, Metrics: d.Metrics,
 		Body: upload.Options{Dir: d.paths.Spool, SpoolThreshold: d.cfg.SpoolThreshold, MaxInspect: d.cfg.MaxInspect, Budget: d.Bodies}})
 	dial := front.NewDialer(resolve)
+	if !loopback { // a shared proxy: web ports on other hosts only (front/connect_guard.go)
+		dial.Guard(front.NewConnectGuard(front.GuardConfig{Ports: d.Policy.Ports(), Resolve: resolve,
+			Listen: []string{d.proxyLn.Addr().String(), d.consoleLn.Addr().String()}, Record: d.DB.AppendEvent, Log: d.log}))
+	}
 	lim := d.cfg.Limits.WithDefaults()
 	lim.Refused = d.Metrics.Refused
 	d.front = front.New(front.Config{Certs: d.Certs, Auth: d.auth, Policy: d.Policy, Pipeline: d.Pipeline, Limits: lim,

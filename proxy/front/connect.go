@@ -28,6 +28,10 @@ func (f *Front) connect(w http.ResponseWriter, r *http.Request) {
 		writeResponse(w, resp)
 		return
 	}
+	if resp := f.refuseConnect(r.URL.Host, u, r); resp != nil { // a shared proxy: web ports on other hosts only
+		writeResponse(w, resp)
+		return
+	}
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		http.Error(w, "CONNECT needs HTTP/1.1", http.StatusHTTPVersionNotSupported)

@@ -37,6 +37,7 @@ func ParseResolve(entries []string) (map[string]string, error) {
 type Dialer struct {
 	resolve map[string]string
 	net     net.Dialer
+	guard   *ConnectGuard // a shared proxy's limits (connect_guard.go); nil on a local proxy
 }
 
 // NewDialer returns a dialer with --resolve overrides (host:port → addr:port).
@@ -52,7 +53,11 @@ type dialTargetKey struct{}
 func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	if to, ok := ctx.Value(dialTargetKey{}).(string); ok {
 		addr = to
-	} else if to, ok := d.resolve[strings.ToLower(addr)]; ok {
+	}
+	if d.guard != nil {
+		return d.guard.dial(ctx, &d.net, network, addr)
+	}
+	if to, ok := d.resolve[strings.ToLower(addr)]; ok {
 		addr = to
 	}
 	return d.net.DialContext(ctx, network, addr)

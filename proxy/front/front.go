@@ -103,6 +103,9 @@ func (f *Front) handleRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.R
 	}
 	ctx.RoundTripper = f
 	req.Header.Del("Proxy-Authorization")
+	if resp := f.refuseRequest(req, u); resp != nil { // shared proxy: the Host may name another host than the CONNECT
+		return req, resp
+	}
 	dest := f.c.Policy.Catalog().Lookup(req.URL.Host, req.URL.Path)
 	if !dest.Inspected() || !hasBody(req) && !upload.Bodiless(req) {
 		return req, nil

@@ -114,6 +114,7 @@ type Policy struct {
 	ExtensionOrigins []string                             `yaml:"extension_origins"`
 	Bypass           BypassSettings                       `yaml:"bypass"`
 	PAC              PACSettings                          `yaml:"pac"`
+	AllowedPorts     Ports                                `yaml:"allowed_ports"` // tunnel ports of a shared proxy (ports.go)
 
 	catalog *Catalog
 	file    string

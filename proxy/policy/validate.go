@@ -76,6 +76,9 @@ func (p *Policy) validate(root *yaml.Node) error {
 		return bad(lineOf(root, "pac", "fallback"), "pac.fallback 为 %q；请写 direct（Sluice 不可用时其他网站直连）或 closed（一律不可用）",
 			"pac.fallback is %q; use direct (other sites go direct when Sluice is down) or closed (they fail)", p.PAC.Fallback)
 	}
+	if err := p.validatePorts(root); err != nil {
+		return err
+	}
 	if err := p.validateAlerts(root); err != nil {
 		return err
 	}
