@@ -1,0 +1,251 @@
+package inspect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// OCR tuning, measured on the screenshots of ocr_screens_test.go (see OCR.md).
+const (
+	ocrGlyphTarget = 16         // glyph height, in pixels, images are scaled to before recognition
+	ocrSqueeze     = 0.8        // horizontal scale relative to vertical: fewer LSTM steps per line
+	ocrMaxPixels   = 24_000_000 // largest image handed to Tesseract after scaling
+	ocrTextRunes   = 2000       // recognised text kept for reviewers (OCRReport.Text)
+	minBandGlyphs  = 6          // a band is at least this many glyph heights tall
+)
+
+// ocrState is one scan's OCR bookkeeping; a walker has one when OCR is enabled.
+type ocrState struct {
+	opt    OCROptions
+	langs  string
+	parent context.Context
+	ctx    context.Context // the OCR budget, started at the first image
+	cancel context.CancelFunc
+	rep    OCRReport
+	text   strings.Builder
+	runes  int
+	lines  int
+}
+
+func newOCRState(parent context.Context, o OCROptions) *ocrState {
+	o = o.withDefaults()
+	return &ocrState{opt: o, langs: strings.Join(o.Languages, "+"), parent: parent}
+}
+
+// budget returns the context bounding OCR work, starting its clock on first use.
+func (o *ocrState) budget() context.Context {
+	if o.ctx == nil {
+		o.ctx, o.cancel = context.WithTimeout(o.parent, o.opt.Budget)
+	}
+	return o.ctx
+}
+
+func (o *ocrState) close() {
+	if o.cancel != nil {
+		o.cancel()
+	}
+}
+
+// report returns the part's OCR report (text unmasked), or nil when no image was met.
+func (o *ocrState) report() *OCRReport {
+	if o == nil || o.rep.Images == 0 {
+		return nil
+	}
+	r := o.rep
+	r.Text = o.text.String()
+	return &r
+}
+
+// overBudget is the problem recorded for an image OCR could not finish in time.
+func (o *ocrState) overBudget() error {
+	if o.parent.Err() != nil {
+		return overLimit("time budget exceeded during OCR")
+	}
+	return corruptKind(KindUninspectable, "OCR time budget of %s exceeded; image text not read", o.opt.Budget)
+}
+
+// corruptKind returns a non-fatal problem of the given kind.
+func corruptKind(kind, format string, a ...any) error {
+	return &problem{kind: kind, detail: fmt.Sprintf(format, a...)}
+}
+
+// ocrImage recognises the text of an image part of type typ.
+func (w *walker) ocrImage(n node, typ string) error {
+	o := w.ocr
+	o.rep.Images++
+	switch typ {
+	case "ico":
+		o.rep.Skipped++
+		w.addOwn(KindNoText, "icon; no text read", n.loc(""))
+		return nil
+	case "heic", "heif", "avif":
+		return corruptKind(KindUninspectable, "%s images cannot be decoded for OCR", typ)
+	}
+	ctx := o.budget()
+	start := time.Now()
+	defer func() { o.rep.Millis += time.Since(start).Milliseconds() }()
+	if err := o.opt.Engine.acquire(ctx); err != nil {
+		return o.overBudget()
+	}
+	img, err := decodeImage(n.r, n.size, o.opt.MaxPixels)
+	var g *plane
+	if err == nil {
+		g = greyOf(img)
+	}
+	o.opt.Engine.release()
+	if err != nil {
+		return err
+	}
+	return w.ocrPlane(n, "", g)
+}
+
+// ocrPlane recognises the text of one decoded image and emits it as OCR segments located
+// "<loc> OCR line N".
+func (w *walker) ocrPlane(n node, loc string, g *plane) error {
+	o := w.ocr
+	where := strings.TrimSpace(loc + " OCR")
+	if g.w < 24 || g.h < 12 || g.w*g.h < 2400 {
+		o.rep.Skipped++
+		w.addOwn(KindNoText, fmt.Sprintf("%d×%d image too small to hold text", g.w, g.h), n.loc(loc))
+		return nil
+	}
+	norm := normalize(g)
+	lay := analyse(norm)
+	if !lay.textLike() {
+		o.rep.Skipped++
+		w.addOwn(KindNoText, "image shows no lines of text (photo or graphic); not OCR'd", n.loc(loc))
+		return nil
+	}
+	sy := ocrGlyphTarget / math.Max(lay.glyphH, 1)
+	sy = math.Max(0.5, math.Min(3, sy))
+	if sy > 0.85 && sy < 1.2 {
+		sy = 1
+	}
+	sx := sy * ocrSqueeze
+	if px := float64(g.w) * sx * float64(g.h) * sy; px > ocrMaxPixels {
+		f := math.Sqrt(ocrMaxPixels / px)
+		sx, sy = sx*f, sy*f
+	}
+	angle := lay.angle
+	if math.Abs(angle) < 0.4*math.Pi/180 {
+		angle = 0
+	}
+	fin := resample(norm, sx, sy, angle)
+	norm, g = nil, nil
+	bs := bands(fin, cap(o.opt.Engine.slots), int(minBandGlyphs*ocrGlyphTarget))
+	ctx := o.budget()
+	lines := make([][]string, len(bs))
+	errs := make([]error, len(bs))
+	var wg sync.WaitGroup
+	for i, b := range bs {
+		img := fin.crop(b[0], b[1]).pgm()
+		wg.Go(func() {
+			words, err := o.opt.Engine.runBand(ctx, o.langs, img)
+			lines[i], errs[i] = ocrLines(words), err
+		})
+	}
+	wg.Wait()
+	read := false
+	for i := range bs {
+		for _, l := range lines[i] {
+			read = true
+			if err := w.emitOCR(n, where, l); err != nil {
+				return err
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		switch {
+		case ctx.Err() != nil:
+			return o.overBudget()
+		case errors.Is(err, ErrOCRMissing):
+			return corruptKind(KindUninspectable, "%v", err)
+		}
+		return corruptKind(KindUninspectable, "OCR failed: %v", err)
+	}
+	o.rep.Read++
+	if !read {
+		w.addOwn(KindNoText, "OCR found no text in this image", n.loc(loc))
+	}
+	return nil
+}
+
+// emitOCR hands one recognised line to the sink and keeps it for the report.
+func (w *walker) emitOCR(n node, where, line string) error {
+	o := w.ocr
+	o.lines++
+	if o.runes < ocrTextRunes {
+		if o.text.Len() > 0 {
+			o.text.WriteByte('\n')
+		}
+		for _, r := range line {
+			if o.runes >= ocrTextRunes {
+				break
+			}
+			o.text.WriteRune(r)
+			o.runes++
+		}
+	}
+	return w.emitSeg(n, where+" line "+strconv.Itoa(o.lines), line, true)
+}
+
+// ocrLines turns the words of one recognised band into text lines, in reading order: the
+// words of a line left to right, joined by a tab where the gap is wider than the line is
+// tall (a table column), by nothing between two CJK characters, else by a space.
+func ocrLines(words []ocrWord) []string {
+	type key struct{ block, par, line int }
+	var order []key
+	byLine := map[key][]ocrWord{}
+	for _, wd := range words {
+		k := key{wd.block, wd.par, wd.lnum}
+		if _, ok := byLine[k]; !ok {
+			order = append(order, k)
+		}
+		byLine[k] = append(byLine[k], wd)
+	}
+	var out []string
+	for _, k := range order {
+		ws := byLine[k]
+		sort.SliceStable(ws, func(i, j int) bool { return ws[i].left < ws[j].left })
+		hs := make([]int, len(ws))
+		for i, wd := range ws {
+			hs[i] = wd.h
+		}
+		sort.Ints(hs)
+		lineH := hs[len(hs)/2]
+		var b strings.Builder
+		for i, wd := range ws {
+			if i > 0 {
+				prev := ws[i-1]
+				gap := wd.left - (prev.left + prev.w)
+				last, _ := utf8.DecodeLastRuneInString(prev.text)
+				first, _ := utf8.DecodeRuneInString(wd.text)
+				switch {
+				case gap > lineH*6/5:
+					b.WriteByte('\t')
+				case isCJK(last) && isCJK(first):
+				default:
+					b.WriteByte(' ')
+				}
+			}
+			b.WriteString(wd.text)
+		}
+		if s := strings.TrimSpace(b.String()); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// isCJK reports whether r is a Han character or CJK/full-width punctuation.
+func isCJK(r rune) bool {
+	return isHan(r) || (r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF)
+}
