@@ -176,6 +176,9 @@ func (w *walker) walk(n node) (ti typeInfo, err error) {
 		why := "empty"
 		if ti.typ == "pdf" {
 			why = "scanned pages without a text layer? no OCR here"
+			if w.ocr != nil {
+				why = "no text layer, and OCR read none in its images"
+			}
 		}
 		w.addOwn(KindNoText, fmt.Sprintf("no text found in this %s (%s)", ti.typ, why), n.loc(""))
 	}
