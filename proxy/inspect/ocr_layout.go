@@ -12,7 +12,7 @@ import (
 // inkLevel: normalised pixels darker than this are ink.
 const inkLevel = 140
 
-// checkPixels is the size the image is shrunk to for the analysis.
+// checkPixels is the size an image is shrunk to for the analysis.
 const checkPixels = 2_500_000
 
 // maxBlobs stops the component search on noise (a photo full of texture).
@@ -26,7 +26,7 @@ func (b blob) h() int { return b.y1 - b.y0 + 1 }
 
 // layout is what the analysis found.
 type layout struct {
-	glyphH  float64 // typical glyph height in pixels of the analysed image's full size
+	glyphH  float64 // typical glyph height in pixels
 	chained int     // glyph-like components with a neighbour on the same line
 	glyphs  int     // glyph-like components
 	angle   float64 // skew, radians; rotating by -angle makes lines horizontal
@@ -40,15 +40,7 @@ func (l layout) textLike() bool {
 
 // analyse finds the components of normalised plane p and measures them.
 func analyse(p *plane) layout {
-	k := 1
-	if px := p.w * p.h; px > checkPixels {
-		k = int(math.Ceil(math.Sqrt(float64(px) / checkPixels)))
-	}
-	q := p
-	if k > 1 {
-		q = boxShrink(p, k, k)
-	}
-	bs := blobs(q)
+	bs := blobs(p)
 	var glyphs []blob
 	for _, b := range bs {
 		w, h := b.w(), b.h()
@@ -67,7 +59,7 @@ func analyse(p *plane) layout {
 	}
 	sort.Ints(hs)
 	med := float64(hs[len(hs)/2])
-	l.glyphH = float64(hs[len(hs)*4/5]) * float64(k)
+	l.glyphH = float64(hs[len(hs)*4/5])
 	l.chained = chained(glyphs, med)
 	l.angle = skew(glyphs, med)
 	return l

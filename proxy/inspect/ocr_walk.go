@@ -117,8 +117,19 @@ func (w *walker) ocrPlane(n node, loc string, g *plane) error {
 		w.addOwn(KindNoText, fmt.Sprintf("%d×%d image too small to hold text", g.w, g.h), n.loc(loc))
 		return nil
 	}
-	norm := normalize(g)
+	// The text-likelihood check runs on a copy shrunk to a few megapixels, so a photo is
+	// turned away before the full-size image is normalised.
+	k := 1
+	if px := g.w * g.h; px > checkPixels {
+		k = int(math.Ceil(math.Sqrt(float64(px) / checkPixels)))
+	}
+	small := g
+	if k > 1 {
+		small = boxShrink(g, k, k)
+	}
+	norm := normalize(small)
 	lay := analyse(norm)
+	lay.glyphH *= float64(k)
 	if !lay.textLike() {
 		o.rep.Skipped++
 		w.addOwn(KindNoText, "image shows no lines of text (photo or graphic); not OCR'd", n.loc(loc))
@@ -133,6 +144,9 @@ func (w *walker) ocrPlane(n node, loc string, g *plane) error {
 	if px := float64(g.w) * sx * float64(g.h) * sy; px > ocrMaxPixels {
 		f := math.Sqrt(ocrMaxPixels / px)
 		sx, sy = sx*f, sy*f
+	}
+	if k > 1 {
+		norm = normalize(g)
 	}
 	angle := lay.angle
 	if math.Abs(angle) < 0.4*math.Pi/180 {
