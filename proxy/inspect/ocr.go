@@ -37,6 +37,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -108,6 +109,8 @@ type OCREngine struct {
 
 	checkMu sync.Mutex
 	checked map[string]error
+
+	maxRSS atomic.Int64 // largest resident set of a finished tesseract process, KiB
 }
 
 // NewOCREngine returns an engine with c's settings (defaults for zero fields).

@@ -56,6 +56,9 @@ func (e *OCREngine) start(langs string) (*tessProc, error) {
 	limit(cmd.Process.Pid, e.cfg.MaxMemory, e.cfg.Nice)
 	go func() {
 		p.err = cmd.Wait()
+		if kib := maxRSS(cmd.ProcessState); kib > e.maxRSS.Load() {
+			e.maxRSS.Store(kib) // a statistic: a lost race only misses a peak
+		}
 		close(p.done)
 	}()
 	return p, nil

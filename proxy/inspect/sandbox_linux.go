@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"os"
 	"os/exec"
 	"syscall"
 
@@ -34,4 +35,15 @@ func killGroup(cmd *exec.Cmd) {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		_ = cmd.Process.Kill()
 	}
+}
+
+// maxRSS is the peak resident set of a finished process, in KiB.
+func maxRSS(ps *os.ProcessState) int64 {
+	if ps == nil {
+		return 0
+	}
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss
+	}
+	return 0
 }

@@ -2,7 +2,10 @@
 
 package inspect
 
-import "os/exec"
+import (
+	"os"
+	"os/exec"
+)
 
 // sandbox does nothing here: process groups and resource limits are set up on Linux only;
 // the deadline still kills the process.
@@ -17,3 +20,6 @@ func killGroup(cmd *exec.Cmd) {
 		_ = cmd.Process.Kill()
 	}
 }
+
+// maxRSS is not measured outside Linux.
+func maxRSS(ps *os.ProcessState) int64 { return 0 }
