@@ -153,3 +153,16 @@ func TestOCREmbedded(t *testing.T) {
 		}
 	})
 }
+
+// TestOCRSmallSnippet reads a two-row crop of the sheet (a snippet pasted into a chat):
+// small images with a little text are not passed over as "no text".
+func TestOCRSmallSnippet(t *testing.T) {
+	needOCR(t)
+	img := topRows(t).(interface {
+		SubImage(image.Rectangle) image.Image
+	}).SubImage(image.Rect(0, 138, 620, 178))
+	res := ocrScan(t, fixture.PNG(img), "snip.png")
+	if f := finding(res, KindPhone); f == nil || f.Count != 2 || f.OCR != 2 {
+		t.Errorf("snippet: findings %+v, OCR %+v", res.Findings, res.OCR)
+	}
+}
