@@ -48,6 +48,10 @@ type OCROptions struct {
 	Budget    time.Duration // wall time for all OCR of one part, queueing included (default 10 s)
 	MaxPixels int64         // images with more pixels are not decoded but uninspectable (default 40 MP)
 	Engine    *OCREngine    // the process pool to use; nil means the shared DefaultOCREngine()
+	// StopWhen, if set, is asked after each recognised band with the findings of the part so
+	// far; true means the verdict is reached (e.g. the policy's file thresholds) and the rest
+	// of the part's OCR is skipped (OCRReport.Stopped). Counts are then lower bounds.
+	StopWhen func(found []Finding) bool
 }
 
 // DefaultOCRLanguages are the Tesseract languages used when OCROptions.Languages is empty.
@@ -80,11 +84,12 @@ func (o OCROptions) withDefaults() OCROptions {
 
 // OCRReport says what OCR did for one scanned part.
 type OCRReport struct {
-	Images  int    `json:"images"`         // images met (the part itself, embedded ones, PDF page images)
-	Read    int    `json:"read"`           // images whose text was recognised
-	Skipped int    `json:"skipped"`        // images passed over as unlikely to hold text (icons, photos)
-	Millis  int64  `json:"ms"`             // wall time spent on OCR, queueing included
-	Text    string `json:"text,omitempty"` // the recognised text, masked, first 2,000 characters
+	Images  int    `json:"images"`            // images met (the part itself, embedded ones, PDF page images)
+	Read    int    `json:"read"`              // images whose text was recognised
+	Skipped int    `json:"skipped"`           // images passed over as unlikely to hold text (icons, photos)
+	Millis  int64  `json:"ms"`                // wall time spent on OCR, queueing included
+	Stopped bool   `json:"stopped,omitempty"` // StopWhen ended OCR early: counts are lower bounds
+	Text    string `json:"text,omitempty"`    // the recognised text, masked, first 2,000 characters
 }
 
 // OCRConfig sets up an OCREngine; zero fields take defaults.

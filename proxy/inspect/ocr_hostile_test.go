@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"image"
+	"image/png"
 	"strings"
 	"testing"
 	"time"
@@ -73,7 +75,7 @@ func TestOCRHostileImages(t *testing.T) {
 		{"bomb inside a zip", fixture.ZipFiles(fixture.File{Name: "截图.png", Data: bomb}), "h.zip", KindUninspectable, "over the OCR limit"},
 		{"HEIC cannot be decoded", heicHead(), "i.heic", KindUninspectable, "cannot be decoded"},
 	}
-	s := NewScanner(Options{OCR: OCROptions{Enabled: true}})
+	s := NewScanner(Options{OCR: OCROptions{Enabled: true, Budget: testBudget}})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			start := time.Now()
@@ -120,7 +122,7 @@ func TestOCRBudget(t *testing.T) {
 	if f := finding(res, KindUninspectable); f == nil || !strings.Contains(f.Detail, "OCR time budget of 300ms exceeded") {
 		t.Fatalf("want uninspectable over budget, findings %+v", res.Findings)
 	}
-	res, err = NewScanner(Options{OCR: OCROptions{Enabled: true, Engine: eng, Budget: time.Minute}}).
+	res, err = NewScanner(Options{OCR: OCROptions{Enabled: true, Engine: eng, Budget: testBudget}}).
 		Scan(context.Background(), bytes.NewReader(sheet), int64(len(sheet)), "客户.png")
 	if err != nil || res.Count(KindPhone) < 20 || res.Has(KindUninspectable) {
 		t.Fatalf("engine after a kill: %v %+v", err, res.Findings)
@@ -151,4 +153,42 @@ func TestOCRMissing(t *testing.T) {
 	if f := finding(res, KindUninspectable); f == nil || !strings.Contains(f.Detail, OCRInstallHint) {
 		t.Errorf("want uninspectable naming the fix, findings %+v", res.Findings)
 	}
+}
+
+// TestOCRStopWhen checks that OCR stops once the StopWhen hook (here the default policy's
+// file thresholds) says the verdict is reached, with lower-bound counts that reach it.
+func TestOCRStopWhen(t *testing.T) {
+	needOCR(t)
+	th, _ := defaultPolicy(t)
+	sheet := screenshots(t)[0].data
+	calls := 0
+	stop := func(fs []Finding) bool {
+		calls++
+		return len(th.reached(&Result{Findings: fs})) > 0
+	}
+	res, err := NewScanner(Options{OCR: OCROptions{Enabled: true, StopWhen: stop, Budget: testBudget}}).
+		Scan(context.Background(), bytes.NewReader(sheet), int64(len(sheet)), "客户.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OCR == nil || !res.OCR.Stopped || calls == 0 || len(th.reached(res)) == 0 || res.Count(KindPhone) >= 40 {
+		t.Errorf("stopped %+v after %d calls; findings %+v", res.OCR, calls, res.Findings)
+	}
+	// a docx with the screen twice: the second picture is not read
+	png := fixture.PNG(mustDecodePNG(t, sheet))
+	doc := fixture.ZipFiles(fixture.File{Name: "a.png", Data: png}, fixture.File{Name: "b.png", Data: png})
+	res, err = NewScanner(Options{OCR: OCROptions{Enabled: true, StopWhen: stop, Budget: testBudget}}).
+		Scan(context.Background(), bytes.NewReader(doc), int64(len(doc)), "截图.zip")
+	if err != nil || res.OCR == nil || res.OCR.Images != 2 || res.OCR.Read != 1 || res.OCR.Skipped != 1 {
+		t.Errorf("second image: %v %+v", err, res.OCR)
+	}
+}
+
+func mustDecodePNG(t *testing.T, data []byte) image.Image {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sluice-dlp/sluice/internal/fixture"
 	"gopkg.in/yaml.v3"
@@ -130,7 +129,7 @@ func TestOCRScreenshots(t *testing.T) {
 	shots := screenshots(t)
 	s := NewScanner(Options{
 		Detect: DetectOptions{Keywords: keywords, Customers: customerIndex(sheetCustomers, crmCustomers)},
-		OCR:    OCROptions{Enabled: true, Budget: 60 * time.Second}, // accuracy here; budgets in TestOCRBudget
+		OCR:    OCROptions{Enabled: true, Budget: testBudget},
 	})
 	var table strings.Builder
 	table.WriteString("| image | pixels | phones read exactly | misread | contact records | customer matches | thresholds reached | OCR ms |\n|---|---|---|---|---|---|---|---|\n")

@@ -192,3 +192,7 @@ func shotSize(data []byte) (int, int) {
 	}
 	return c.Width, c.Height
 }
+
+// testBudget is the OCR budget of tests that check what is read, not how fast: generous,
+// because the test machine's two cores may be shared (TestOCRBudget checks the budget).
+const testBudget = 3 * time.Minute

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -33,6 +32,7 @@ type ocrState struct {
 	text   strings.Builder
 	runes  int
 	lines  int
+	stop   func() bool // the StopWhen hook over the findings so far; nil without one
 }
 
 func newOCRState(parent context.Context, o OCROptions) *ocrState {
@@ -89,6 +89,10 @@ func (w *walker) ocrImage(n node, typ string) error {
 	case "heic", "heif", "avif":
 		return corruptKind(KindUninspectable, "%s images cannot be decoded for OCR", typ)
 	}
+	if o.rep.Stopped {
+		o.rep.Skipped++ // the verdict was reached on an earlier image of this part
+		return nil
+	}
 	ctx := o.budget()
 	start := time.Now()
 	defer func() { o.rep.Millis += time.Since(start).Milliseconds() }()
@@ -112,6 +116,10 @@ func (w *walker) ocrImage(n node, typ string) error {
 func (w *walker) ocrPlane(n node, loc string, g *plane) error {
 	o := w.ocr
 	where := strings.TrimSpace(loc + " OCR")
+	if o.rep.Stopped {
+		o.rep.Skipped++
+		return nil
+	}
 	if g.w < 24 || g.h < 12 || g.w*g.h < 2400 {
 		o.rep.Skipped++
 		w.addOwn(KindNoText, fmt.Sprintf("%d×%d image too small to hold text", g.w, g.h), n.loc(loc))
@@ -154,42 +162,89 @@ func (w *walker) ocrPlane(n node, loc string, g *plane) error {
 	}
 	fin := resample(norm, sx, sy, angle)
 	norm, g = nil, nil
-	bs := bands(fin, cap(o.opt.Engine.slots), int(minBandGlyphs*ocrGlyphTarget))
-	ctx := o.budget()
-	lines := make([][]string, len(bs))
-	errs := make([]error, len(bs))
-	var wg sync.WaitGroup
-	for i, b := range bs {
-		img := fin.crop(b[0], b[1]).pgm()
-		wg.Go(func() {
-			words, err := o.opt.Engine.runBand(ctx, o.langs, img)
-			lines[i], errs[i] = ocrLines(words), err
-		})
+	workers := cap(o.opt.Engine.slots)
+	nb := workers
+	if o.stop != nil {
+		nb = 2 * workers // smaller bands, read top down: the verdict may come after the first ones
 	}
-	wg.Wait()
-	read := false
-	for i := range bs {
-		for _, l := range lines[i] {
-			read = true
-			if err := w.emitOCR(n, where, l); err != nil {
-				return err
-			}
-		}
+	bs := bands(fin, nb, int(minBandGlyphs*ocrGlyphTarget))
+	read, stopped, err := w.runBands(n, where, fin, bs, workers)
+	if err != nil {
+		return err
 	}
-	if err := errors.Join(errs...); err != nil {
-		switch {
-		case ctx.Err() != nil:
-			return o.overBudget()
-		case errors.Is(err, ErrOCRMissing):
-			return corruptKind(KindUninspectable, "%v", err)
-		}
-		return corruptKind(KindUninspectable, "OCR failed: %v", err)
+	if stopped {
+		o.rep.Stopped = true
 	}
 	o.rep.Read++
 	if !read {
 		w.addOwn(KindNoText, "OCR found no text in this image", n.loc(loc))
 	}
 	return nil
+}
+
+// bandResult is the outcome of one band.
+type bandResult struct {
+	lines []string
+	err   error
+}
+
+// runBands recognises the bands of fin, at most workers at a time, and emits their lines
+// in band order as they complete. After each band it asks the StopWhen hook whether the
+// verdict is reached; if so the other bands are cancelled (stopped = true).
+func (w *walker) runBands(n node, where string, fin *plane, bs [][2]int, workers int) (read, stopped bool, err error) {
+	o := w.ocr
+	ctx, cancel := context.WithCancel(o.budget())
+	defer cancel()
+	results := make([]chan bandResult, len(bs))
+	for i := range results {
+		results[i] = make(chan bandResult, 1)
+	}
+	go func() { // launch bands top down, workers at a time
+		sem := make(chan struct{}, workers)
+		for i, b := range bs {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				for j := i; j < len(bs); j++ {
+					results[j] <- bandResult{err: ctx.Err()}
+				}
+				return
+			}
+			img := fin.crop(b[0], b[1]).pgm()
+			go func() {
+				words, err := o.opt.Engine.runBand(ctx, o.langs, img)
+				results[i] <- bandResult{ocrLines(words), err}
+				<-sem
+			}()
+		}
+	}()
+	var errs []error
+	for i := range bs {
+		r := <-results[i]
+		for _, l := range r.lines {
+			read = true
+			if err := w.emitOCR(n, where, l); err != nil {
+				return read, false, err
+			}
+		}
+		if r.err != nil {
+			errs = append(errs, r.err)
+			continue
+		}
+		if o.stop != nil && i < len(bs)-1 && o.stop() {
+			return read, true, nil
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		switch {
+		case o.budget().Err() != nil:
+			return read, false, o.overBudget()
+		case errors.Is(err, ErrOCRMissing):
+			return read, false, corruptKind(KindUninspectable, "%v", err)
+		}
+		return read, false, corruptKind(KindUninspectable, "OCR failed: %v", err)
+	}
+	return read, false, nil
 }
 
 // emitOCR hands one recognised line to the sink and keeps it for the report.

@@ -90,6 +90,9 @@ func (s *Scanner) scan(ctx context.Context, r io.ReaderAt, size int64, name stri
 	if s.opts.OCR.Enabled {
 		w.ocr = newOCRState(sctx, s.opts.OCR)
 		defer w.ocr.close()
+		if d, ok := sink.(*Detector); ok && s.opts.OCR.StopWhen != nil {
+			w.ocr.stop = func() bool { return s.opts.OCR.StopWhen(append(d.Findings(), w.own...)) }
+		}
 	}
 	top := node{r: rec, size: size, name: name}
 	ti, werr := w.walk(top)
