@@ -108,9 +108,10 @@ type OCREngine struct {
 	cfg   OCRConfig
 	slots chan struct{}
 
-	mu     sync.Mutex
-	idle   map[string][]*tessProc // by language key, e.g. "chi_sim+eng"
-	closed bool
+	mu      sync.Mutex
+	idle    map[string][]*tessProc // by language key, e.g. "chi_sim+eng"
+	filling map[string]bool        // a refill is running for this key
+	closed  bool
 
 	checkMu sync.Mutex
 	checked map[string]error
@@ -132,7 +133,7 @@ func NewOCREngine(c OCRConfig) *OCREngine {
 	if c.Nice == 0 {
 		c.Nice = 10
 	}
-	return &OCREngine{cfg: c, slots: make(chan struct{}, c.Workers), idle: map[string][]*tessProc{}, checked: map[string]error{}}
+	return &OCREngine{cfg: c, slots: make(chan struct{}, c.Workers), idle: map[string][]*tessProc{}, filling: map[string]bool{}, checked: map[string]error{}}
 }
 
 var (
@@ -264,8 +265,21 @@ func (e *OCREngine) proc(langs string) (*tessProc, error) {
 	return e.start(langs)
 }
 
-// refill starts idle processes for langs until there are Workers of them.
+// refill starts idle processes for langs until there are Workers of them; one refill
+// runs per language set at a time.
 func (e *OCREngine) refill(langs string) {
+	e.mu.Lock()
+	if e.filling[langs] {
+		e.mu.Unlock()
+		return
+	}
+	e.filling[langs] = true
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.filling[langs] = false
+		e.mu.Unlock()
+	}()
 	for {
 		e.mu.Lock()
 		if e.closed || len(e.idle[langs]) >= e.cfg.Workers {
@@ -278,7 +292,7 @@ func (e *OCREngine) refill(langs string) {
 			return
 		}
 		e.mu.Lock()
-		if e.closed || len(e.idle[langs]) >= e.cfg.Workers {
+		if e.closed {
 			e.mu.Unlock()
 			p.kill()
 			return

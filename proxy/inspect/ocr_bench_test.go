@@ -26,10 +26,17 @@ func childCPU() time.Duration {
 
 // benchOCR scans data with OCR on (or off) and reports wall, Go and Tesseract CPU per scan.
 func benchOCR(b *testing.B, data []byte, name string, ocr bool, check func(*Result) bool) {
+	benchOCRWith(b, data, name, OCROptions{Enabled: ocr}, check)
+}
+
+// benchOCRWith is benchOCR with more OCR options (a fresh engine, a generous budget).
+func benchOCRWith(b *testing.B, data []byte, name string, o OCROptions, check func(*Result) bool) {
 	needOCR(b)
 	eng := NewOCREngine(OCRConfig{})
 	defer eng.Close()
-	s := NewScanner(Options{OCR: OCROptions{Enabled: ocr, Engine: eng, Budget: time.Minute}})
+	o.Engine, o.Budget = eng, testBudget
+	ocr := o.Enabled
+	s := NewScanner(Options{OCR: o})
 	if ocr {
 		eng.Warm()
 		time.Sleep(2 * time.Second) // the idle processes have loaded their data, as in a running proxy
@@ -58,6 +65,15 @@ func BenchmarkOCRScreenshot1080p(b *testing.B) {
 		b.Fatalf("screenshot is %d×%d", w, h)
 	}
 	benchOCR(b, sh.data, "客户.png", true, func(r *Result) bool { return r.Count(KindPhone) >= 20 })
+}
+
+// BenchmarkOCRScreenshot1080pJudged judges the same screenshot with StopWhen set to the
+// default policy's file thresholds, as the proxy would: OCR stops once the verdict is reached.
+func BenchmarkOCRScreenshot1080pJudged(b *testing.B) {
+	th, _ := defaultPolicy(b)
+	stop := func(fs []Finding) bool { return len(th.reached(&Result{Findings: fs})) > 0 }
+	benchOCRWith(b, screenshots(b)[0].data, "客户.png", OCROptions{Enabled: true, StopWhen: stop},
+		func(r *Result) bool { return len(th.reached(r)) > 0 })
 }
 
 // BenchmarkOCRScreenshot1080pOff is the same upload with OCR off: the added latency is the difference.

@@ -14,6 +14,9 @@ import (
 	"time"
 )
 
+// errDiedIdle: a warm process had exited before it got its image.
+var errDiedIdle = errors.New("tesseract exited before use")
+
 // maxTSV bounds what one recognition may print; more is a runaway process.
 const maxTSV = 8 << 20
 
@@ -88,7 +91,7 @@ func (p *tessProc) kill() {
 func (p *tessProc) recognise(ctx context.Context, img []byte) ([]byte, error) {
 	select {
 	case <-p.done: // died while idle (killed, or its data failed to load)
-		return nil, fmt.Errorf("tesseract exited before use: %v: %s", p.err, firstLine(p.errOut.Bytes()))
+		return nil, fmt.Errorf("%w: %v: %s", errDiedIdle, p.err, firstLine(p.errOut.Bytes()))
 	default:
 	}
 	werr := make(chan error, 1)
@@ -185,6 +188,12 @@ func (e *OCREngine) runBand(ctx context.Context, langs string, pgm []byte) ([]oc
 	}
 	start := time.Now()
 	tsv, err := p.recognise(ctx, pgm)
+	if errors.Is(err, errDiedIdle) { // once more with a fresh process
+		if p, err = e.start(langs); err != nil {
+			return nil, err
+		}
+		tsv, err = p.recognise(ctx, pgm)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
