@@ -93,10 +93,8 @@ func (w *walker) ocrImage(n node, typ string) error {
 		o.rep.Skipped++ // the verdict was reached on an earlier image of this part
 		return nil
 	}
-	ctx := o.budget()
 	start := time.Now()
-	defer func() { o.rep.Millis += time.Since(start).Milliseconds() }()
-	if err := o.opt.Engine.acquire(ctx); err != nil {
+	if err := o.opt.Engine.acquire(o.budget()); err != nil { // decoding is bounded like recognition
 		return o.overBudget()
 	}
 	img, err := decodeImage(n.r, n.size, o.opt.MaxPixels)
@@ -105,6 +103,7 @@ func (w *walker) ocrImage(n node, typ string) error {
 		g = greyOf(img)
 	}
 	o.opt.Engine.release()
+	o.rep.Millis += time.Since(start).Milliseconds()
 	if err != nil {
 		return err
 	}
@@ -125,43 +124,12 @@ func (w *walker) ocrPlane(n node, loc string, g *plane) error {
 		w.addOwn(KindNoText, fmt.Sprintf("%d×%d image too small to hold text", g.w, g.h), n.loc(loc))
 		return nil
 	}
-	// The text-likelihood check runs on a copy shrunk to a few megapixels, so a photo is
-	// turned away before the full-size image is normalised.
-	k := 1
-	if px := g.w * g.h; px > checkPixels {
-		k = int(math.Ceil(math.Sqrt(float64(px) / checkPixels)))
+	start := time.Now()
+	defer func() { o.rep.Millis += time.Since(start).Milliseconds() }()
+	fin, err := w.ocrPrepare(n, loc, g)
+	if err != nil || fin == nil {
+		return err
 	}
-	small := g
-	if k > 1 {
-		small = boxShrink(g, k, k)
-	}
-	norm := normalize(small)
-	lay := analyse(norm)
-	lay.glyphH *= float64(k)
-	if !lay.textLike() {
-		o.rep.Skipped++
-		w.addOwn(KindNoText, "image shows no lines of text (photo or graphic); not OCR'd", n.loc(loc))
-		return nil
-	}
-	sy := ocrGlyphTarget / math.Max(lay.glyphH, 1)
-	sy = math.Max(0.5, math.Min(3, sy))
-	if sy > 0.85 && sy < 1.2 {
-		sy = 1
-	}
-	sx := sy * ocrSqueeze
-	if px := float64(g.w) * sx * float64(g.h) * sy; px > ocrMaxPixels {
-		f := math.Sqrt(ocrMaxPixels / px)
-		sx, sy = sx*f, sy*f
-	}
-	if k > 1 {
-		norm = normalize(g)
-	}
-	angle := lay.angle
-	if math.Abs(angle) < 0.4*math.Pi/180 {
-		angle = 0
-	}
-	fin := resample(norm, sx, sy, angle)
-	norm, g = nil, nil
 	workers := cap(o.opt.Engine.slots)
 	nb := workers
 	if o.stop != nil {
@@ -180,6 +148,53 @@ func (w *walker) ocrPlane(n node, loc string, g *plane) error {
 		w.addOwn(KindNoText, "OCR found no text in this image", n.loc(loc))
 	}
 	return nil
+}
+
+// ocrPrepare normalises, checks, scales and deskews an image for recognition, holding a
+// worker slot (so the pool bounds this work and its memory too). It returns nil when the
+// image shows no lines of text (recorded as no_text).
+func (w *walker) ocrPrepare(n node, loc string, g *plane) (*plane, error) {
+	o := w.ocr
+	if err := o.opt.Engine.acquire(o.budget()); err != nil {
+		return nil, o.overBudget()
+	}
+	defer o.opt.Engine.release()
+	// The text-likelihood check runs on a copy shrunk to a few megapixels, so a photo is
+	// turned away before the full-size image is normalised.
+	k := 1
+	if px := g.w * g.h; px > checkPixels {
+		k = int(math.Ceil(math.Sqrt(float64(px) / checkPixels)))
+	}
+	small := g
+	if k > 1 {
+		small = boxShrink(g, k, k)
+	}
+	norm := normalize(small)
+	lay := analyse(norm)
+	lay.glyphH *= float64(k)
+	if !lay.textLike() {
+		o.rep.Skipped++
+		w.addOwn(KindNoText, "image shows no lines of text (photo or graphic); not OCR'd", n.loc(loc))
+		return nil, nil
+	}
+	sy := ocrGlyphTarget / math.Max(lay.glyphH, 1)
+	sy = math.Max(0.5, math.Min(3, sy))
+	if sy > 0.85 && sy < 1.2 {
+		sy = 1
+	}
+	sx := sy * ocrSqueeze
+	if px := float64(g.w) * sx * float64(g.h) * sy; px > ocrMaxPixels {
+		f := math.Sqrt(ocrMaxPixels / px)
+		sx, sy = sx*f, sy*f
+	}
+	if k > 1 {
+		norm = normalize(g)
+	}
+	angle := lay.angle
+	if math.Abs(angle) < 0.4*math.Pi/180 {
+		angle = 0
+	}
+	return resample(norm, sx, sy, angle), nil
 }
 
 // bandResult is the outcome of one band.
