@@ -62,8 +62,8 @@ var DefaultOCRLanguages = []string{"chi_sim"}
 
 // Default OCR limits, used for zero OCROptions fields.
 const (
-	DefaultOCRBudget    = 10 * time.Second
-	DefaultOCRMaxPixels = 40_000_000
+	DefaultOCRBudget    = 10 * time.Second // OCR wall time per part
+	DefaultOCRMaxPixels = 40_000_000       // largest image decoded (an 8K screenshot is 33 MP)
 )
 
 // withDefaults fills the zero fields of o.

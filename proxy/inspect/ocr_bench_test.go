@@ -36,7 +36,7 @@ func benchOCRWith(b *testing.B, data []byte, name string, o OCROptions, check fu
 	defer eng.Close()
 	o.Engine, o.Budget = eng, testBudget
 	ocr := o.Enabled
-	s := NewScanner(Options{OCR: o})
+	s := NewScanner(Options{Limits: testLimits, OCR: o})
 	if ocr {
 		eng.Warm()
 		time.Sleep(2 * time.Second) // the idle processes have loaded their data, as in a running proxy

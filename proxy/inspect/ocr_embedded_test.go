@@ -56,7 +56,7 @@ func wantCustomerScreen(t *testing.T, res *Result, minPhones int) {
 
 func ocrScan(t *testing.T, data []byte, name string) *Result {
 	t.Helper()
-	res, err := NewScanner(Options{OCR: OCROptions{Enabled: true, Budget: testBudget}}).Scan(context.Background(), bytes.NewReader(data), int64(len(data)), name)
+	res, err := NewScanner(Options{Limits: testLimits, OCR: OCROptions{Enabled: true, Budget: testBudget}}).Scan(context.Background(), bytes.NewReader(data), int64(len(data)), name)
 	if err != nil {
 		t.Fatalf("Scan %s: %v", name, err)
 	}

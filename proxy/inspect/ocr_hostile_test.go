@@ -75,7 +75,7 @@ func TestOCRHostileImages(t *testing.T) {
 		{"bomb inside a zip", fixture.ZipFiles(fixture.File{Name: "截图.png", Data: bomb}), "h.zip", KindUninspectable, "over the OCR limit"},
 		{"HEIC cannot be decoded", heicHead(), "i.heic", KindUninspectable, "cannot be decoded"},
 	}
-	s := NewScanner(Options{OCR: OCROptions{Enabled: true, Budget: testBudget}})
+	s := NewScanner(Options{Limits: testLimits, OCR: OCROptions{Enabled: true, Budget: testBudget}})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			start := time.Now()
@@ -112,7 +112,7 @@ func TestOCRBudget(t *testing.T) {
 	eng := NewOCREngine(OCRConfig{})
 	defer eng.Close()
 	start := time.Now()
-	res, err := NewScanner(Options{OCR: OCROptions{Enabled: true, Budget: 300 * time.Millisecond, Engine: eng}}).
+	res, err := NewScanner(Options{Limits: testLimits, OCR: OCROptions{Enabled: true, Budget: 300 * time.Millisecond, Engine: eng}}).
 		Scan(context.Background(), bytes.NewReader(sheet), int64(len(sheet)), "客户.png")
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func TestOCRBudget(t *testing.T) {
 		}
 	}
 	eng.mu.Unlock()
-	res, err = NewScanner(Options{OCR: OCROptions{Enabled: true, Engine: eng, Budget: testBudget}}).
+	res, err = NewScanner(Options{Limits: testLimits, OCR: OCROptions{Enabled: true, Engine: eng, Budget: testBudget}}).
 		Scan(context.Background(), bytes.NewReader(sheet), int64(len(sheet)), "客户.png")
 	if err != nil || res.Count(KindPhone) < 20 || res.Has(KindUninspectable) {
 		t.Fatalf("engine after a kill: %v %+v", err, res.Findings)
@@ -154,7 +154,7 @@ func TestOCRMissing(t *testing.T) {
 		t.Errorf("missing program: %v", err)
 	}
 	sheet := screenshots(t)[0].data
-	res, serr := NewScanner(Options{OCR: OCROptions{Enabled: true, Engine: eng}}).Scan(context.Background(), bytes.NewReader(sheet), int64(len(sheet)), "客户.png")
+	res, serr := NewScanner(Options{Limits: testLimits, OCR: OCROptions{Enabled: true, Engine: eng}}).Scan(context.Background(), bytes.NewReader(sheet), int64(len(sheet)), "客户.png")
 	if serr != nil {
 		t.Fatal(serr)
 	}
@@ -174,7 +174,7 @@ func TestOCRStopWhen(t *testing.T) {
 		calls++
 		return len(th.reached(&Result{Findings: fs})) > 0
 	}
-	res, err := NewScanner(Options{OCR: OCROptions{Enabled: true, StopWhen: stop, Budget: testBudget}}).
+	res, err := NewScanner(Options{Limits: testLimits, OCR: OCROptions{Enabled: true, StopWhen: stop, Budget: testBudget}}).
 		Scan(context.Background(), bytes.NewReader(sheet), int64(len(sheet)), "客户.png")
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +185,7 @@ func TestOCRStopWhen(t *testing.T) {
 	// a docx with the screen twice: the second picture is not read
 	png := fixture.PNG(mustDecodePNG(t, sheet))
 	doc := fixture.ZipFiles(fixture.File{Name: "a.png", Data: png}, fixture.File{Name: "b.png", Data: png})
-	res, err = NewScanner(Options{OCR: OCROptions{Enabled: true, StopWhen: stop, Budget: testBudget}}).
+	res, err = NewScanner(Options{Limits: testLimits, OCR: OCROptions{Enabled: true, StopWhen: stop, Budget: testBudget}}).
 		Scan(context.Background(), bytes.NewReader(doc), int64(len(doc)), "截图.zip")
 	if err != nil || res.OCR == nil || res.OCR.Images != 2 || res.OCR.Read != 1 || res.OCR.Skipped != 1 {
 		t.Errorf("second image: %v %+v", err, res.OCR)

@@ -129,6 +129,7 @@ func TestOCRScreenshots(t *testing.T) {
 	shots := screenshots(t)
 	s := NewScanner(Options{
 		Detect: DetectOptions{Keywords: keywords, Customers: customerIndex(sheetCustomers, crmCustomers)},
+		Limits: testLimits,
 		OCR:    OCROptions{Enabled: true, Budget: testBudget},
 	})
 	var table strings.Builder

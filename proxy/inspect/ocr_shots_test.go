@@ -194,5 +194,8 @@ func shotSize(data []byte) (int, int) {
 }
 
 // testBudget is the OCR budget of tests that check what is read, not how fast: generous,
-// because the test machine's two cores may be shared (TestOCRBudget checks the budget).
+// because the test machine's two cores may be shared (TestOCRBudget checks the budget);
+// testLimits give the whole scan as long.
 const testBudget = 3 * time.Minute
+
+var testLimits = Limits{TimeBudget: testBudget}
