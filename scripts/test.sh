@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole Sluice test suite on a fresh machine: installs what the tests need
-# (Debian: chromium, poppler-utils, qpdf, libnss3-tools, webp, fonts; npm: playwright-core),
+# (Debian: chromium, poppler-utils, qpdf, libnss3-tools, webp, fonts, tesseract-ocr with its chi_sim
+# and eng data, and lomiri-wallpapers-16.04 for real photos in the OCR tests; npm: playwright-core),
 # then go vet, gofmt and every Go test (which drive real Chromium, pdftotext, qpdf, certutil).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,13 +9,17 @@ cd "$(dirname "$0")/.."
 # tool → Debian package
 declare -A pkg=(
   [chromium]=chromium [pdftotext]=poppler-utils [pdftoppm]=poppler-utils [qpdf]=qpdf
-  [certutil]=libnss3-tools [node]=nodejs [npm]=npm [cwebp]=webp
+  [certutil]=libnss3-tools [node]=nodejs [npm]=npm [cwebp]=webp [tesseract]=tesseract-ocr
 )
 missing=()
 for tool in "${!pkg[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${pkg[$tool]}")
 done
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+# file → Debian package: OCR language data, and photos for the OCR tests' harmless images
+compgen -G '/usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata' >/dev/null || missing+=(tesseract-ocr-chi-sim)
+compgen -G '/usr/share/tesseract-ocr/*/tessdata/eng.traineddata' >/dev/null || missing+=(tesseract-ocr-eng)
+[ -e /usr/share/backgrounds/Dragonfly_by_Bolly.jpg ] || missing+=(lomiri-wallpapers-16.04)
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   echo "installing: ${missing[*]}"

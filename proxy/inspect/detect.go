@@ -50,6 +50,7 @@ var kindOrder = []string{KindPhone, KindLandline, KindEmail, KindIDNumber, KindB
 // tally counts one kind of finding and keeps a few masked samples.
 type tally struct {
 	count   int
+	ocr     int // of count, found in text recognised by OCR
 	detail  string
 	samples []Sample
 }
@@ -65,6 +66,8 @@ type Detector struct {
 	kwSeen    []bool
 	tallies   map[string]*tally
 	customers map[uint64]bool
+	custOCR   int  // customer entries first hit in OCR text
+	ocr       bool // the segment being examined was recognised by OCR
 
 	seenCompany, seenContact map[string]bool // per-piece scratch of EDM candidates
 }
@@ -85,6 +88,7 @@ func NewDetector(o DetectOptions) *Detector {
 
 // Segment examines one segment of extracted text; it never fails.
 func (d *Detector) Segment(s Segment) error {
+	d.ocr = s.OCR
 	text := s.Text
 	for len(text) > maxPiece {
 		cut := pieceEnd(text, maxPiece)
@@ -198,6 +202,9 @@ func (d *Detector) addN(kind string, n int, sample, loc string, keepSample bool)
 		d.tallies[kind] = t
 	}
 	t.count += n
+	if d.ocr {
+		t.ocr += n
+	}
 	if keepSample && len(t.samples) < maxSamples {
 		for _, s := range t.samples {
 			if s.Value == sample {
@@ -273,10 +280,10 @@ func (d *Detector) Findings() []Finding {
 		if t == nil || t.count == 0 {
 			continue
 		}
-		f := Finding{Kind: k, Count: t.count, Detail: t.detail, Samples: append([]Sample(nil), t.samples...)}
+		f := Finding{Kind: k, Count: t.count, OCR: t.ocr, Detail: t.detail, Samples: append([]Sample(nil), t.samples...)}
 		switch k {
 		case KindCustomer:
-			f.Count = len(d.customers) // distinct entries, not occurrences
+			f.Count, f.OCR = len(d.customers), d.custOCR // distinct entries, not occurrences
 		case KindKeyword:
 			f.Detail = d.keywordDetail()
 		}

@@ -42,6 +42,9 @@ func (d *Detector) matchCustomers(t string, ms []match, hasIdent bool, loc strin
 		strongHit = strongHit || field != FieldContact
 		if !d.customers[id] {
 			d.customers[id] = true
+			if d.ocr {
+				d.custOCR++
+			}
 			d.add(KindCustomer, maskValue(maskKind, raw), loc)
 		}
 	}

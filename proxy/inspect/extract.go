@@ -21,6 +21,7 @@ type walker struct {
 	excerpt strings.Builder
 	exRunes int
 	segs    int
+	ocr     *ocrState // nil unless OCR is enabled
 }
 
 // node is one part being walked: the top-level part or an entry nested in it.
@@ -59,8 +60,12 @@ func (n node) loc(l string) string {
 	return n.path + " " + l
 }
 
-// emit hands one segment to the sink, enforcing the text and time budgets.
-func (w *walker) emit(n node, loc, text string) error {
+// emit hands one segment of extracted text to the sink.
+func (w *walker) emit(n node, loc, text string) error { return w.emitSeg(n, loc, text, false) }
+
+// emitSeg hands one segment to the sink, enforcing the text and time budgets; ocr marks
+// text recognised in an image.
+func (w *walker) emitSeg(n node, loc, text string, ocr bool) error {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
@@ -89,7 +94,7 @@ func (w *walker) emit(n node, loc, text string) error {
 			w.exRunes++
 		}
 	}
-	if err := w.sink.Segment(Segment{Text: text, Location: n.loc(loc)}); err != nil {
+	if err := w.sink.Segment(Segment{Text: text, Location: n.loc(loc), OCR: ocr}); err != nil {
 		return overLimit("detector stopped: %v", err)
 	}
 	return nil
@@ -171,6 +176,9 @@ func (w *walker) walk(n node) (ti typeInfo, err error) {
 		why := "empty"
 		if ti.typ == "pdf" {
 			why = "scanned pages without a text layer? no OCR here"
+			if w.ocr != nil {
+				why = "no text layer, and OCR read none in its images"
+			}
 		}
 		w.addOwn(KindNoText, fmt.Sprintf("no text found in this %s (%s)", ti.typ, why), n.loc(""))
 	}
@@ -220,6 +228,9 @@ func (w *walker) extract(n node, ti typeInfo) error {
 		return w.lines(n, ti.enc, 0)
 	case "7z", "rar", "xz", "zst":
 		return corrupt("%s archives are not supported; contents not inspected", ti.typ)
+	}
+	if imageTypes[ti.typ] && w.ocr != nil {
+		return w.ocrImage(n, ti.typ)
 	}
 	if imageTypes[ti.typ] {
 		w.addOwn(KindNoText, "images carry no extractable text (no OCR)", n.loc(""))

@@ -158,6 +158,9 @@ func (w *walker) readArchiveEntry(n node, name string, r io.Reader) (data []byte
 func (w *walker) media(n node, name string, head []byte) bool {
 	m := mimetype.Detect(head)
 	typ := shortType(m)
+	if imageTypes[typ] && w.ocr != nil {
+		return false // read it whole: its text is recognised
+	}
 	if !imageTypes[typ] && !strings.HasPrefix(m.String(), "audio/") && !strings.HasPrefix(m.String(), "video/") && !strings.HasPrefix(m.String(), "font/") {
 		return false
 	}

@@ -175,7 +175,10 @@ func (w *walker) docx(n node, zr *zip.Reader) error {
 			return err
 		}
 	}
-	return w.embeddings(n, zr)
+	if err := w.embeddings(n, zr); err != nil {
+		return err
+	}
+	return w.officeMedia(n, zr)
 }
 
 // pptx extracts the paragraphs and table rows of every slide and its notes.
@@ -196,7 +199,10 @@ func (w *walker) pptx(n node, zr *zip.Reader) error {
 			return err
 		}
 	}
-	return w.embeddings(n, zr)
+	if err := w.embeddings(n, zr); err != nil {
+		return err
+	}
+	return w.officeMedia(n, zr)
 }
 
 // flowText streams a WordprocessingML or DrawingML part: each paragraph outside tables is

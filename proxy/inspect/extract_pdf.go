@@ -129,6 +129,7 @@ func (w *walker) pdfParsed(n node) error {
 		if err := w.b.check(); err != nil {
 			return err
 		}
+		before := w.b.text
 		d, _, inh, err := ctx.PageDict(p, false) // true would decode content with no size limit
 		if err != nil || d == nil {
 			return corrupt("PDF page %d unreadable: %v", p, err)
@@ -150,6 +151,11 @@ func (w *walker) pdfParsed(n node) error {
 		}
 		if err := pt.flush(); err != nil {
 			return err
+		}
+		if w.ocr != nil && w.b.text == before { // no text layer on this page: read its images
+			if err := w.pdfPageImages(n, ctx.XRefTable, res, p); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -43,7 +43,10 @@ func (w *walker) xlsx(n node, zr *zip.Reader) error {
 			return err
 		}
 	}
-	return w.embeddings(n, zr)
+	if err := w.embeddings(n, zr); err != nil {
+		return err
+	}
+	return w.officeMedia(n, zr)
 }
 
 // workbookSheets lists the worksheets in workbook order, falling back to the

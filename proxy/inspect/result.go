@@ -31,18 +31,20 @@ type Sample struct {
 type Finding struct {
 	Kind    string   `json:"kind"`
 	Count   int      `json:"count"`
+	OCR     int      `json:"ocr,omitempty"`    // how many of Count were read from images by OCR
 	Detail  string   `json:"detail,omitempty"` // e.g. keyword list, reason for uninspectable
 	Samples []Sample `json:"samples,omitempty"`
 }
 
 // Result is what Scan learned about one part.
 type Result struct {
-	Type     string    `json:"type"`              // short real type: xlsx, docx, pdf, jpeg, png, csv, txt, zip, ...
-	MIME     string    `json:"mime"`              // real MIME type by content
-	Size     int64     `json:"size"`              // bytes scanned
-	SHA256   string    `json:"sha256"`            // hex sha256 of the whole part
-	Findings []Finding `json:"findings"`          // never nil after Scan
-	Excerpt  string    `json:"excerpt,omitempty"` // short masked text excerpt for reviewers
+	Type     string     `json:"type"`              // short real type: xlsx, docx, pdf, jpeg, png, csv, txt, zip, ...
+	MIME     string     `json:"mime"`              // real MIME type by content
+	Size     int64      `json:"size"`              // bytes scanned
+	SHA256   string     `json:"sha256"`            // hex sha256 of the whole part
+	Findings []Finding  `json:"findings"`          // never nil after Scan
+	Excerpt  string     `json:"excerpt,omitempty"` // short masked text excerpt for reviewers
+	OCR      *OCRReport `json:"ocr,omitempty"`     // what OCR did; nil when it was off or met no image
 }
 
 // Count returns the count of findings of kind k (0 if absent).

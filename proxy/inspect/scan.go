@@ -13,6 +13,7 @@ import (
 type Segment struct {
 	Text     string // UTF-8
 	Location string // human location: "Sheet1!R12", "page 3", "line 40", "word/document.xml ¶7", "a.zip/b.xlsx Sheet1!R3"
+	OCR      bool   // recognised by OCR in an image rather than extracted as text
 }
 
 // Sink receives segments as they are extracted (streaming); return an error to stop.
@@ -30,6 +31,7 @@ type KnownDigest interface {
 type Options struct {
 	Limits Limits        // zero fields take DefaultLimits values
 	Detect DetectOptions // passed to NewDetector for every part
+	OCR    OCROptions    // text recognition in images; off unless OCR.Enabled
 }
 
 // Scanner inspects uploaded parts; it is safe for concurrent use (each Scan has its own state).
@@ -61,6 +63,9 @@ func (s *Scanner) Scan(ctx context.Context, r io.ReaderAt, size int64, name stri
 	own := res.Findings
 	res.Findings = append(d.Findings(), own...)
 	res.Excerpt = MaskText(res.Excerpt)
+	if res.OCR != nil {
+		res.OCR.Text = MaskText(res.OCR.Text)
+	}
 	return res, nil
 }
 
@@ -82,6 +87,13 @@ func (s *Scanner) scan(ctx context.Context, r io.ReaderAt, size int64, name stri
 	sctx, cancel := context.WithTimeout(ctx, s.opts.Limits.TimeBudget)
 	defer cancel()
 	w := &walker{b: &budget{ctx: sctx, lim: s.opts.Limits}, sink: sink}
+	if s.opts.OCR.Enabled {
+		w.ocr = newOCRState(sctx, s.opts.OCR)
+		defer w.ocr.close()
+		if d, ok := sink.(*Detector); ok && s.opts.OCR.StopWhen != nil {
+			w.ocr.stop = func() bool { return s.opts.OCR.StopWhen(append(d.Findings(), w.own...)) }
+		}
+	}
 	top := node{r: rec, size: size, name: name}
 	ti, werr := w.walk(top)
 	res.Type, res.MIME = ti.typ, ti.mime
@@ -100,6 +112,7 @@ func (s *Scanner) scan(ctx context.Context, r io.ReaderAt, size int64, name stri
 		res.Findings = []Finding{}
 	}
 	res.Excerpt = w.excerpt.String()
+	res.OCR = w.ocr.report()
 	return res, nil
 }
 
