@@ -174,6 +174,9 @@ func printScanReport(c *cli.Context, r api.ScanReport) {
 	}
 	for _, f := range r.Findings {
 		line := "  " + inspect.CountText(f.Kind, f.Count, l)
+		if f.OCR > 0 {
+			line += fmt.Sprintf(l.Pick("（其中 %d 个识别自图片文字）", " (%d read from images)"), f.OCR)
+		}
 		if f.Detail != "" {
 			line += " — " + f.Detail
 		}
@@ -189,6 +192,13 @@ func printScanReport(c *cli.Context, r api.ScanReport) {
 			line += l.Pick("；例：", "; e.g. ") + strings.Join(ex, ", ")
 		}
 		fmt.Fprintln(w, line)
+	}
+	if o := r.OCR; o != nil {
+		fmt.Fprintf(w, l.Pick("  图片文字识别：%d 张图片，识别 %d 张，跳过 %d 张（不像含文字），用时 %d 毫秒\n",
+			"  text in images: %d images, %d read, %d skipped (unlikely to hold text), %d ms\n"), o.Images, o.Read, o.Skipped, o.Millis)
+		if o.Stopped {
+			fmt.Fprintln(w, l.Pick("  已达到判定阈值，其余图片文字未再识别（数目为下限）", "  the thresholds were reached, so the rest was not read (counts are lower bounds)"))
+		}
 	}
 	fmt.Fprintf(w, l.Pick("  含客户资料：%s\n", "  sensitive: %s\n"), map[bool]string{true: l.Pick("是", "yes"), false: l.Pick("否", "no")}[r.Sensitive])
 	if r.Dest != nil {

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/sluice-dlp/sluice/internal/fixture"
+	"github.com/sluice-dlp/sluice/internal/testtool"
+	"github.com/sluice-dlp/sluice/watermark"
 	"os"
 	"path/filepath"
 	"strings"
@@ -193,5 +196,25 @@ func TestScanXLSXAndDisguisedCopy(t *testing.T) {
 	d := scanFile(t, dir, "--dest", "pan.baidu.com", txt)
 	if d.Type != "xlsx" || d.Verdict != s.Verdict || d.count("customer_match") != 6 {
 		t.Errorf("disguised copy: %+v", d)
+	}
+}
+
+// TestScanReadsTextInImages: `sluice scan` of a screenshot of customers says what OCR read and judges it.
+func TestScanReadsTextInImages(t *testing.T) {
+	testtool.Require(t, "tesseract")
+	dir := t.TempDir()
+	var lines []string
+	for i, c := range genCustomers(24, 0) {
+		lines = append(lines, fmt.Sprintf("%s    %s    %s", c.company, madeUpNames[i%len(madeUpNames)], c.phone))
+	}
+	png, err := fixture.TextPNG(watermark.FontTTF(), lines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(dir, "截图.png")
+	os.WriteFile(shot, png, 0o600)
+	code, out, _ := runLang(t, dir, "zh-CN", "scan", "--no-store", "--dest", "wx.qq.com", shot)
+	if code != 0 || !strings.Contains(out, "识别自图片文字") || !strings.Contains(out, "图片文字识别：1 张图片，识别 1 张") || !strings.Contains(out, "含客户资料：是") {
+		t.Errorf("scan of a screenshot (exit %d):\n%s", code, out)
 	}
 }

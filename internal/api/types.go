@@ -199,6 +199,7 @@ type ScanReport struct {
 	Reasons     []string                   `json:"reasons"`
 	ReasonCodes []string                   `json:"reason_codes"`
 	Excerpt     string                     `json:"excerpt,omitempty"`
+	OCR         *inspect.OCRReport         `json:"ocr,omitempty"` // what was read from images, when any were met
 }
 
 // MarkRequest says whom a manual mark names and where the file is meant to go (the query of POST /api/admin/mark).

@@ -130,7 +130,7 @@ func (l *Local) scanner() (*inspect.Scanner, error) {
 // ScannerOptions builds inspection options from the policy and, when db is not nil, the store's
 // customer list and fingerprints: the daemon and `sluice scan` build their scanners with it.
 func ScannerOptions(p *policy.Policy, db *store.DB) (inspect.Options, error) {
-	o := inspect.Options{Limits: p.Inspect.Limits(), Detect: inspect.DetectOptions{Keywords: p.Inspect.Keywords}}
+	o := inspect.Options{Limits: p.Inspect.Limits(), Detect: inspect.DetectOptions{Keywords: p.Inspect.Keywords}, OCR: p.OCROptions()}
 	if db == nil {
 		return o, nil
 	}

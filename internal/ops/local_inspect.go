@@ -103,7 +103,7 @@ func BuildReport(ctx context.Context, sc *inspect.Scanner, p *policy.Policy, req
 		return api.ScanReport{}, l10n.Wrap(err, l10n.Unreadable, "无法扫描 %s", "cannot scan %s", req.Name)
 	}
 	rep := api.ScanReport{File: req.Name, Type: res.Type, MIME: res.MIME, Size: res.Size, SHA256: res.SHA256,
-		Findings: res.Findings, Excerpt: res.Excerpt, Dest: dest, Reasons: []string{}, ReasonCodes: []string{}}
+		Findings: res.Findings, Excerpt: res.Excerpt, Dest: dest, Reasons: []string{}, ReasonCodes: []string{}, OCR: res.OCR}
 	if rep.Findings == nil {
 		rep.Findings = []inspect.Finding{}
 	}

@@ -89,6 +89,7 @@ type Daemon struct {
 	Sessions *upload.Sessions // files sent in slices, held until whole
 	Bodies   *upload.Budget   // memory shared by request bodies in flight
 	Metrics  *metrics.Metrics // Prometheus counters, latencies and gauges (/metrics)
+	ocr      *inspect.OCREngine
 	front    *front.Front
 	Hub      *notify.Hub
 	Alerter  *notify.Alerter
@@ -157,6 +158,7 @@ func New(cfg Config) (d *Daemon, err error) {
 		return nil, err
 	}
 	d.Marker = watermark.NewMarker(key)
+	d.startOCR()
 	if err := d.ReloadInspection(); err != nil {
 		return nil, err
 	}
@@ -315,6 +317,7 @@ func (d *Daemon) Close() error {
 			s.Shutdown(ctx)
 		}
 		d.front.Close()
+		d.ocr.Close()
 		d.Alerter.Close()
 		close(d.stop)
 		os.Remove(filepath.Join(d.cfg.DataDir, "daemon.addr"))
@@ -335,6 +338,7 @@ func (d *Daemon) ReloadInspection() error {
 	if err != nil {
 		return err
 	}
+	opts.OCR.Engine = d.ocr
 	d.scanner.Store(inspect.NewScanner(opts))
 	d.log.Info("inspection ready", "customer_list_values", opts.Detect.Customers.Len(),
 		"fingerprints", opts.Detect.Fingerprints.Len(), "keywords", len(opts.Detect.Keywords))

@@ -27,6 +27,9 @@ func (s inspectStep) Run(f *Flow) error {
 			return l10n.Wrap(err, l10n.Internal, "检查「%s」失败", "inspecting %q failed", x.Name)
 		}
 		s.d.Metrics.Inspected(r.Type, time.Since(start))
+		if r.OCR != nil && r.OCR.Read > 0 {
+			s.d.Metrics.OCR(time.Duration(r.OCR.Millis) * time.Millisecond)
+		}
 		x.Result = r
 	}
 	if x := declaredFile(sc.Fingerprints(), f); x != nil {

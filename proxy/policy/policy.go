@@ -69,11 +69,12 @@ type Rule struct {
 
 // InspectSettings configure the inspection engine.
 type InspectSettings struct {
-	Keywords    []string `yaml:"keywords"`
-	MaxDepth    int      `yaml:"max_depth"`
-	MaxRatio    int64    `yaml:"max_ratio"`
-	MaxTotalMB  int64    `yaml:"max_total_mb"`
-	TimeBudgetS int      `yaml:"time_budget_s"`
+	Keywords    []string    `yaml:"keywords"`
+	MaxDepth    int         `yaml:"max_depth"`
+	MaxRatio    int64       `yaml:"max_ratio"`
+	MaxTotalMB  int64       `yaml:"max_total_mb"`
+	TimeBudgetS int         `yaml:"time_budget_s"`
+	OCR         OCRSettings `yaml:"ocr"`
 }
 
 // Limits turns the settings into the inspection engine's limits (zero fields take its defaults).
