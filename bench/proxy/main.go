@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -35,6 +36,11 @@ import (
 
 	"github.com/sluice-dlp/sluice/internal/procstat"
 )
+
+type list []string
+
+func (l *list) String() string     { return strings.Join(*l, " ") }
+func (l *list) Set(v string) error { *l = append(*l, v); return nil }
 
 type config struct {
 	rounds, conc, pages, uploadMB, bulkN, bulkMB, wmReps int
@@ -53,6 +59,9 @@ func main() {
 	flag.IntVar(&cfg.bulkMB, "bulk-mb", 2, "size of each concurrent upload, MB")
 	flag.IntVar(&cfg.wmReps, "watermark-reps", 3, "in-flight watermark timings through Sluice (0: skip)")
 	flag.StringVar(&cfg.mitmdump, "mitmdump", "mitmdump", `mitmdump to run as a baseline where installed ("": skip)`)
+	var sluiceFlags list
+	flag.Var(&sluiceFlags, "sluice-flag", "extra flag for 'sluice run', e.g. -sluice-flag=--spool-threshold=1048576 (repeatable)")
+	only := flag.String("only", "", "run only the workloads whose names match this regular expression")
 	quick := flag.Bool("quick", false, "smoke run of about a minute: short GET runs, fewer pages, smaller uploads (flags given still win)")
 	flag.Parse()
 	if *quick {
@@ -95,7 +104,7 @@ func main() {
 	var modes [nModes]*mode
 	modes[direct] = &mode{name: "direct", roots: upRoots, dial: up.Listener.Addr().String()}
 	modes[floor] = startFloor(root, tmp, caFile, resolve)
-	modes[sluice] = startSluice(root, tmp, caFile, resolve)
+	modes[sluice] = startSluice(root, tmp, caFile, resolve, sluiceFlags)
 	modes[mitm] = startMitm(cfg.mitmdump, tmp, caFile, resolve)
 	var names [nModes]string
 	for i, m := range modes {
@@ -103,6 +112,9 @@ func main() {
 	}
 
 	fmt.Printf("Sluice proxy benchmark — %s, %d cores (GOMAXPROCS %d), %s, %d rounds, load average %s\n", time.Now().Format("2006-01-02 15:04"), numCPU(), runtime.GOMAXPROCS(0), runtime.Version(), cfg.rounds, loadavg())
+	if len(sluiceFlags) > 0 {
+		fmt.Printf("sluice run with extra flags: %s\n", sluiceFlags.String())
+	}
 	fmt.Printf("client and upstream in this process; proxies are child processes: floor pid %d, Sluice pid %d", modes[floor].pid, modes[sluice].pid)
 	if m := modes[mitm]; m.skip != "" {
 		fmt.Printf("\nNOTE: %s\n", m.skip)
@@ -129,7 +141,17 @@ func main() {
 	}
 	fmt.Print("\n\n")
 
-	ws := workloads(cfg)
+	var ws []workload
+	re, err := regexp.Compile(*only)
+	check(err)
+	for _, w := range workloads(cfg) {
+		if re.MatchString(w.name) {
+			ws = append(ws, w)
+		}
+	}
+	if len(ws) == 0 {
+		fatalf("-only %q matches no workload", *only)
+	}
 	res := make(results, len(ws))
 	for i := range res {
 		res[i] = make([][nModes]*sample, cfg.rounds)

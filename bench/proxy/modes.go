@@ -125,7 +125,7 @@ func build(root, pkg, out string) {
 	check(cmd.Run())
 }
 
-func startSluice(root, tmp, upstreamCA string, resolve []string) *mode {
+func startSluice(root, tmp, upstreamCA string, resolve, extra []string) *mode {
 	bin := filepath.Join(tmp, "sluice")
 	build(root, "./cmd/sluice", bin)
 	data, addr := filepath.Join(tmp, "sluice-data"), freeAddr()
@@ -133,6 +133,7 @@ func startSluice(root, tmp, upstreamCA string, resolve []string) *mode {
 	for _, r := range resolve {
 		args = append(args, "--resolve", r)
 	}
+	args = append(args, extra...)
 	return start("Sluice", filepath.Join(tmp, "sluice.log"), addr, filepath.Join(data, "ca.pem"), bin, args...)
 }
 

@@ -26,19 +26,19 @@ func pageLoad(c *http.Client, rtt time.Duration) (time.Duration, []time.Duration
 		mu.Unlock()
 	}
 	fetch(pageHosts[0], 60<<10)
-	var wg sync.WaitGroup
-	for h, host := range pageHosts {
+	parallel(len(pageHosts), func(h int) { // every host at once, as a browser does
 		slots := make(chan struct{}, 6) // a browser opens at most six connections per host
+		var wg sync.WaitGroup
 		for i := range 10 {
 			wg.Add(1)
 			slots <- struct{}{}
 			go func() {
 				defer wg.Done()
 				defer func() { <-slots }()
-				fetch(host, 2<<10+(h*10+i)*700) // 2 KB … 44 KB: scripts, styles, images, API calls
+				fetch(pageHosts[h], 2<<10+(h*10+i)*700) // 2 KB … 44 KB: scripts, styles, images, API calls
 			}()
 		}
-	}
-	wg.Wait()
+		wg.Wait()
+	})
 	return time.Since(start), each
 }
