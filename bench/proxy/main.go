@@ -32,6 +32,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/procstat"
@@ -45,7 +46,7 @@ func (l *list) Set(v string) error { *l = append(*l, v); return nil }
 type config struct {
 	rounds, conc, pages, uploadMB, bulkN, bulkMB, wmReps int
 	getTime                                              time.Duration
-	mitmdump                                             string
+	mitmdump, mitmStream                                 string
 }
 
 func main() {
@@ -59,6 +60,7 @@ func main() {
 	flag.IntVar(&cfg.bulkMB, "bulk-mb", 2, "size of each concurrent upload, MB")
 	flag.IntVar(&cfg.wmReps, "watermark-reps", 3, "in-flight watermark timings through Sluice (0: skip)")
 	flag.StringVar(&cfg.mitmdump, "mitmdump", "mitmdump", `mitmdump to run as a baseline where installed ("": skip)`)
+	flag.StringVar(&cfg.mitmStream, "mitm-stream", "10m", `mitmproxy's stream_large_bodies: bodies above it are streamed, smaller ones buffered ("": buffer all, its default, quadratic in the body size)`)
 	var sluiceFlags list
 	flag.Var(&sluiceFlags, "sluice-flag", "extra flag for 'sluice run', e.g. -sluice-flag=--spool-threshold=1048576 (repeatable)")
 	only := flag.String("only", "", "run only the workloads whose names match this regular expression")
@@ -80,7 +82,7 @@ func main() {
 	defer cleanup()
 	tmp, err := os.MkdirTemp("", "sluice-bench-")
 	check(err)
-	defer os.RemoveAll(tmp)
+	tmpDir = tmp // cleanup removes it
 	root := moduleRoot()
 	setup := time.Now()
 
@@ -105,7 +107,7 @@ func main() {
 	modes[direct] = &mode{name: "direct", roots: upRoots, dial: up.Listener.Addr().String()}
 	modes[floor] = startFloor(root, tmp, caFile, resolve)
 	modes[sluice] = startSluice(root, tmp, caFile, resolve, sluiceFlags)
-	modes[mitm] = startMitm(cfg.mitmdump, tmp, caFile, resolve)
+	modes[mitm] = startMitm(cfg.mitmdump, cfg.mitmStream, tmp, caFile, resolve)
 	var names [nModes]string
 	for i, m := range modes {
 		names[i] = m.name
@@ -206,8 +208,14 @@ func main() {
 	}
 }
 
+// putSeen is when the site last received a PUT's headers (UnixNano): how long a proxy held the upload.
+var putSeen atomic.Int64
+
 // site is every upstream: it reads the body, waits ?delay (the site's distance), answers ?size bytes or 1 KB.
 func site(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPut {
+		putSeen.Store(time.Now().UnixNano())
+	}
 	n, _ := io.Copy(io.Discard, r.Body)
 	w.Header().Set("Content-Type", "text/plain")
 	if d, err := time.ParseDuration(r.URL.Query().Get("delay")); err == nil {

@@ -50,6 +50,7 @@ func (m *mode) transport() *http.Transport {
 var (
 	childMu  sync.Mutex
 	children []*exec.Cmd
+	tmpDir   string
 )
 
 func cleanup() {
@@ -60,6 +61,9 @@ func cleanup() {
 		c.Wait()
 	}
 	children = nil
+	if tmpDir != "" {
+		os.RemoveAll(tmpDir)
+	}
 }
 
 func onInterrupt() {
@@ -161,8 +165,10 @@ def server_connect(data):
 `
 
 // startMitm starts mitmdump where it is installed (the benchmark never installs it), quiet, with its
-// own confdir (its CA appears there), trusting the upstream CA and connecting upstream lazily.
-func startMitm(bin, tmp, upstreamCA string, resolve []string) *mode {
+// own confdir (its CA appears there), trusting the upstream CA and connecting upstream lazily. Bodies
+// above stream are streamed: mitmproxy buffers a body by appending to a bytes object, so a buffered
+// 100 MB upload takes minutes (quadratic copying), which would measure that and nothing else.
+func startMitm(bin, stream, tmp, upstreamCA string, resolve []string) *mode {
 	path, err := exec.LookPath(bin)
 	if bin == "" || err != nil {
 		return &mode{name: "mitmproxy", skip: "mitmdump not found (Debian: apt-get install mitmproxy); mitmproxy columns skipped"}
@@ -180,9 +186,12 @@ func startMitm(bin, tmp, upstreamCA string, resolve []string) *mode {
 	check(os.WriteFile(script, fmt.Appendf(nil, mitmResolve, "{"+strings.Join(m, ", ")+"}"), 0o644))
 	addr := freeAddr()
 	host, port, _ := net.SplitHostPort(addr)
-	return start("mitmproxy", filepath.Join(tmp, "mitmproxy.log"), addr, filepath.Join(conf, "mitmproxy-ca-cert.pem"), path,
-		"-q", "--listen-host", host, "--listen-port", port, "--set", "confdir="+conf, "--set", "ssl_verify_upstream_trusted_ca="+upstreamCA,
-		"--set", "connection_strategy=lazy", "-s", script)
+	args := []string{"-q", "--listen-host", host, "--listen-port", port, "--set", "confdir=" + conf, "--set", "ssl_verify_upstream_trusted_ca=" + upstreamCA,
+		"--set", "connection_strategy=lazy", "-s", script}
+	if stream != "" {
+		args = append(args, "--set", "stream_large_bodies="+stream)
+	}
+	return start("mitmproxy", filepath.Join(tmp, "mitmproxy.log"), addr, filepath.Join(conf, "mitmproxy-ca-cert.pem"), path, args...)
 }
 
 // cpu returns the process's user+system CPU time so far, from /proc/PID/stat (clock ticks of 10 ms).

@@ -149,6 +149,13 @@ func (r results) table(out io.Writer, ws []workload, names [nModes]string) {
 		}
 		row = append(row, ratioCell(r.cpuRatios(wi, sluice, floor)))
 		rows = append(rows, row)
+		if w.heldRow {
+			row = []string{"  held before the site sees it", "s"}
+			for m := range nModes {
+				row = append(row, cell(r.values(wi, m, func(s *sample) float64 { return s.held.Seconds() }), "s"))
+			}
+			rows = append(rows, append(row, "", "", "", "", "", "", "", "", ""))
+		}
 		if !w.rssRow {
 			continue
 		}

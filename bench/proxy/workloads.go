@@ -24,6 +24,7 @@ type sample struct {
 	rssStart   int64         // proxy RSS when it began (Go returns freed memory to the OS only slowly)
 	rssSampled int64         // the highest VmRSS sampled
 	foreign    float64       // cores the rest of the machine kept busy meanwhile (not the client, not this proxy)
+	held       time.Duration // a PUT: from sending it to the site receiving its headers
 }
 
 // A workload is one row of the table.
@@ -32,6 +33,7 @@ type workload struct {
 	lower      bool // smaller is better (a time); ratios are then inverted into speed ratios
 	perGB      bool // CPU is shown per GB uploaded rather than per request
 	rssRow     bool // also print a peak-RSS row for this workload
+	heldRow    bool // also print how long the site waited for the request
 	run        func(m *mode) sample
 	// the targets: Sluice at least floor× the floor's speed and mitm× mitmproxy's; peak RSS under rssMB
 	floor, mitm float64
@@ -47,9 +49,9 @@ func workloads(cfg config) []workload {
 		{name: fmt.Sprintf("new conn per GET, c=%d", cfg.conc), unit: "req/s", floor: 0.9, run: func(m *mode) sample { return gets(m, cfg.conc, cfg.getTime, true) }},
 		{name: "page load, 0 ms sites", unit: "ms", lower: true, run: func(m *mode) sample { return pages(m, cfg.pages, 0) }},
 		{name: "page load, 20 ms sites", unit: "ms", lower: true, run: func(m *mode) sample { return pages(m, cfg.pages, 20*time.Millisecond) }},
-		{name: fmt.Sprintf("%d MB upload (PUT)", cfg.uploadMB), unit: "MB/s", perGB: true, floor: 0.8, run: func(m *mode) sample { return bigUpload(m, up) }},
 		{name: fmt.Sprintf("%d×%d MB uploads at once", cfg.bulkN, cfg.bulkMB), unit: "MB/s", perGB: true, rssRow: true, rssMB: 64,
 			run: func(m *mode) sample { return bulkUploads(m, cfg.bulkN, bulk) }},
+		{name: fmt.Sprintf("%d MB upload (PUT)", cfg.uploadMB), unit: "MB/s", perGB: true, heldRow: true, floor: 0.8, run: func(m *mode) sample { return bigUpload(m, up) }},
 	}
 }
 
@@ -117,8 +119,10 @@ func bigUpload(m *mode, size int64) sample {
 	req.ContentLength = size
 	req.Header.Set("Content-Type", "application/octet-stream")
 	p := m.begin()
+	sent := time.Now()
 	timed(c, req)
 	s := p.end()
+	s.held = time.Unix(0, putSeen.Load()).Sub(sent)
 	s.reqs, s.bytes = 1, size
 	s.value = float64(size) / (1 << 20) / s.elapsed.Seconds()
 	return s
