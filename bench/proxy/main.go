@@ -51,7 +51,7 @@ type config struct {
 
 func main() {
 	var cfg config
-	flag.IntVar(&cfg.rounds, "rounds", 3, "rounds; every mode runs every workload once per round")
+	flag.IntVar(&cfg.rounds, "rounds", 5, "rounds; every mode runs every workload once per round")
 	flag.DurationVar(&cfg.getTime, "get-time", 3*time.Second, "how long each GET workload runs per mode and round")
 	flag.IntVar(&cfg.conc, "conc", 8, "parallel clients for the concurrent GET workloads")
 	flag.IntVar(&cfg.pages, "pages", 10, "page loads per mode and round (each at 0 and at 20 ms site latency)")
@@ -60,7 +60,7 @@ func main() {
 	flag.IntVar(&cfg.bulkMB, "bulk-mb", 2, "size of each concurrent upload, MB")
 	flag.IntVar(&cfg.wmReps, "watermark-reps", 3, "in-flight watermark timings through Sluice (0: skip)")
 	flag.StringVar(&cfg.mitmdump, "mitmdump", "mitmdump", `mitmdump to run as a baseline where installed ("": skip)`)
-	flag.StringVar(&cfg.mitmStream, "mitm-stream", "10m", `mitmproxy's stream_large_bodies: bodies above it are streamed, smaller ones buffered ("": buffer all, its default, quadratic in the body size)`)
+	flag.StringVar(&cfg.mitmStream, "mitm-stream", "1m", `mitmproxy's stream_large_bodies: bodies above it are streamed, smaller ones buffered ("": buffer all, its default, quadratic in the body size)`)
 	var sluiceFlags list
 	flag.Var(&sluiceFlags, "sluice-flag", "extra flag for 'sluice run', e.g. -sluice-flag=--spool-threshold=1048576 (repeatable)")
 	only := flag.String("only", "", "run only the workloads whose names match this regular expression")
@@ -69,7 +69,7 @@ func main() {
 	if *quick {
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, v := range map[string]string{"get-time": "300ms", "pages": "2", "upload-mb": "10", "bulk": "10", "watermark-reps": "0"} {
+		for name, v := range map[string]string{"rounds": "3", "get-time": "300ms", "pages": "2", "upload-mb": "10", "bulk": "10", "watermark-reps": "0"} {
 			if !set[name] {
 				flag.Set(name, v)
 			}
@@ -181,10 +181,19 @@ func main() {
 				}
 			}
 			fmt.Printf("round %d/%d  %-30s %s %s  (other load, cores: %s)\n", round+1, cfg.rounds, w.name, strings.Join(line, ", "), w.unit, strings.Join(others, " "))
+			if w.rssRow {
+				var rss []string
+				for mi, s := range res[wi][round] {
+					if s != nil && mi != direct {
+						rss = append(rss, fmt.Sprintf("%s %d → %d", names[mi], s.rssStart>>20, s.rss>>20))
+					}
+				}
+				fmt.Printf("             %-30s proxy RSS MB, start → peak: %s\n", "", strings.Join(rss, ", "))
+			}
 		}
 	}
-	fmt.Printf("\nmeasured in %s; the rest of the machine kept %.2f cores busy meanwhile (median over samples, max %.2f; load average now %s)\n",
-		time.Since(begin).Round(time.Second), median(foreign), slices.Max(foreign), loadavg())
+	fmt.Printf("\nmeasured in %s (%s of it waiting for the proxies to go quiet); the rest of the machine kept %.2f cores busy meanwhile (median over samples, max %.2f; load average now %s)\n",
+		time.Since(begin).Round(time.Second), settled.Round(time.Second), median(foreign), slices.Max(foreign), loadavg())
 	if median(foreign) > 0.2 {
 		fmt.Printf("WARNING: other processes shared the machine; figures are noisier than on an idle machine, ratios of the same round less so\n")
 	}

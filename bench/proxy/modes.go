@@ -219,8 +219,11 @@ func machineBusy() (all, self time.Duration) {
 	return all, cpu(os.Getpid())
 }
 
-// proxyPIDs are every proxy process; settle waits until all are quiet.
-var proxyPIDs []int
+// proxyPIDs are every proxy process; settle waits until all are quiet, settled is how long that took.
+var (
+	proxyPIDs []int
+	settled   time.Duration
+)
 
 // settle waits (at most 3 s) until no proxy uses CPU any more, so that work a proxy finishes in the
 // background after one sample is not charged to the next.
@@ -231,6 +234,8 @@ func settle() {
 		}
 		return t
 	}
+	t0 := time.Now()
+	defer func() { settled += time.Since(t0) }()
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); {
 		before := sum()
 		time.Sleep(100 * time.Millisecond)
