@@ -5,7 +5,7 @@
 // Modes run interleaved, workload by workload, in every round; the table gives medians over the rounds,
 // same-round ratios and the targets of issue #18.
 //
-//	go run ./bench/proxy [-rounds 3] [-get-time 3s] [-upload-mb 100] [-bulk 50] [-quick] ...
+//	go run ./bench/proxy [-rounds 5] [-get-time 3s] [-upload-mb 100] [-bulk 50] [-quick] [-only REGEXP] ...
 package main
 
 import (
