@@ -169,9 +169,12 @@ def server_connect(data):
 // above stream are streamed: mitmproxy buffers a body by appending to a bytes object, so a buffered
 // 100 MB upload takes minutes (quadratic copying), which would measure that and nothing else.
 func startMitm(bin, stream, tmp, upstreamCA string, resolve []string) *mode {
+	if bin == "" {
+		return &mode{name: "mitmproxy", skip: `mitmproxy not run (-mitmdump "")`}
+	}
 	path, err := exec.LookPath(bin)
-	if bin == "" || err != nil {
-		return &mode{name: "mitmproxy", skip: "mitmdump not found (Debian: apt-get install mitmproxy); mitmproxy columns skipped"}
+	if err != nil {
+		return &mode{name: "mitmproxy", skip: bin + " not found (Debian: apt-get install mitmproxy); mitmproxy columns skipped"}
 	}
 	var m []string
 	for _, r := range resolve {
