@@ -1,253 +1,285 @@
-// Command proxy benchmarks Sluice against a direct connection in one run: small HTTPS GETs through
-// the intercepting proxy vs direct, and a 100 MB upload proxied vs direct, with the proxy's peak RSS.
+// Command proxy benchmarks Sluice against its floor in one run. The same Go client reaches a loopback
+// TLS upstream (named as real services) four ways: directly; through bench/floor, a minimal intercepting
+// relay (the least any intercepting proxy in Go can cost); through Sluice; and through mitmproxy where
+// mitmdump is installed. Each proxy is a child process, so its CPU and RSS are read from /proc alike.
+// Modes run interleaved, workload by workload, in every round; the table gives medians over the rounds,
+// same-round ratios and the targets of issue #18.
 //
-//	go run ./bench/proxy [-gets 3000] [-upload-mb 100]
+//	go run ./bench/proxy [-rounds 5] [-get-time 3s] [-upload-mb 100] [-bulk 50] [-quick] [-only REGEXP] ...
 package main
 
 import (
-	"bytes"
-	"mime/multipart"
-
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"encoding/pem"
 	"flag"
 	"fmt"
-	"github.com/sluice-dlp/sluice/internal/fixture"
-	"github.com/sluice-dlp/sluice/internal/procstat"
 	"io"
 	"log"
 	"math/big"
-	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/sluice-dlp/sluice/internal/procstat"
 )
 
+type list []string
+
+func (l *list) String() string     { return strings.Join(*l, " ") }
+func (l *list) Set(v string) error { *l = append(*l, v); return nil }
+
+type config struct {
+	rounds, conc, pages, uploadMB, bulkN, bulkMB, wmReps int
+	getTime                                              time.Duration
+	mitmdump, mitmStream                                 string
+}
+
 func main() {
-	gets := flag.Int("gets", 3000, "small GET requests per mode")
-	conc := flag.Int("concurrency", 8, "parallel clients for the throughput run")
-	uploadMB := flag.Int("upload-mb", 100, "size of the upload in MB")
-	nPages := flag.Int("pages", 30, "page loads per mode")
+	var cfg config
+	flag.IntVar(&cfg.rounds, "rounds", 5, "rounds; every mode runs every workload once per round")
+	flag.DurationVar(&cfg.getTime, "get-time", 3*time.Second, "how long each GET workload runs per mode and round")
+	flag.IntVar(&cfg.conc, "conc", 8, "parallel clients for the concurrent GET workloads")
+	flag.IntVar(&cfg.pages, "pages", 10, "page loads per mode and round (each at 0 and at 20 ms site latency)")
+	flag.IntVar(&cfg.uploadMB, "upload-mb", 100, "size of the single upload, MB")
+	flag.IntVar(&cfg.bulkN, "bulk", 50, "uploads sent at once in the concurrent-upload workload")
+	flag.IntVar(&cfg.bulkMB, "bulk-mb", 2, "size of each concurrent upload, MB")
+	flag.IntVar(&cfg.wmReps, "watermark-reps", 3, "in-flight watermark timings through Sluice (0: skip)")
+	flag.StringVar(&cfg.mitmdump, "mitmdump", "mitmdump", `mitmdump to run as a baseline where installed ("": skip)`)
+	flag.StringVar(&cfg.mitmStream, "mitm-stream", "1m", `mitmproxy's stream_large_bodies: bodies above it are streamed, smaller ones buffered ("": buffer all, its default, quadratic in the body size)`)
+	var sluiceFlags list
+	flag.Var(&sluiceFlags, "sluice-flag", "extra flag for 'sluice run', e.g. -sluice-flag=--spool-threshold=1048576 (repeatable)")
+	only := flag.String("only", "", "run only the workloads whose names match this regular expression")
+	quick := flag.Bool("quick", false, "smoke run of about a minute: short GET runs, fewer pages, smaller uploads (flags given still win)")
 	flag.Parse()
+	if *quick {
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for name, v := range map[string]string{"rounds": "3", "get-time": "300ms", "pages": "2", "upload-mb": "10", "bulk": "10", "watermark-reps": "0"} {
+			if !set[name] {
+				flag.Set(name, v)
+			}
+		}
+	}
+	if cfg.rounds < 1 || cfg.conc < 1 || cfg.pages < 1 || cfg.bulkN < 1 {
+		fatalf("rounds, conc, pages and bulk must be at least 1")
+	}
+	onInterrupt()
+	defer cleanup()
 	tmp, err := os.MkdirTemp("", "sluice-bench-")
 	check(err)
-	defer os.RemoveAll(tmp)
+	tmpDir = tmp // cleanup removes it
+	root := moduleRoot()
+	setup := time.Now()
 
-	// loopback upstream standing in for mail.qq.com / mail.163.com
-	cert := selfSigned(append([]string{"mail.qq.com", "mail.163.com"}, pageHosts...)...)
-	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n, _ := io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "text/plain")
-		if d, err := time.ParseDuration(r.URL.Query().Get("delay")); err == nil {
-			time.Sleep(d) // the site's distance: network round trip plus its own time
-		}
-		if size, err := strconv.Atoi(r.URL.Query().Get("size")); err == nil {
-			w.Write(bytes.Repeat([]byte("x"), size))
-			return
-		}
-		fmt.Fprintf(w, "ok %d %s", n, strings.Repeat("x", 1024))
-	}))
-	up.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	// the upstream: one loopback TLS server standing in for every site, with its own CA
+	hosts := append([]string{"mail.qq.com", "mail.163.com"}, pageHosts...)
+	upCA, upCert := upstreamPKI(hosts)
+	up := httptest.NewUnstartedServer(http.HandlerFunc(site))
+	up.TLS = &tls.Config{Certificates: []tls.Certificate{upCert}}
+	up.Config.ErrorLog = log.New(io.Discard, "", 0)
 	up.StartTLS()
 	defer up.Close()
-	caFile := filepath.Join(tmp, "up.pem")
-	check(os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o644))
-
-	bin := filepath.Join(tmp, "sluice")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/sluice")
-	build.Stderr = os.Stderr
-	check(build.Run())
-	data := filepath.Join(tmp, "data")
-	proxyAddr, consoleAddr := freeAddr(), freeAddr()
-	args := []string{"--data", data, "run", "--listen", proxyAddr, "--console", consoleAddr, "--upstream-ca", caFile}
-	for _, h := range append([]string{"mail.qq.com", "mail.163.com"}, pageHosts...) {
-		args = append(args, "--resolve", h+":443="+up.Listener.Addr().String())
+	caFile := filepath.Join(tmp, "upstream-ca.pem")
+	check(os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: upCA.Raw}), 0o644))
+	var resolve []string
+	for _, h := range hosts {
+		resolve = append(resolve, h+":443="+up.Listener.Addr().String())
 	}
-	cmd := exec.Command(bin, args...)
-	logf, _ := os.Create(filepath.Join(tmp, "sluice.log"))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	check(cmd.Start())
-	defer cmd.Process.Kill()
-	waitUp("http://" + consoleAddr + "/api/health")
-	caPEM, err := os.ReadFile(filepath.Join(data, "ca.pem"))
-	check(err)
+	upRoots := x509.NewCertPool()
+	upRoots.AddCert(upCA)
 
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(caPEM)
-	roots.AddCert(cert.Leaf)
-	direct := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64,
-		DialContext: func(ctx context.Context, n, a string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, n, up.Listener.Addr().String())
-		}}
-	pu, _ := url.Parse("http://" + proxyAddr)
-	proxied := &http.Transport{Proxy: http.ProxyURL(pu), TLSClientConfig: &tls.Config{RootCAs: roots}, MaxIdleConnsPerHost: 64}
-
-	fmt.Printf("Sluice proxy benchmark — %s, %d cores\n\n", time.Now().Format("2006-01-02"), numCPU())
-	// warm up (certificate issue, connection pools)
-	latencies(direct, 50)
-	latencies(proxied, 50)
-	dl := latencies(direct, *gets)
-	pl := latencies(proxied, *gets)
-	dt := throughput(direct, *gets, *conc)
-	pt := throughput(proxied, *gets, *conc)
-	fmt.Printf("small HTTPS GET (1 KB body), %d requests each\n", *gets)
-	fmt.Printf("  throughput (%d clients): direct %.0f req/s, proxied (MITM) %.0f req/s, ratio %.2f\n", *conc, dt, pt, pt/dt)
-	fmt.Printf("  latency p50: direct %s, proxied %s, added %s\n", pct(dl, 50), pct(pl, 50), pct(pl, 50)-pct(dl, 50))
-	fmt.Printf("  latency p99: direct %s, proxied %s, added %s\n\n", pct(dl, 99), pct(pl, 99), pct(pl, 99)-pct(dl, 99))
-
-	for _, rtt := range []time.Duration{0, 20 * time.Millisecond} {
-		dp, dr := pageLoads(direct, *nPages, rtt)
-		pp, pr := pageLoads(proxied, *nPages, rtt)
-		fmt.Printf("page load: 1 document + 60 resources from 6 sites, warm keep-alive, sites answer after %s, %d loads each\n", rtt, *nPages)
-		fmt.Printf("  page time p50: direct %s, proxied %s, page-load ratio (direct/proxied) %.2f\n", pct(dp, 50), pct(pp, 50), pct(dp, 50).Seconds()/pct(pp, 50).Seconds())
-		fmt.Printf("  per request p50: direct %s, proxied %s, added %s\n", pct(dr, 50), pct(pr, 50), pct(pr, 50)-pct(dr, 50))
-		fmt.Printf("  per request p99: direct %s, proxied %s, added %s\n\n", pct(dr, 99), pct(pr, 99), pct(pr, 99)-pct(dr, 99))
+	var modes [nModes]*mode
+	modes[direct] = &mode{name: "direct", roots: upRoots, dial: up.Listener.Addr().String()}
+	modes[floor] = startFloor(root, tmp, caFile, resolve)
+	modes[sluice] = startSluice(root, tmp, caFile, resolve, sluiceFlags)
+	modes[mitm] = startMitm(cfg.mitmdump, cfg.mitmStream, tmp, caFile, resolve)
+	var names [nModes]string
+	for i, m := range modes {
+		names[i] = m.name
 	}
 
-	size := int64(*uploadMB) << 20
-	du := upload(direct, size)
-	puT := upload(proxied, size)
-	rss := vmHWM(cmd.Process.Pid)
-	fmt.Printf("%d MB upload (raw PUT, allowed: inspected, spooled, forwarded)\n", *uploadMB)
-	fmt.Printf("  direct %.0f MB/s, proxied %.0f MB/s, ratio %.2f\n", mbps(size, du), mbps(size, puT), du.Seconds()/puT.Seconds())
-	fmt.Printf("  proxy peak RSS (VmHWM) after this: %d MB\n\n", rss>>20)
-
-	// in-flight watermarking: a marked file vs a same-size file that passes through unmarked
-	jpg := fixture.JPEG(fixture.Photo(4000, 3000, 9), 92)
-	var pages [][]string
-	for i := range 20 {
-		pages = append(pages, []string{fmt.Sprintf("Page %d", i+1), "Quarterly plan, internal", strings.Repeat("lorem ipsum ", 8)})
+	fmt.Printf("Sluice proxy benchmark — %s, %d cores (GOMAXPROCS %d), %s, %d rounds, load average %s\n", time.Now().Format("2006-01-02 15:04"), numCPU(), runtime.GOMAXPROCS(0), runtime.Version(), cfg.rounds, loadavg())
+	if len(sluiceFlags) > 0 {
+		fmt.Printf("sluice run with extra flags: %s\n", sluiceFlags.String())
 	}
-	pdf := fixture.PDF(pages...)
-	fmt.Printf("in-flight watermarking (multipart POST to mail.163.com; pass-through = same size, not a PDF/image)\n")
-	for _, tc := range []struct {
-		name string
-		data []byte
-	}{{fmt.Sprintf("%.1f MB JPEG (12 MP)", float64(len(jpg))/(1<<20)), jpg}, {"20-page PDF", pdf}} {
-		plain := make([]byte, len(tc.data))
-		mrand.NewChaCha8([32]byte{3}).Read(plain)
-		var marked, pass []time.Duration
-		for range 5 {
-			marked = append(marked, post(proxied, tc.data))
-			pass = append(pass, post(proxied, plain))
-		}
-		slices.Sort(marked)
-		slices.Sort(pass)
-		m, p := marked[len(marked)/2], pass[len(pass)/2]
-		fmt.Printf("  %-22s marked %s, pass-through %s, added %s (ratio %.1f×)\n", tc.name, m.Round(time.Millisecond), p.Round(time.Millisecond), (m - p).Round(time.Millisecond), m.Seconds()/p.Seconds())
+	fmt.Printf("client and upstream in this process; proxies are child processes: floor pid %d, Sluice pid %d", modes[floor].pid, modes[sluice].pid)
+	if m := modes[mitm]; m.skip != "" {
+		fmt.Printf("\nNOTE: %s\n", m.skip)
+	} else {
+		fmt.Printf(", mitmproxy (%s) pid %d\n", mitmVersion(cfg.mitmdump), m.pid)
 	}
-	fmt.Printf("  proxy peak RSS (VmHWM) over the whole run: %d MB\n", vmHWM(cmd.Process.Pid)>>20)
-}
-
-// post uploads data as a multipart file and returns the round-trip time.
-func post(tr *http.Transport, data []byte) time.Duration {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	fw, _ := mw.CreateFormFile("file", "f")
-	fw.Write(data)
-	mw.Close()
-	req, _ := http.NewRequest("POST", "https://mail.163.com/upload", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	return timed(&http.Client{Transport: tr}, req)
-}
-
-// timed sends req, drains the answer, requires 200 and returns how long it all took.
-func timed(c *http.Client, req *http.Request) time.Duration {
-	t := time.Now()
-	resp, err := c.Do(req)
-	check(err)
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		log.Fatalf("%s %s: status %d", req.Method, req.URL, resp.StatusCode)
-	}
-	return time.Since(t)
-}
-
-func latencies(tr *http.Transport, n int) []time.Duration {
-	c := &http.Client{Transport: tr}
-	out := make([]time.Duration, 0, n)
-	for range n {
-		t := time.Now()
-		get(c)
-		out = append(out, time.Since(t))
-	}
-	slices.Sort(out)
-	return out
-}
-
-func throughput(tr *http.Transport, n, conc int) float64 {
-	c := &http.Client{Transport: tr}
-	var wg sync.WaitGroup
-	per := n / conc
-	t := time.Now()
-	for range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range per {
-				get(c)
+	idle := map[string]int64{}
+	for _, m := range modes[floor:] {
+		if m.skip == "" { // issue each site's leaf before anything is timed
+			tr := m.transport()
+			c := &http.Client{Transport: tr}
+			for _, h := range hosts {
+				req, _ := http.NewRequest("GET", "https://"+h+"/warm", nil)
+				timed(c, req)
 			}
-		}()
-	}
-	wg.Wait()
-	return float64(per*conc) / time.Since(t).Seconds()
-}
-
-func get(c *http.Client) {
-	req, _ := http.NewRequest("GET", "https://mail.qq.com/cgi-bin/frame_html", nil)
-	timed(c, req)
-}
-
-func upload(tr *http.Transport, size int64) time.Duration {
-	c := &http.Client{Transport: tr}
-	rng := mrand.NewChaCha8([32]byte{1})
-	body := io.LimitReader(readerFunc(func(p []byte) (int, error) { rng.Read(p); return len(p), nil }), size)
-	req, _ := http.NewRequest("PUT", "https://mail.163.com/upload/big.bin", body)
-	req.ContentLength = size
-	req.Header.Set("Content-Type", "application/octet-stream")
-	return timed(c, req)
-}
-
-type readerFunc func(p []byte) (int, error)
-
-func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
-
-func pct(d []time.Duration, p int) time.Duration {
-	return d[min(len(d)-1, len(d)*p/100)].Round(time.Microsecond)
-}
-
-func mbps(size int64, d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
-
-func vmHWM(pid int) int64 { return procstat.Bytes(pid, "VmHWM") }
-
-func waitUp(u string) {
-	for range 100 {
-		if resp, err := http.Get(u); err == nil {
-			var h map[string]any
-			json.NewDecoder(resp.Body).Decode(&h)
-			resp.Body.Close()
-			return
+			tr.CloseIdleConnections()
+			idle[m.name] = procstat.Bytes(m.pid, "VmRSS")
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	log.Fatal("sluice did not start; see its log")
+	fmt.Printf("setup (build, start, warm-up) %s; proxy RSS after start and one request per site: floor %d MB, Sluice %d MB",
+		time.Since(setup).Round(100*time.Millisecond), idle["floor"]>>20, idle["Sluice"]>>20)
+	if v, ok := idle["mitmproxy"]; ok {
+		fmt.Printf(", mitmproxy %d MB", v>>20)
+	}
+	fmt.Print("\n\n")
+
+	var ws []workload
+	re, err := regexp.Compile(*only)
+	check(err)
+	for _, w := range workloads(cfg) {
+		if re.MatchString(w.name) {
+			ws = append(ws, w)
+		}
+	}
+	if len(ws) == 0 {
+		fatalf("-only %q matches no workload", *only)
+	}
+	res := make(results, len(ws))
+	for i := range res {
+		res[i] = make([][nModes]*sample, cfg.rounds)
+	}
+	begin := time.Now()
+	var foreign []float64
+	for round := range cfg.rounds {
+		for wi, w := range ws {
+			var line []string
+			for k := range nModes { // rotate the order round by round
+				mi := (k + round) % nModes
+				m := modes[mi]
+				if m.skip != "" {
+					continue
+				}
+				s := w.run(m)
+				res[wi][round][mi] = &s
+			}
+			var others []string
+			for mi, s := range res[wi][round] {
+				if s != nil {
+					line = append(line, fmt.Sprintf("%s %s", names[mi], fmtVal(s.value, w.unit)))
+					others = append(others, fmt.Sprintf("%.1f", s.foreign))
+					foreign = append(foreign, s.foreign)
+				}
+			}
+			fmt.Printf("round %d/%d  %-30s %s %s  (other load, cores: %s)\n", round+1, cfg.rounds, w.name, strings.Join(line, ", "), w.unit, strings.Join(others, " "))
+			if w.rssRow {
+				var rss []string
+				for mi, s := range res[wi][round] {
+					if s != nil && mi != direct {
+						rss = append(rss, fmt.Sprintf("%s %d → %d", names[mi], s.rssStart>>20, s.rss>>20))
+					}
+				}
+				fmt.Printf("             %-30s proxy RSS MB, start → peak: %s\n", "", strings.Join(rss, ", "))
+			}
+		}
+	}
+	fmt.Printf("\nmeasured in %s (%s of it waiting for the proxies to go quiet); the rest of the machine kept %.2f cores busy meanwhile (median over samples, max %.2f; load average now %s)\n",
+		time.Since(begin).Round(time.Second), settled.Round(time.Second), median(foreign), slices.Max(foreign), loadavg())
+	if median(foreign) > 0.2 {
+		fmt.Printf("WARNING: other processes shared the machine; figures are noisier than on an idle machine, ratios of the same round less so\n")
+	}
+	fmt.Println()
+
+	fmt.Printf("Medians over %d rounds. Ratios are same-round speed ratios, median over the rounds (higher = Sluice faster;\n", cfg.rounds)
+	fmt.Printf("for page times, other's time ÷ Sluice's), except the RSS row (Sluice's MB ÷ the other's). CPU = the proxy\n")
+	fmt.Printf("process's user+system time (/proc/PID/stat, 10 ms ticks) over the timed part, per request, or per GB uploaded.\n\n")
+	res.table(os.Stdout, ws, names)
+	fmt.Println()
+	res.spread(os.Stdout, ws)
+	fmt.Println()
+	res.rssTable(os.Stdout, ws, names)
+	fmt.Printf("whole-run peak RSS (VmHWM since the last reset): floor %d MB, Sluice %d MB", procstat.Bytes(modes[floor].pid, "VmHWM")>>20, procstat.Bytes(modes[sluice].pid, "VmHWM")>>20)
+	if m := modes[mitm]; m.skip == "" {
+		fmt.Printf(", mitmproxy %d MB", procstat.Bytes(m.pid, "VmHWM")>>20)
+	}
+	fmt.Print("\n\n")
+	if cfg.wmReps > 0 {
+		watermarkTimes(modes[sluice], cfg.wmReps)
+	}
+}
+
+// putSeen is when the site last received a PUT's headers (UnixNano): how long a proxy held the upload.
+var putSeen atomic.Int64
+
+// site is every upstream: it reads the body, waits ?delay (the site's distance), answers ?size bytes or 1 KB.
+func site(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPut {
+		putSeen.Store(time.Now().UnixNano())
+	}
+	n, _ := io.Copy(io.Discard, r.Body)
+	w.Header().Set("Content-Type", "text/plain")
+	if d, err := time.ParseDuration(r.URL.Query().Get("delay")); err == nil {
+		time.Sleep(d)
+	}
+	if size, err := strconv.Atoi(r.URL.Query().Get("size")); err == nil {
+		w.Header().Set("Content-Length", strconv.Itoa(size))
+		w.Write(make([]byte, size))
+		return
+	}
+	fmt.Fprintf(w, "ok %d %s", n, strings.Repeat("x", 1024))
+}
+
+// upstreamPKI makes the upstream's own CA and a leaf naming every site.
+func upstreamPKI(names []string) (*x509.Certificate, tls.Certificate) {
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "bench upstream CA"}, IsCA: true, BasicConstraintsValid: true,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	check(err)
+	ca, _ := x509.ParseCertificate(der)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: names[0]}, DNSNames: names,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err = x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	check(err)
+	leaf, _ := x509.ParseCertificate(der)
+	return ca, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
+}
+
+// moduleRoot is the directory of this module's go.mod, so the benchmark runs from any directory in it.
+func moduleRoot() string {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	check(err)
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		fatalf("run the benchmark inside the Sluice module")
+	}
+	return filepath.Dir(gomod)
+}
+
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func mitmVersion(bin string) string {
+	out, _ := exec.Command(bin, "--version").Output()
+	first, _, _ := strings.Cut(string(out), "\n")
+	return strings.TrimSpace(first)
 }
 
 func freeAddr() string {
@@ -255,17 +287,6 @@ func freeAddr() string {
 	check(err)
 	defer l.Close()
 	return l.Addr().String()
-}
-
-func selfSigned(names ...string) tls.Certificate {
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: names[0]}, DNSNames: names,
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	check(err)
-	leaf, _ := x509.ParseCertificate(der)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
 }
 
 func numCPU() int {
@@ -276,6 +297,12 @@ func numCPU() int {
 
 func check(err error) {
 	if err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
+}
+
+// fatalf ends the child processes before exiting.
+func fatalf(format string, args ...any) {
+	cleanup()
+	log.Fatalf(format, args...)
 }
