@@ -54,6 +54,7 @@ func runCommand(l l10n.Lang) *cli.Command {
 			&cli.IntFlag{Name: "max-conns-per-client", Usage: l.Pick("单个客户端地址同时打开的连接数上限", "connections open at once from one client address"), EnvVars: []string{"SLUICE_MAX_CONNS_PER_CLIENT"}},
 			&cli.BoolFlag{Name: "ca-name-constraints", Usage: l.Pick("新根证书只能为受监控的域名签发", "restrict a new CA to the watched domains"), EnvVars: []string{"SLUICE_CA_NAME_CONSTRAINTS"}},
 			&cli.BoolFlag{Name: "secure-cookies", Usage: l.Pick("控制台 Cookie 加 Secure 标记（控制台在 HTTPS 之后）", "mark console cookies Secure (console behind HTTPS)"), EnvVars: []string{"SLUICE_SECURE_COOKIES"}},
+			&cli.StringFlag{Name: "log-format", Usage: l.Pick("日志格式：text 或 json", "log format: text or json"), EnvVars: []string{"SLUICE_LOG_FORMAT"}, Value: "text"},
 			&cli.BoolFlag{Name: "verbose", Usage: l.Pick("输出调试日志", "debug logging"), EnvVars: []string{"SLUICE_VERBOSE"}},
 		},
 		Action: runDaemon,
@@ -91,6 +92,8 @@ func runDaemon(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	sig := make(chan os.Signal, 1) // before Start: a stop asked for while starting is a clean stop too
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	if err := d.Start(); err != nil {
 		d.Close()
 		return err
@@ -99,8 +102,6 @@ func runDaemon(c *cli.Context) error {
 	fmt.Fprintln(c.App.ErrWriter, lang(c).Pick(
 		fmt.Sprintf("Sluice 已启动：代理 %s，控制台 %s\n  浏览器 PAC 地址：%s/proxy.pac\n  根证书安装页：%s/ca（或运行 sudo sluice ca install）", d.ProxyAddr(), u, u, u),
 		fmt.Sprintf("Sluice is running: proxy %s, console %s\n  browser PAC URL: %s/proxy.pac\n  CA install page: %s/ca (or run sudo sluice ca install)", d.ProxyAddr(), u, u, u)))
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig
 	fmt.Fprintln(c.App.ErrWriter, lang(c).Pick("正在停止…", "stopping…"))
 	return d.Close()
