@@ -3,45 +3,62 @@ package inspect
 import (
 	"bytes"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// runsWindow is how much of an unknown part is looked at at a time; runsMin the shortest run kept.
+// runsWindow is how much of an unknown part is looked at at a time; runsMin the shortest run kept;
+// runsCarry the most of a run cut by a window's end that waits for the next window (a longer run is
+// judged in pieces, cut at its last line break).
 const (
 	runsWindow = 1 << 20
 	runsMin    = 16
+	runsCarry  = 64 << 10
 )
 
 // printableRuns reads a part of unknown type for the text it carries anyway: a slice of a CSV behind a
 // few hundred bytes of binary header, strings in an unknown container. It emits the runs of printable
 // UTF-8 or GB18030 text, and of UTF-16 text when the part has the zero bytes UTF-16 brings, so that
-// some binary in front of text does not blind the detectors. It reports how many runs it found.
+// some binary in front of text does not blind the detectors. It reports how many runs it found. Memory
+// stays at one window whatever the part's size.
 func (w *walker) printableRuns(n node) (int, error) {
 	found := 0
-	buf := make([]byte, runsWindow)
-	var carry []byte // a run cut by the window's end continues in the next window
 	limit := min(n.size, w.b.lim.MaxTotal)
-	for off := int64(0); off < limit; off += int64(len(buf)) {
-		k, err := n.r.ReadAt(buf[:min(int64(len(buf)), limit-off)], off)
+	buf := make([]byte, runsCarry+min(runsWindow, limit))
+	carry := 0 // bytes of a cut run at the front of buf
+	for off := int64(0); off < limit; {
+		k, err := n.r.ReadAt(buf[carry:carry+int(min(int64(len(buf)-carry), limit-off))], off)
 		if k == 0 && err != nil {
 			break
 		}
-		win := append(carry, buf[:k]...)
-		start := off - int64(len(carry))
+		blankNoise(buf[carry : carry+k])
+		win := buf[:carry+k]
+		start := off - int64(carry)
 		last := off+int64(k) >= limit
 		runs, tail := byteRuns(win, last)
-		carry = append([]byte(nil), win[len(win)-tail:]...)
+		if tail > runsCarry/2 { // a long run: judge it up to its last line break now
+			cut := len(win) - tail
+			if nl := bytes.LastIndexByte(win[cut:], '\n'); nl > 0 {
+				if s, ok := decodeRun(win[cut : cut+nl]); ok {
+					runs = append(runs, textRun{off: cut, text: s})
+				}
+				tail -= nl + 1
+			} else {
+				tail = 0 // one line longer than the carry: judged in the pieces already seen
+			}
+		}
 		for _, r := range runs {
 			found++
 			if err := w.emitLines(n, "bytes "+strconv.FormatInt(start+int64(r.off), 10), r.text); err != nil {
 				return found, err
 			}
 		}
-		if bytes.Count(buf[:k], []byte{0}) > k/10 { // UTF-16 text has a zero in every ASCII character
+		fresh := win[carry:]
+		if bytes.Count(fresh, []byte{0}) > len(fresh)/10 { // UTF-16 text has a zero in every ASCII character
 			for align := range 2 {
-				for _, s := range utf16Runs(buf[align:k], runsMin/2, nil) {
+				for _, s := range utf16Runs(fresh[min(align, len(fresh)):], runsMin/2, nil) {
 					if utf16Plausible(s) {
 						found++
 						if err := w.emitLines(n, "utf-16 bytes "+strconv.FormatInt(off, 10), s); err != nil {
@@ -54,11 +71,46 @@ func (w *walker) printableRuns(n node) (int, error) {
 		if err := w.b.check(); err != nil {
 			return found, err
 		}
+		off += int64(k)
+		carry = copy(buf, win[len(win)-tail:])
 		if err == io.EOF {
 			break
 		}
 	}
 	return found, nil
+}
+
+// noiseBlock and noiseEntropy: a block whose bytes are spread this evenly (compressed or encrypted data;
+// random 4 KiB blocks measure about 7.95 bits per byte) holds no text worth reading, and a block with a
+// few hundred bytes of text in it measures well below.
+const (
+	noiseBlock   = 4 << 10
+	noiseEntropy = 7.9
+)
+
+// blankNoise overwrites the blocks of b that measure as noise with a byte that is not text, so the run
+// scan passes over them at once (the scan reads a copy; the part itself is untouched).
+func blankNoise(b []byte) {
+	var hist [256]int
+	for i := 0; i+noiseBlock <= len(b); i += noiseBlock {
+		blk := b[i : i+noiseBlock]
+		clear(hist[:])
+		for _, c := range blk {
+			hist[c]++
+		}
+		h := 0.0
+		for _, n := range hist {
+			if n > 0 {
+				p := float64(n) / noiseBlock
+				h -= p * math.Log2(p)
+			}
+		}
+		if h > noiseEntropy {
+			for j := range blk {
+				blk[j] = 0x01
+			}
+		}
+	}
 }
 
 // emitLines emits text one line at a time (a CSV slice keeps one row per segment).
@@ -80,14 +132,13 @@ type textRun struct {
 // as UTF-8 or GB18030). Unless last is set, a run touching the end is left out and its length returned as
 // tail, to be continued by the next window.
 func byteRuns(b []byte, last bool) (runs []textRun, tail int) {
-	textish := func(c byte) bool { return c >= 0x20 && c != 0x7F || c == '\t' || c == '\n' || c == '\r' }
 	for i := 0; i < len(b); {
-		if !textish(b[i]) {
+		if !textByte[b[i]] {
 			i++
 			continue
 		}
 		j := i
-		for j < len(b) && textish(b[j]) {
+		for j < len(b) && textByte[b[j]] {
 			j++
 		}
 		if j == len(b) && !last {
@@ -103,18 +154,36 @@ func byteRuns(b []byte, last bool) (runs []textRun, tail int) {
 	return runs, 0
 }
 
+// textByte marks the bytes a text run is made of: printable ASCII, tab, CR, LF, and every byte ≥ 0x80.
+var textByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c >= 0x20 && c != 0x7F || c == '\t' || c == '\n' || c == '\r'
+	}
+	return t
+}()
+
 // decodeRun decodes a run of text bytes: its valid UTF-8 stretches (binary bytes in front or between are
 // dropped), else the whole run as GB18030 when it reads as GBK text; noise that is neither is dropped.
 func decodeRun(b []byte) (string, bool) {
+	if utf8.Valid(b) { // the common case of real text: one check, one string
+		if wordyBytes(b) {
+			return string(b), true
+		}
+		return "", false
+	}
 	var keep []string
 	kept, start := 0, 0
 	flush := func(end int) {
-		if end-start >= runsMin && wordy(string(b[start:end])) {
+		if end-start >= runsMin && wordyBytes(b[start:end]) {
 			keep = append(keep, string(b[start:end]))
 			kept += end - start
 		}
 	}
 	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
 		r, n := utf8.DecodeRune(b[i:])
 		if r == utf8.RuneError && n <= 1 {
 			flush(i)
@@ -168,11 +237,16 @@ func utf16Plausible(s string) bool {
 	return ascii >= 4 && ascii*4 >= other
 }
 
-// wordy reports whether text is made of what documents are made of — letters, digits, punctuation,
-// spaces, CJK — rather than the odd symbols random bytes decode to.
-func wordy(s string) bool {
+// wordyBytes reports whether UTF-8 text is made of what documents are made of — letters, digits,
+// punctuation, spaces, CJK — rather than the odd symbols random bytes decode to.
+func wordyBytes(b []byte) bool {
 	good, all := 0, 0
-	for _, r := range s {
+	for i := 0; i < len(b); {
+		r, n := rune(b[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRune(b[i:])
+		}
+		i += n
 		all++
 		switch {
 		case r < 0x80 && r >= 0x20 || r == '\t' || r == '\n' || r == '\r':

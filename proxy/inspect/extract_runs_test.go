@@ -3,6 +3,7 @@ package inspect
 import (
 	"bytes"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/sluice-dlp/sluice/internal/fixture"
@@ -35,5 +36,38 @@ func TestTextBehindABinaryHeaderIsRead(t *testing.T) {
 	big := append(bytes.Repeat([]byte{0}, runsWindow-40), csv...)
 	if res := scanFull(t, big, ""); res.Count(KindPhone) < 55 {
 		t.Errorf("text across the window boundary: %d phones", res.Count(KindPhone))
+	}
+}
+
+// TestLongTextRunsStayBounded: text that runs on for megabytes behind a binary header (no byte ever ends
+// the run) is read in pieces cut at line breaks, every row still found, with memory of one window.
+func TestLongTextRunsStayBounded(t *testing.T) {
+	rows := fixture.Customers(20000, 3)
+	csv := fixture.CSV(rows) // about 1.3 MB of one unbroken text run
+	header := make([]byte, 364)
+	rand.NewChaCha8([32]byte{1}).Read(header)
+	part := append(header, bytes.Repeat(csv, 3)...)
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	res := scanFull(t, part, "")
+	runtime.ReadMemStats(&m1)
+	if res.Count(KindPhone) < 19000 {
+		t.Errorf("%d phones of 20,000 in a long run", res.Count(KindPhone))
+	}
+	t.Logf("%.1f MB part: %d MB allocated while scanning", float64(len(part))/(1<<20), (m1.TotalAlloc-m0.TotalAlloc)>>20)
+}
+
+// BenchmarkPrintableRunsRandom scans 8 MiB of random bytes (an encrypted or compressed unknown part),
+// the case that dominated the CPU of large allowed uploads.
+func BenchmarkPrintableRunsRandom(b *testing.B) {
+	data := make([]byte, 8<<20)
+	rand.NewChaCha8([32]byte{4}).Read(data)
+	sc := NewScanner(Options{})
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := sc.Scan(b.Context(), bytes.NewReader(data), int64(len(data)), "blob"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
