@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/internal/metrics"
 	"log/slog"
 	"time"
@@ -25,7 +26,10 @@ type Deps struct {
 	Body       upload.Options   // how bodies are read: spool dir, thresholds, limits
 	Sessions   *upload.Sessions // files sent in slices, held until whole (nil: slices are judged one by one)
 	Metrics    *metrics.Metrics // counters and latencies (nil: off)
-	Log        *slog.Logger
+	// Work bounds how many flows inspect or watermark at once (their memory and CPU); the others wait
+	// their turn on the disk spool. nil: no bound.
+	Work chan struct{}
+	Log  *slog.Logger
 }
 
 func (d *Deps) now() time.Time {
@@ -33,4 +37,24 @@ func (d *Deps) now() time.Time {
 		return d.Now()
 	}
 	return time.Now()
+}
+
+// acquire waits for a turn to inspect or watermark; it gives up when the client has gone.
+func (d *Deps) acquire(f *Flow) error {
+	if d.Work == nil {
+		return nil
+	}
+	select {
+	case d.Work <- struct{}{}:
+		return nil
+	case <-f.Ctx.Done():
+		return l10n.Wrap(f.Ctx.Err(), l10n.Unavailable, "客户端在检查开始前断开", "the client left before the upload was inspected")
+	}
+}
+
+// release ends a turn taken by acquire.
+func (d *Deps) release() {
+	if d.Work != nil {
+		<-d.Work
+	}
 }

@@ -16,6 +16,10 @@ func (s inspectStep) Run(f *Flow) error {
 	if f.Body.Problem != "" {
 		return nil
 	}
+	if err := s.d.acquire(f); err != nil {
+		return err
+	}
+	defer s.d.release()
 	sc := s.d.Scanner()
 	for _, x := range f.Files {
 		if x.Result != nil {

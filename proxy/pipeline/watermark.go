@@ -19,6 +19,10 @@ func (s watermarkStep) Run(f *Flow) error {
 	if f.Decision.Verdict != policy.Watermark {
 		return nil
 	}
+	if err := s.d.acquire(f); err != nil {
+		return err
+	}
+	defer s.d.release()
 	var unmarkable []policy.Reason
 	for _, x := range f.FilesOnly() {
 		if x.Declared || x.Result == nil || !policy.IsPDFOrImage(x.Result.Type) {
