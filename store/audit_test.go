@@ -154,6 +154,12 @@ func TestBlobsAreContentAddressed(t *testing.T) {
 	if a != b || len(a) != 64 {
 		t.Fatalf("dedup failed: %s %s", a, b)
 	}
+	if _, err := db.OpenBlob(a); err == nil {
+		t.Fatal("a blob no record refers to is already in the archive")
+	}
+	if err := db.AppendEvent(&Event{Action: "upload", User: "zhangsan", Files: []FileRecord{{Name: "a", SHA256: a, Blob: a}}}); err != nil {
+		t.Fatal(err)
+	}
 	f, err := db.OpenBlob(a)
 	if err != nil {
 		t.Fatal(err)

@@ -96,7 +96,8 @@ func (db *DB) appendEventTx(tx *bolt.Tx, e *Event) error {
 	return db.appendKeyed(tx, e)
 }
 
-// appendKeyed stores e as the next keyed event and moves the head.
+// appendKeyed stores e as the next keyed event and moves the head; blobs it refers to are put in
+// place when the transaction commits.
 func (db *DB) appendKeyed(tx *bolt.Tx, e *Event) error {
 	b := tx.Bucket(bucketEvents)
 	id, err := nextSeq(b)
@@ -112,6 +113,7 @@ func (db *DB) appendKeyed(tx *bolt.Tx, e *Event) error {
 	if len(head) >= 8+64 {
 		e.Prev = string(head[8 : 8+64])
 	}
+	db.referBlobs(tx, e)
 	e.Hash = db.key.eventMAC(e)
 	if err := putJSON(b, u64(id), e); err != nil {
 		return err

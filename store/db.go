@@ -42,10 +42,11 @@ type DB struct {
 	blobDir string
 	key     *chainKey // the audit key: chain, head, grants and approval records are authenticated with it
 	legacy  bool      // events exist from before keyed chains: readable, but nothing is appended until Rekey
+	blobs   blobState
 	tamper  tamperState
 }
 
-// Options says where the blobs and the audit key are.
+// Options says where the blobs and the audit key are and how much the archive may hold.
 type Options struct {
 	BlobDir string // default: blobs beside the database
 	// KeyFile is the audit key's file (default: audit.key beside the database). It is created (0600)
@@ -53,6 +54,10 @@ type Options struct {
 	KeyFile string
 	// Key is the audit key itself (for example from SLUICE_AUDIT_KEY); it takes precedence over KeyFile.
 	Key []byte
+	// ArchiveMaxFile is the largest body kept in the archive (0: DefaultArchiveMaxFile; <0: no limit).
+	ArchiveMaxFile int64
+	// ArchiveMaxTotal bounds the whole archive; the oldest blobs go first (0: DefaultArchiveMaxTotal; <0: no limit).
+	ArchiveMaxTotal int64
 }
 
 // Open opens (creating if needed) the bbolt file at path, with blobs kept in blobDir and the audit key
@@ -95,6 +100,7 @@ func OpenWith(path string, o Options) (*DB, error) {
 		return nil, l10n.Wrap(err, l10n.Internal, "无法创建文件归档目录 %s", "cannot create the blob dir %s", blobDir)
 	}
 	db := &DB{bolt: b, path: path, blobDir: blobDir}
+	db.blobs.init(o.ArchiveMaxFile, o.ArchiveMaxTotal)
 	if err := db.loadKey(o); err != nil {
 		b.Close()
 		return nil, err
