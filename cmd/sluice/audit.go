@@ -97,7 +97,7 @@ func auditVerify(c *cli.Context) error {
 		fmt.Fprintln(c.App.Writer, l.Pick(fmt.Sprintf("审计链完好：%d 条记录均未被修改或删除", res.Records), fmt.Sprintf("audit chain intact: %d records, none edited or deleted", res.Records)))
 	} else {
 		for _, p := range res.Problems {
-			fmt.Fprintln(c.App.Writer, l.Pick(fmt.Sprintf("记录 %d：%s", p.ID, p.Reason), fmt.Sprintf("record %d: %s", p.ID, p.Reason)))
+			fmt.Fprintln(c.App.Writer, l.Pick(fmt.Sprintf("记录 %d：%s", p.ID, clean(p.Reason)), fmt.Sprintf("record %d: %s", p.ID, clean(p.Reason))))
 		}
 	}
 	if !res.OK {

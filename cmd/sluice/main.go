@@ -42,11 +42,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var ec cli.ExitCoder
 	if errors.As(err, &ec) {
 		if msg := ec.Error(); msg != "" {
-			fmt.Fprintln(stderr, "sluice: "+msg)
+			fmt.Fprintln(stderr, "sluice: "+cleanText(msg))
 		}
 		return ec.ExitCode()
 	}
-	fmt.Fprintln(stderr, "sluice: "+l10n.Text(err, lang))
+	fmt.Fprintln(stderr, "sluice: "+cleanText(l10n.Text(err, lang)))
 	return exitCode(err)
 }
 
