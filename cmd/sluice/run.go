@@ -6,9 +6,11 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/proxy/daemon"
+	"github.com/sluice-dlp/sluice/store"
 	"github.com/urfave/cli/v2"
 )
 
@@ -20,7 +22,11 @@ func initCommand(l l10n.Lang) *cli.Command {
 			&cli.BoolFlag{Name: "ca-name-constraints", Usage: l.Pick("新根证书只能为受监控的域名签发（Chrome 会强制执行）", "restrict a new CA to the watched domains (Chrome enforces this)"), EnvVars: []string{"SLUICE_CA_NAME_CONSTRAINTS"}},
 		},
 		Action: func(c *cli.Context) error {
-			res, err := daemon.Init(dataDir(c), c.Bool("ca-name-constraints"))
+			audit, err := auditConfig(c)
+			if err != nil {
+				return err
+			}
+			res, err := daemon.InitKeyed(dataDir(c), c.Bool("ca-name-constraints"), audit)
 			if err != nil {
 				return err
 			}
@@ -47,6 +53,12 @@ func runCommand(l l10n.Lang) *cli.Command {
 			&cli.BoolFlag{Name: "ca-name-constraints", Usage: l.Pick("新根证书只能为受监控的域名签发", "restrict a new CA to the watched domains"), EnvVars: []string{"SLUICE_CA_NAME_CONSTRAINTS"}},
 			&cli.BoolFlag{Name: "secure-cookies", Usage: l.Pick("控制台 Cookie 加 Secure 标记（控制台在 HTTPS 之后）", "mark console cookies Secure (console behind HTTPS)"), EnvVars: []string{"SLUICE_SECURE_COOKIES"}},
 			&cli.BoolFlag{Name: "verbose", Usage: l.Pick("输出调试日志", "debug logging"), EnvVars: []string{"SLUICE_VERBOSE"}},
+			&cli.StringFlag{Name: "witness-file", Usage: l.Pick("审计链头见证文件，只追加 JSON 行（默认数据目录中的 audit-witness.jsonl；off 关闭）；请放在其他存储上",
+				"witness file the audit chain head is appended to as JSON lines (default audit-witness.jsonl in the data dir; off: none); put it on other storage"), EnvVars: []string{"SLUICE_WITNESS_FILE"}},
+			&cli.StringFlag{Name: "witness-url", Usage: l.Pick("审计链头也以 JSON POST 到此地址（日志收集、SIEM）", "also POST the audit chain head as JSON to this URL (log collector, SIEM)"), EnvVars: []string{"SLUICE_WITNESS_URL"}},
+			&cli.DurationFlag{Name: "witness-interval", Usage: l.Pick("链头有变化时多久导出一次（启动和停止时总会导出）", "how often a moved chain head is exported (always at start and stop)"), EnvVars: []string{"SLUICE_WITNESS_INTERVAL"}, Value: 5 * time.Minute},
+			&cli.Int64Flag{Name: "archive-max-file", Usage: l.Pick("单个暂存或外发文件最多归档的字节数；更大的只记录哈希和大小（负数：不限）", "largest held or outbound body kept in the archive; larger ones are recorded by hash and size only (negative: no limit)"), EnvVars: []string{"SLUICE_ARCHIVE_MAX_FILE"}, Value: store.DefaultArchiveMaxFile},
+			&cli.Int64Flag{Name: "archive-max-total", Usage: l.Pick("归档总字节数上限；超过时先删最旧的（负数：不限）", "bytes the whole archive may hold; past it the oldest blobs are removed first (negative: no limit)"), EnvVars: []string{"SLUICE_ARCHIVE_MAX_TOTAL"}, Value: store.DefaultArchiveMaxTotal},
 		},
 		Action: runDaemon,
 	}
@@ -57,7 +69,13 @@ func runDaemon(c *cli.Context) error {
 	if c.Bool("verbose") {
 		level = slog.LevelDebug
 	}
-	res, err := daemon.Init(dataDir(c), c.Bool("ca-name-constraints"))
+	audit, err := auditConfig(c)
+	if err != nil {
+		return err
+	}
+	audit.WitnessFile, audit.WitnessURL, audit.WitnessInterval = c.String("witness-file"), c.String("witness-url"), c.Duration("witness-interval")
+	audit.ArchiveMaxFile, audit.ArchiveMaxTotal = c.Int64("archive-max-file"), c.Int64("archive-max-total")
+	res, err := daemon.InitKeyed(dataDir(c), c.Bool("ca-name-constraints"), audit)
 	if err != nil {
 		return err
 	}
@@ -66,8 +84,8 @@ func runDaemon(c *cli.Context) error {
 		DataDir: dataDir(c), Listen: c.String("listen"), Console: c.String("console"), PublicConsole: c.String("public-console"),
 		UpstreamCAs: c.StringSlice("upstream-ca"), Resolve: c.StringSlice("resolve"), User: c.String("user"),
 		SpoolThreshold: c.Int64("spool-threshold"), MaxInspect: c.Int64("max-inspect"), MaxHeld: c.Int64("max-held"), NameConstraints: c.Bool("ca-name-constraints"),
-		SecureCookies: c.Bool("secure-cookies"),
-		Logger:        slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})),
+		SecureCookies: c.Bool("secure-cookies"), Audit: audit,
+		Logger: slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
 		return err
