@@ -10,7 +10,9 @@ import (
 
 // Grants and approval requests carry a MAC under the audit key over all their fields, set whenever the
 // store writes them and checked whenever it uses them: a record written or edited behind Sluice's back
-// releases nothing and is reported (audit event, then the OnTamper hook).
+// releases nothing and is reported (audit event, then the OnTamper hook). The MAC covers the record's
+// JSON: a field added to Grant or Request (or Event) later must be omitempty or omitzero, or every record
+// stored before would fail its check.
 
 // CodeTampered is the error code of a record that fails its MAC check.
 const CodeTampered l10n.Code = "tampered"
