@@ -36,7 +36,7 @@ var ErrForbidden = l10n.Sentinel(l10n.Forbidden)
 // ErrConflict means the request is not in a state that allows this step.
 var ErrConflict = l10n.Sentinel(l10n.Conflict)
 
-// Request is one approval request for a held upload.
+// Request is one approval request for a held upload; its MAC is checked whenever it is read or acted on.
 type Request struct {
 	ID              string       `json:"id"` // "R-" + short random
 	EventID         uint64       `json:"event_id"`
@@ -59,6 +59,7 @@ type Request struct {
 	ApprovedAt      time.Time    `json:"approved_at,omitzero"`
 	GrantID         string       `json:"grant_id,omitempty"`  // first grant
 	GrantIDs        []string     `json:"grant_ids,omitempty"` // one grant per file
+	MAC             string       `json:"mac,omitempty"`       // HMAC under the audit key over all the fields above
 }
 
 // Step is one transition in a request's history.
@@ -207,10 +208,10 @@ func (db *DB) FileRequest(requester string, n NewRequest, now time.Time) (*Reque
 		if err := idx.Put(u64(n.EventID), []byte(id)); err != nil {
 			return err
 		}
-		if err := putJSON(ap, []byte(id), req); err != nil {
+		if err := db.putRequest(ap, req); err != nil {
 			return err
 		}
-		return appendEventTx(tx, &Event{Time: now, Action: "approval.request", User: requester, Host: ev.Host,
+		return db.appendEventTx(tx, &Event{Time: now, Action: "approval.request", User: requester, Host: ev.Host,
 			Category: ev.Category, Files: ev.Files, Verdict: "approval", RequestID: id,
 			Extra: map[string]string{"event": strconv.FormatUint(ev.ID, 10), "receiver": n.Receiver,
 				"purpose": n.Purpose, "days": strconv.Itoa(n.Days), "max_uses": strconv.Itoa(n.MaxUses),
@@ -243,12 +244,16 @@ func summarize(ev *Event) []string {
 	return out
 }
 
-// Request loads one request by id, or returns ErrNotFound.
+// Request loads one request by id, or returns ErrNotFound (ErrTampered for a forged or edited one).
 func (db *DB) Request(id string) (*Request, error) {
 	var r Request
 	err := db.bolt.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketApprovals), []byte(id), &r) })
 	if err != nil {
 		return nil, noRequest(id)
+	}
+	if !db.requestOK(&r) {
+		db.reportRequest(&r)
+		return nil, tamperedError("request", id)
 	}
 	return &r, nil
 }
@@ -295,13 +300,14 @@ func (r *Request) involves(user string) bool {
 	return false
 }
 
-// Requests returns the requests matching f, newest first.
+// Requests returns the genuine requests matching f, newest first; forged or edited ones are left out
+// and reported.
 func (db *DB) Requests(f RequestFilter) ([]*Request, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 200
 	}
-	var out []*Request
+	var out, forged []*Request
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketApprovals).ForEach(func(k, v []byte) error {
 			if v == nil {
@@ -310,6 +316,10 @@ func (db *DB) Requests(f RequestFilter) ([]*Request, error) {
 			var r Request
 			if err := json.Unmarshal(v, &r); err != nil {
 				return l10n.Wrap(err, l10n.Internal, "审批记录 %s 无法读取", "approval record %s is unreadable", k)
+			}
+			if !db.requestOK(&r) {
+				forged = append(forged, &r)
+				return nil
 			}
 			if f.Requester != "" && r.Requester != f.Requester || f.Status != "" && r.Status != f.Status ||
 				f.Approver != "" && (r.Approver() != f.Approver || r.leadActor() == f.Approver) ||
@@ -320,6 +330,9 @@ func (db *DB) Requests(f RequestFilter) ([]*Request, error) {
 			return nil
 		})
 	})
+	for _, r := range forged {
+		db.reportRequest(r)
+	}
 	sortRequests(out)
 	if len(out) > limit {
 		out = out[:limit]

@@ -1,12 +1,8 @@
 package store
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -25,12 +21,14 @@ type FileRecord struct {
 	MarkID   string   `json:"mark_id,omitempty"`  // set when the file left with a watermark
 	Marked   string   `json:"marked_sha256,omitempty"`
 	Kind     string   `json:"kind,omitempty"` // "message" for an upload's text fields; "" for a file
+	// Unarchived says why the original was not kept (over the archive quota); SHA256 and Size still name it.
+	Unarchived string `json:"unarchived,omitempty"`
 }
 
 // FileKindMessage marks the file record of an upload's text fields (a chat message, a mail body).
 const FileKindMessage = "message"
 
-// Event is one audit record; events are hash-chained so edits and deletions are detectable.
+// Event is one audit record; events are chained by a keyed MAC so edits and deletions are detectable.
 type Event struct {
 	ID        uint64            `json:"id"`
 	Time      time.Time         `json:"time"`
@@ -49,49 +47,9 @@ type Event struct {
 	Hash      string            `json:"hash"`
 }
 
-// chainHash computes the event's hash over its content and the previous hash.
-func chainHash(e *Event) (string, error) {
-	c := *e
-	c.Hash = ""
-	data, err := json.Marshal(&c)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	h.Write([]byte(e.Prev))
-	h.Write(data)
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-const metaAuditHead = "audit.head" // 8-byte last id + hash of the last event
-
-// AppendEvent assigns the event its id, time (if unset) and chain hash, and stores it.
+// AppendEvent assigns the event its id, time (if unset) and chain MAC, and stores it.
 func (db *DB) AppendEvent(e *Event) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error { return appendEventTx(tx, e) })
-}
-
-func appendEventTx(tx *bolt.Tx, e *Event) error {
-	b := tx.Bucket(bucketEvents)
-	id, err := nextSeq(b)
-	if err != nil {
-		return err
-	}
-	e.ID = id
-	if e.Time.IsZero() {
-		e.Time = time.Now().UTC()
-	}
-	head := tx.Bucket(bucketMeta).Get([]byte(metaAuditHead))
-	e.Prev = ""
-	if len(head) > 8 {
-		e.Prev = string(head[8:])
-	}
-	if e.Hash, err = chainHash(e); err != nil {
-		return err
-	}
-	if err := putJSON(b, u64(id), e); err != nil {
-		return err
-	}
-	return tx.Bucket(bucketMeta).Put([]byte(metaAuditHead), append(u64(id), e.Hash...))
+	return db.bolt.Update(func(tx *bolt.Tx) error { return db.appendEventTx(tx, e) })
 }
 
 // Event loads one audit event by id.
@@ -160,55 +118,6 @@ func (db *DB) Events(f EventFilter) ([]*Event, error) {
 		return nil
 	})
 	return out, err
-}
-
-// ChainProblem is one place where the audit chain does not verify.
-type ChainProblem struct {
-	ID     uint64 `json:"id"`
-	Reason string `json:"reason"`
-}
-
-// VerifyChain walks every audit event and reports edited, deleted or reordered records.
-func (db *DB) VerifyChain() (count int, problems []ChainProblem, err error) {
-	err = db.bolt.View(func(tx *bolt.Tx) error {
-		prev, want := "", uint64(1)
-		c := tx.Bucket(bucketEvents).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			id := binary.BigEndian.Uint64(k)
-			count++
-			if id != want {
-				problems = append(problems, ChainProblem{want, fmt.Sprintf("records %d to %d are missing (deleted)", want, id-1)})
-			}
-			want = id + 1
-			var e Event
-			if err := json.Unmarshal(v, &e); err != nil {
-				problems = append(problems, ChainProblem{id, "record is not valid JSON (edited)"})
-				prev = ""
-				continue
-			}
-			h, _ := chainHash(&e)
-			switch {
-			case e.ID != id:
-				problems = append(problems, ChainProblem{id, fmt.Sprintf("record claims id %d (moved or edited)", e.ID)})
-			case h != e.Hash:
-				problems = append(problems, ChainProblem{id, "content does not match its hash (edited)"})
-			case e.Prev != prev:
-				problems = append(problems, ChainProblem{id, "does not follow the previous record (a record before it was edited or deleted)"})
-			}
-			prev = e.Hash
-		}
-		head := tx.Bucket(bucketMeta).Get([]byte(metaAuditHead))
-		if len(head) > 8 {
-			last := binary.BigEndian.Uint64(head[:8])
-			if last != want-1 {
-				problems = append(problems, ChainProblem{last, fmt.Sprintf("chain head says %d records but %d exist (records at the end were deleted)", last, want-1)})
-			} else if !bytes.Equal(head[8:], []byte(prev)) {
-				problems = append(problems, ChainProblem{last, "last record does not match the chain head (edited)"})
-			}
-		}
-		return nil
-	})
-	return count, problems, err
 }
 
 // AuditAdmin records an administrative change (customer list import, fingerprint added, …) in the audit chain.

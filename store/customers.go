@@ -239,7 +239,7 @@ func (db *DB) ClearCustomers(actor string) (int, error) {
 		if err := m.Delete([]byte(metaCustomerSalt)); err != nil {
 			return err
 		}
-		return appendEventTx(tx, &Event{Action: "customers.clear", User: actor, Extra: map[string]string{"entries": fmt.Sprint(st.Entries)}})
+		return db.appendEventTx(tx, &Event{Action: "customers.clear", User: actor, Extra: map[string]string{"entries": fmt.Sprint(st.Entries)}})
 	})
 	if err != nil {
 		return 0, l10n.Wrap(err, l10n.Internal, "无法删除客户名单", "cannot clear the customer list")

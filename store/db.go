@@ -40,10 +40,35 @@ type DB struct {
 	bolt    *bolt.DB
 	path    string
 	blobDir string
+	key     *chainKey // the audit key: chain, head, grants and approval records are authenticated with it
+	legacy  bool      // events exist from before keyed chains: readable, but nothing is appended until Rekey
+	blobs   blobState
+	tamper  tamperState
 }
 
-// Open opens (creating if needed) the bbolt file at path, with blobs kept in blobDir.
+// Options says where the blobs and the audit key are and how much the archive may hold.
+type Options struct {
+	BlobDir string // default: blobs beside the database
+	// KeyFile is the audit key's file (default: audit.key beside the database). It is created (0600)
+	// when it does not exist and the database's chain is not keyed yet.
+	KeyFile string
+	// Key is the audit key itself (for example from SLUICE_AUDIT_KEY); it takes precedence over KeyFile.
+	Key []byte
+	// ArchiveMaxFile is the largest body kept in the archive (0: DefaultArchiveMaxFile; <0: no limit).
+	ArchiveMaxFile int64
+	// ArchiveMaxTotal bounds the whole archive; the oldest blobs go first (0: DefaultArchiveMaxTotal; <0: no limit).
+	ArchiveMaxTotal int64
+}
+
+// Open opens (creating if needed) the bbolt file at path, with blobs kept in blobDir and the audit key
+// in audit.key beside the database.
 func Open(path, blobDir string) (*DB, error) {
+	return OpenWith(path, Options{BlobDir: blobDir})
+}
+
+// OpenWith opens (creating if needed) the bbolt file at path as o says.
+func OpenWith(path string, o Options) (*DB, error) {
+	blobDir := o.BlobDir
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, l10n.Wrap(err, l10n.Internal, "无法为 %s 创建数据目录", "cannot create the data dir for %s", path)
 	}
@@ -74,7 +99,13 @@ func Open(path, blobDir string) (*DB, error) {
 		b.Close()
 		return nil, l10n.Wrap(err, l10n.Internal, "无法创建文件归档目录 %s", "cannot create the blob dir %s", blobDir)
 	}
-	return &DB{bolt: b, path: path, blobDir: blobDir}, nil
+	db := &DB{bolt: b, path: path, blobDir: blobDir}
+	db.blobs.init(o.ArchiveMaxFile, o.ArchiveMaxTotal)
+	if err := db.loadKey(o); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // Close closes the database file.

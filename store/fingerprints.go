@@ -106,7 +106,7 @@ func (db *DB) AddFingerprint(f Fingerprint, actor string) error {
 				return err
 			}
 		}
-		return appendEventTx(tx, &Event{Action: "fingerprints.add", User: actor, Extra: map[string]string{"file": f.Name, "sha256": f.SHA256}})
+		return db.appendEventTx(tx, &Event{Action: "fingerprints.add", User: actor, Extra: map[string]string{"file": f.Name, "sha256": f.SHA256}})
 	})
 	if err != nil {
 		return l10n.Wrap(err, l10n.Internal, "无法登记 %s 的指纹", "cannot record the fingerprint of %s", f.Name)

@@ -15,7 +15,8 @@ import (
 // This file holds the approval transitions (approve, deny, withdraw, expire) and the grants
 // that a final approval creates.
 
-// Grant lets one user send one file (by sha256) to one host (or any host of a category) a few times until it expires.
+// Grant lets one user send one file (by sha256) to one host (or any host of a category) a few times until it
+// expires; its MAC is checked whenever it is used.
 type Grant struct {
 	ID        string    `json:"id"`
 	RequestID string    `json:"request_id"`
@@ -26,6 +27,8 @@ type Grant struct {
 	Expires   time.Time `json:"expires"`
 	MaxUses   int       `json:"max_uses"`
 	Uses      int       `json:"uses"`
+	Approvers []string  `json:"approvers,omitempty"` // who gave the lead and the final approval
+	MAC       string    `json:"mac,omitempty"`       // HMAC under the audit key over all the fields above
 }
 
 // Valid reports whether the grant is unexpired and has uses left at now.
@@ -49,9 +52,14 @@ func (db *DB) Act(id, actor, action, comment string, now time.Time) (*Request, e
 	}
 	now = now.UTC()
 	var req Request
+	var forged *Request
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if err := getJSON(tx.Bucket(bucketApprovals), []byte(id), &req); err != nil {
 			return noRequest(id)
+		}
+		if !db.requestOK(&req) {
+			forged = &req
+			return tamperedError("request", id)
 		}
 		var u User
 		if err := getJSON(tx.Bucket(bucketUsers), []byte(actor), &u); err != nil || u.Disabled {
@@ -76,7 +84,7 @@ func (db *DB) Act(id, actor, action, comment string, now time.Time) (*Request, e
 			} else {
 				req.Status = StatusApproved
 				req.ApprovedAt = now
-				if err := createGrants(tx, &req, now); err != nil {
+				if err := db.createGrants(tx, &req, actor); err != nil {
 					return err
 				}
 			}
@@ -96,11 +104,14 @@ func (db *DB) Act(id, actor, action, comment string, now time.Time) (*Request, e
 			return l10n.Errorf(l10n.Invalid, "未知操作 %q；可用 approve、deny 或 withdraw", "unknown action %q; use approve, deny or withdraw", action)
 		}
 		req.History = append(req.History, step)
-		if err := putJSON(tx.Bucket(bucketApprovals), []byte(id), &req); err != nil {
+		if err := db.putRequest(tx.Bucket(bucketApprovals), &req); err != nil {
 			return err
 		}
-		return appendEventTx(tx, stepEvent(&req, step))
+		return db.appendEventTx(tx, stepEvent(&req, step))
 	})
+	if forged != nil {
+		db.reportRequest(forged)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +173,8 @@ func stepEvent(r *Request, s Step) *Event {
 		RequestID: r.ID, Extra: ex}
 }
 
-func createGrants(tx *bolt.Tx, r *Request, now time.Time) error {
+// createGrants makes one grant per approved file, naming the lead approver and final approver.
+func (db *DB) createGrants(tx *bolt.Tx, r *Request, finalActor string) error {
 	b := tx.Bucket(bucketGrants)
 	seen := map[string]bool{}
 	files := 0
@@ -186,8 +198,8 @@ func createGrants(tx *bolt.Tx, r *Request, now time.Time) error {
 		}
 		g := Grant{ID: "G-" + base32.StdEncoding.EncodeToString(raw[:]), RequestID: r.ID, User: r.Requester,
 			SHA256: f.SHA256, Host: host, Category: r.Category,
-			Expires: r.ValidUntil(), MaxUses: max(r.MaxUses, 1)}
-		if err := putJSON(b, []byte(g.ID), &g); err != nil {
+			Expires: r.ValidUntil(), MaxUses: max(r.MaxUses, 1), Approvers: []string{r.leadActor(), finalActor}}
+		if err := db.putGrant(b, &g); err != nil {
 			return err
 		}
 		r.GrantIDs = append(r.GrantIDs, g.ID)
@@ -202,13 +214,18 @@ func createGrants(tx *bolt.Tx, r *Request, now time.Time) error {
 // ExpireRequests marks every undecided request whose deadline passed as expired (audited) and returns them.
 func (db *DB) ExpireRequests(now time.Time) ([]*Request, error) {
 	now = now.UTC()
-	var out []*Request
+	var out, forged []*Request
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		forged = nil
 		b := tx.Bucket(bucketApprovals)
 		var due []*Request
 		err := b.ForEach(func(k, v []byte) error {
 			var r Request
 			if v == nil || json.Unmarshal(v, &r) != nil || r.Final() || now.Before(r.DecideBy) {
+				return nil
+			}
+			if !db.requestOK(&r) {
+				forged = append(forged, &r)
 				return nil
 			}
 			due = append(due, &r)
@@ -221,144 +238,23 @@ func (db *DB) ExpireRequests(now time.Time) ([]*Request, error) {
 			s := Step{Actor: "sluice", Action: "expire", Time: now, Comment: "decision deadline " + r.DecideBy.Format(time.RFC3339)}
 			r.Status = StatusExpired
 			r.History = append(r.History, s)
-			if err := putJSON(b, []byte(r.ID), r); err != nil {
+			if err := db.putRequest(b, r); err != nil {
 				return err
 			}
-			if err := appendEventTx(tx, stepEvent(r, s)); err != nil {
+			if err := db.appendEventTx(tx, stepEvent(r, s)); err != nil {
 				return err
 			}
 		}
 		out = due
 		return nil
 	})
+	for _, r := range forged {
+		db.reportRequest(r)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
-}
-
-// matches reports whether g lets user send the file sum to host (or any host of category) at now.
-func (g *Grant) matches(user, sum, host, category string, now time.Time) bool {
-	if g.User != user || g.SHA256 != sum || !g.Valid(now) {
-		return false
-	}
-	if g.Host != "" {
-		return strings.EqualFold(g.Host, host)
-	}
-	return g.Category != "" && g.Category == category
-}
-
-// UseGrants finds a valid grant for user sending each file (by sha256) to host or its category, and
-// counts one use of each, all in one transaction: either every file is covered and every grant used,
-// or nothing changes and the error matches ErrNotFound. The same file twice counts once.
-func (db *DB) UseGrants(user, host, category string, sums []string, now time.Time) ([]*Grant, error) {
-	var out []*Grant
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketGrants)
-		byID := map[string]*Grant{}
-		for _, sum := range sums {
-			var found *Grant
-			b.ForEach(func(k, v []byte) error {
-				var g Grant
-				if found == nil && json.Unmarshal(v, &g) == nil && g.matches(user, sum, host, category, now) {
-					found = &g
-				}
-				return nil
-			})
-			if found == nil {
-				return l10n.Errorf(l10n.NotFound, "没有覆盖此文件的有效授权", "no valid grant covers this file (sha256 %.12s)", sum)
-			}
-			if byID[found.ID] == nil {
-				byID[found.ID] = found
-			}
-			out = append(out, byID[found.ID])
-		}
-		for _, g := range byID {
-			g.Uses++
-			if err := putJSON(b, []byte(g.ID), g); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// RefundGrants gives back one use of each grant (an upload they released never reached the site).
-func (db *DB) RefundGrants(ids []string) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketGrants)
-		seen := map[string]bool{}
-		for _, id := range ids {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			var g Grant
-			if err := getJSON(b, []byte(id), &g); err != nil {
-				return l10n.Errorf(l10n.NotFound, "没有授权 %s", "no grant %s", id)
-			}
-			if g.Uses > 0 {
-				g.Uses--
-			}
-			if err := putJSON(b, []byte(id), &g); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// GrantsFor returns every grant (valid or not) that user holds for the file sum, newest first, so a
-// refusal can say why an approval no longer applies (used up, expired, other site).
-func (db *DB) GrantsFor(user, sum string) ([]*Grant, error) {
-	var out []*Grant
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketGrants).ForEach(func(k, v []byte) error {
-			var g Grant
-			if json.Unmarshal(v, &g) == nil && g.User == user && g.SHA256 == sum {
-				out = append(out, &g)
-			}
-			return nil
-		})
-	})
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Expires.After(out[j].Expires) })
-	return out, err
-}
-
-// FindGrant returns a valid grant for user sending the file sha256 to host (or to any host of
-// category when the grant was for a category), without using it; the error matches ErrNotFound.
-func (db *DB) FindGrant(user, sha256, host, category string, now time.Time) (*Grant, error) {
-	var found *Grant
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketGrants).ForEach(func(k, v []byte) error {
-			var g Grant
-			if found == nil && json.Unmarshal(v, &g) == nil && g.matches(user, sha256, host, category, now) {
-				found = &g
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	if found == nil {
-		return nil, l10n.Errorf(l10n.NotFound, "没有覆盖此文件的有效授权", "no valid grant covers this file (sha256 %.12s)", sha256)
-	}
-	return found, nil
-}
-
-// Grant loads one grant by id, or returns ErrNotFound.
-func (db *DB) Grant(id string) (*Grant, error) {
-	var g Grant
-	err := db.bolt.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketGrants), []byte(id), &g) })
-	if err != nil {
-		return nil, l10n.Errorf(l10n.NotFound, "没有授权 %s", "no grant %s", id)
-	}
-	return &g, nil
 }
 
 func sortRequests(rs []*Request) {

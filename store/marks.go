@@ -82,6 +82,7 @@ func (db *DB) PutOutbound(o *Outbound) error {
 			}
 			key = append([]byte("u"), u64(seq)...) // unmarked records sort after marks
 		}
+		db.referOutbound(tx, o)
 		return putJSON(b, key, o)
 	})
 }

@@ -134,7 +134,7 @@ func (db *DB) CreateUser(actor string, u *User) error {
 		}
 		ex := userFields(u)
 		ex["password"] = strconv.FormatBool(u.PasswordHash != "")
-		return appendEventTx(tx, &Event{Action: "user.add", User: actor, Extra: withTarget(ex, u.Name)})
+		return db.appendEventTx(tx, &Event{Action: "user.add", User: actor, Extra: withTarget(ex, u.Name)})
 	})
 }
 
@@ -182,7 +182,7 @@ func (db *DB) UpdateUser(actor, name string, change func(u *User) error) (*User,
 		if len(ex) == 1 && ex["password"] != "" {
 			action = "user.passwd"
 		}
-		return appendEventTx(tx, &Event{Action: action, User: actor, Extra: withTarget(ex, name)})
+		return db.appendEventTx(tx, &Event{Action: action, User: actor, Extra: withTarget(ex, name)})
 	})
 	if err != nil {
 		return nil, err
@@ -255,7 +255,7 @@ func (db *DB) NewToken(actor, user string) (string, error) {
 		if err := tx.Bucket(bucketTokens).Put(key, []byte(user)); err != nil {
 			return err
 		}
-		return appendEventTx(tx, &Event{Action: "token.issue", User: actor, Extra: map[string]string{"target": user, "token_id": hex.EncodeToString(key[:6])}})
+		return db.appendEventTx(tx, &Event{Action: "token.issue", User: actor, Extra: map[string]string{"target": user, "token_id": hex.EncodeToString(key[:6])}})
 	})
 	return tok, err
 }
@@ -298,7 +298,7 @@ func (db *DB) RevokeTokens(actor, user string) (int, error) {
 			}
 		}
 		n = len(keys)
-		return appendEventTx(tx, &Event{Action: "token.revoke", User: actor, Extra: map[string]string{"target": user, "revoked": strconv.Itoa(n)}})
+		return db.appendEventTx(tx, &Event{Action: "token.revoke", User: actor, Extra: map[string]string{"target": user, "revoked": strconv.Itoa(n)}})
 	})
 	return n, err
 }

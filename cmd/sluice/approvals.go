@@ -99,8 +99,8 @@ func approvalsList(c *cli.Context) error {
 	tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, l.Pick("申请号\t状态\t申请人\t目的地\t文件\t提交时间\t等待", "ID\tSTATUS\tREQUESTER\tDESTINATION\tFILES\tFILED\tWAITING FOR"))
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, statusName(r.Status, l), clean(r.Requester), clean(r.Host), clean(strings.Join(fileNames(r.Files), ", ")),
-			r.Created.Local().Format("2006-01-02 15:04"), r.WaitingFor)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", clean(r.ID), clean(statusName(r.Status, l)), clean(r.Requester), clean(r.Host), clean(strings.Join(fileNames(r.Files), ", ")),
+			r.Created.Local().Format("2006-01-02 15:04"), clean(r.WaitingFor))
 	}
 	return tw.Flush()
 }
@@ -166,24 +166,24 @@ func printRequest(c *cli.Context, r api.Request) error {
 	}
 	l := lang(c)
 	w := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(w, "%s\t%s\n", l.Pick("申请号", "Request"), r.ID)
-	fmt.Fprintf(w, "%s\t%s\n", l.Pick("状态", "Status"), statusName(r.Status, l))
+	fmt.Fprintf(w, "%s\t%s\n", l.Pick("申请号", "Request"), clean(r.ID))
+	fmt.Fprintf(w, "%s\t%s\n", l.Pick("状态", "Status"), clean(statusName(r.Status, l)))
 	fmt.Fprintf(w, "%s\t%s\n", l.Pick("申请人", "Requester"), clean(r.Requester))
-	fmt.Fprintf(w, "%s\t%s (%s)\n", l.Pick("目的地", "Destination"), clean(r.Host), policy.CategoryName(policy.Category(r.Category), l))
+	fmt.Fprintf(w, "%s\t%s (%s)\n", l.Pick("目的地", "Destination"), clean(r.Host), clean(policy.CategoryName(policy.Category(r.Category), l)))
 	fmt.Fprintf(w, "%s\t%s\n", l.Pick("接收方身份", "Receiver"), clean(r.Receiver))
 	fmt.Fprintf(w, "%s\t%s\n", l.Pick("资料用途", "Purpose"), clean(r.Purpose))
 	fmt.Fprintf(w, "%s\t%d\n", l.Pick("使用期限（天）", "Days"), r.Days)
-	fmt.Fprintf(w, "%s\t%s / %s\n", l.Pick("直属上级 / 部门负责人", "Lead / head"), r.Lead, r.Head)
+	fmt.Fprintf(w, "%s\t%s / %s\n", l.Pick("直属上级 / 部门负责人", "Lead / head"), clean(r.Lead), clean(r.Head))
 	for _, f := range r.Files {
 		if f.Kind != store.FileKindMessage {
-			fmt.Fprintf(w, "%s\t%s  %d B  sha256 %s\n", l.Pick("文件", "File"), clean(f.Name), f.Size, f.SHA256)
+			fmt.Fprintf(w, "%s\t%s  %d B  sha256 %s\n", l.Pick("文件", "File"), clean(f.Name), f.Size, clean(f.SHA256))
 		}
 	}
 	if len(r.FindingsSummary) > 0 {
 		fmt.Fprintf(w, "%s\t%s\n", l.Pick("检测结果", "Findings"), clean(strings.Join(r.FindingsSummary, "; ")))
 	}
 	if r.GrantID != "" {
-		fmt.Fprintf(w, "%s\t%s (%s %s)\n", l.Pick("授权", "Grant"), strings.Join(r.GrantIDs, ", "), l.Pick("有效期至", "until"),
+		fmt.Fprintf(w, "%s\t%s (%s %s)\n", l.Pick("授权", "Grant"), clean(strings.Join(r.GrantIDs, ", ")), l.Pick("有效期至", "until"),
 			r.ValidUntil().Local().Format("2006-01-02 15:04"))
 	}
 	for _, s := range r.History {
@@ -191,7 +191,7 @@ func printRequest(c *cli.Context, r api.Request) error {
 		if s.Substitute {
 			sub = l.Pick("（管理员代批）", " (admin as substitute)")
 		}
-		fmt.Fprintf(w, "%s\t%s %s %s%s %s\n", l.Pick("记录", "History"), s.Time.Local().Format("2006-01-02 15:04"), clean(s.Actor), s.Action, sub, clean(s.Comment))
+		fmt.Fprintf(w, "%s\t%s %s %s%s %s\n", l.Pick("记录", "History"), s.Time.Local().Format("2006-01-02 15:04"), clean(s.Actor), clean(s.Action), sub, clean(s.Comment))
 	}
 	return w.Flush()
 }

@@ -56,7 +56,7 @@ func archiveSearch(c *cli.Context) error {
 	fmt.Fprintln(tw, l.Pick("时间\t员工\t工号\t目的地\t文件\t水印编号\t审批\t审批人", "TIME\tUSER\tSTAFF ID\tDESTINATION\tFILE\tMARK\tAPPROVAL\tAPPROVED BY"))
 	for _, r := range recs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.Local().Format("2006-01-02 15:04"), clean(r.DisplayName), clean(r.StaffID),
-			clean(r.Host), clean(r.FileName), r.MarkIDText, r.ApprovalID, clean(strings.Join(r.Approvers, ",")))
+			clean(r.Host), clean(r.FileName), clean(r.MarkIDText), clean(r.ApprovalID), clean(strings.Join(r.Approvers, ",")))
 	}
 	return tw.Flush()
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/sluice-dlp/sluice/internal/api"
 	"github.com/sluice-dlp/sluice/internal/l10n"
+	"github.com/sluice-dlp/sluice/proxy/daemon"
 	"github.com/sluice-dlp/sluice/store"
 	"github.com/urfave/cli/v2"
 )
@@ -14,7 +16,7 @@ import (
 func auditCommand(l l10n.Lang) *cli.Command {
 	return &cli.Command{
 		Name:  "audit",
-		Usage: l.Pick("查看和校验哈希链审计日志", "list and verify the hash-chained audit log"),
+		Usage: l.Pick("查看和校验带密钥签名链的审计日志", "list and verify the keyed, chained audit log"),
 		Subcommands: []*cli.Command{
 			{Name: "list", Usage: l.Pick("列出审计事件，最新的在前", "list audit events, newest first"), Action: auditList, Flags: append(connFlags(l), jsonFlag(l),
 				&cli.StringFlag{Name: "user", Usage: l.Pick("只看此用户", "only this user"), EnvVars: []string{"SLUICE_AUDIT_USER"}},
@@ -26,7 +28,13 @@ func auditCommand(l l10n.Lang) *cli.Command {
 				&cli.StringFlag{Name: "until", Usage: l.Pick("截止时间（2026-11-22 或 RFC 3339）", "up to this time (2026-11-22 or RFC 3339)"), EnvVars: []string{"SLUICE_AUDIT_UNTIL"}},
 				&cli.IntFlag{Name: "limit", Usage: l.Pick("最多显示条数", "at most this many events"), EnvVars: []string{"SLUICE_AUDIT_LIMIT"}, Value: 100},
 			)},
-			{Name: "verify", Usage: l.Pick("检查审计记录是否被修改、删除或调换顺序", "check that no audit record was edited, deleted or reordered"), Action: auditVerify, Flags: append(connFlags(l), jsonFlag(l))},
+			{Name: "verify", Usage: l.Pick("检查审计记录是否被修改、删除或调换顺序；--witness 再与外部见证的链头对比", "check that no audit record was edited, deleted or reordered; --witness also compares with heads a witness kept"),
+				Action: auditVerify, Flags: append(connFlags(l), jsonFlag(l),
+					&cli.StringSliceFlag{Name: "witness", Usage: l.Pick("见证文件（sluice run --witness-file）或返回见证记录的网址（可重复）", "witness file (sluice run --witness-file) or a URL answering with the witness records (repeatable)"), EnvVars: []string{"SLUICE_VERIFY_WITNESS"}})},
+			{Name: "rekey", Usage: l.Pick("一次性迁移旧版本的未签名审计链：先校验旧链，再用审计密钥签名并记录迁移（守护进程须已停止）", "migrate an unkeyed audit chain from an older Sluice, once: verify the old chain, then key it and record the migration (stop the daemon first)"),
+				Action: auditRekey, Flags: []cli.Flag{jsonFlag(l),
+					&cli.BoolFlag{Name: "force", Usage: l.Pick("旧链校验未通过也迁移（问题会记入迁移事件）", "migrate even if the old chain does not verify (the problems are recorded in the migration event)")},
+					&cli.StringFlag{Name: "as", Usage: l.Pick("记在迁移事件中的操作人", "who is recorded as doing the migration"), Value: "admin"}}},
 		},
 	}
 }
@@ -86,7 +94,18 @@ func auditVerify(c *cli.Context) error {
 		return err
 	}
 	defer o.Close()
-	res, err := o.VerifyAudit(ctxOf(c))
+	var heads []store.ChainHead
+	for _, src := range c.StringSlice("witness") {
+		hs, err := daemon.ReadWitness(ctxOf(c), src)
+		if err != nil {
+			return err
+		}
+		heads = append(heads, hs...)
+	}
+	if len(c.StringSlice("witness")) > 0 && len(heads) == 0 {
+		return cli.Exit(lang(c).Pick("见证记录为空：无法对比", "the witness holds no records: nothing to compare"), exitUndecided)
+	}
+	res, err := o.VerifyAudit(ctxOf(c), heads)
 	if err != nil {
 		return err
 	}
@@ -95,13 +114,50 @@ func auditVerify(c *cli.Context) error {
 		printJSON(c, res)
 	} else if res.OK {
 		fmt.Fprintln(c.App.Writer, l.Pick(fmt.Sprintf("审计链完好：%d 条记录均未被修改或删除", res.Records), fmt.Sprintf("audit chain intact: %d records, none edited or deleted", res.Records)))
+		if res.Witnessed > 0 {
+			fmt.Fprintln(c.App.Writer, l.Pick(fmt.Sprintf("与见证对比：%d 个见证的链头都还在链上", res.Witnessed), fmt.Sprintf("witness: all %d witnessed heads are still on the chain", res.Witnessed)))
+		}
+		if res.Head != nil {
+			fmt.Fprintln(c.App.Writer, l.Pick("当前链头：", "chain head: ")+fmt.Sprintf("%d %s", res.Head.ID, clean(res.Head.MAC)))
+		}
 	} else {
 		for _, p := range res.Problems {
-			fmt.Fprintln(c.App.Writer, l.Pick(fmt.Sprintf("记录 %d：%s", p.ID, p.Reason), fmt.Sprintf("record %d: %s", p.ID, p.Reason)))
+			fmt.Fprintln(c.App.Writer, l.Pick(fmt.Sprintf("记录 %d：%s", p.ID, clean(p.Reason)), fmt.Sprintf("record %d: %s", p.ID, clean(p.Reason))))
 		}
 	}
 	if !res.OK {
 		return cli.Exit(l.Pick(fmt.Sprintf("审计链校验失败（%d 处问题）", len(res.Problems)), fmt.Sprintf("audit chain verification failed (%d problems)", len(res.Problems))), exitUndecided)
 	}
+	return nil
+}
+
+// auditRekey migrates an unkeyed chain on the store directly (the daemon refuses to run on one).
+func auditRekey(c *cli.Context) error {
+	l := lang(c)
+	p := daemon.PathsFor(dataDir(c))
+	audit, err := auditConfig(c)
+	if err != nil {
+		return err
+	}
+	db, err := store.OpenWith(p.DB, store.Options{BlobDir: p.Blobs, KeyFile: audit.KeyFile, Key: audit.Key})
+	if errors.Is(err, store.ErrLocked) {
+		return cli.Exit(l.Pick("守护进程正在使用数据库；请先停止 sluice run 再迁移", "the daemon has the database open; stop sluice run, then migrate"), exitUsage)
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := db.Rekey(c.String("as"), c.Bool("force"))
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return printJSON(c, res)
+	}
+	fmt.Fprintln(c.App.Writer, l.Pick(
+		fmt.Sprintf("已迁移：旧链 %d 条记录（%d 处问题）保持不变，由迁移事件 %d 覆盖；%d 个授权和 %d 个审批记录已签名；密钥 %s",
+			res.OldRecords, len(res.OldProblems), res.Event, res.Grants, res.Requests, db.KeyID()),
+		fmt.Sprintf("migrated: the old chain's %d records (%d problems) are kept as they are and covered by migration event %d; %d grants and %d approval records now carry a MAC; key %s",
+			res.OldRecords, len(res.OldProblems), res.Event, res.Grants, res.Requests, db.KeyID())))
 	return nil
 }

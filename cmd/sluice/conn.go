@@ -34,6 +34,23 @@ func defaultDataDir() string {
 // dataDir returns the data directory chosen by --data / SLUICE_DATA.
 func dataDir(c *cli.Context) string { return c.String("data") }
 
+// auditConfig returns where the audit key is: SLUICE_AUDIT_KEY (the key in hex), else --audit-key /
+// SLUICE_AUDIT_KEY_FILE, else the data dir's audit.key.
+func auditConfig(c *cli.Context) (daemon.AuditConfig, error) {
+	a := daemon.AuditConfig{KeyFile: c.String("audit-key")}
+	if a.KeyFile == "" {
+		a.KeyFile = daemon.PathsFor(dataDir(c)).AuditKey
+	}
+	if v := os.Getenv("SLUICE_AUDIT_KEY"); v != "" {
+		key, err := store.ParseAuditKey(v)
+		if err != nil {
+			return a, cli.Exit(lang(c).Pick("SLUICE_AUDIT_KEY：", "SLUICE_AUDIT_KEY: ")+l10n.Text(err, lang(c)), exitUsage)
+		}
+		a.Key = key
+	}
+	return a, nil
+}
+
 // lang returns the chosen message language.
 func lang(c *cli.Context) l10n.Lang { return l10n.Parse(c.String("lang")) }
 
@@ -57,7 +74,11 @@ func connect(c *cli.Context, create bool, as string) (ops.Ops, error) {
 				"no database in "+p.Dir+" yet; run 'sluice init' or 'sluice run' first (or pass --data)"), exitUsage)
 		}
 	}
-	db, err := store.Open(p.DB, p.Blobs)
+	audit, err := auditConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.OpenWith(p.DB, store.Options{BlobDir: p.Blobs, KeyFile: audit.KeyFile, Key: audit.Key})
 	if err == nil {
 		return direct(c, db, as)
 	}

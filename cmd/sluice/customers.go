@@ -68,13 +68,13 @@ func customersImport(c *cli.Context) error {
 	res, err := o.ImportCustomers(ctxOf(c), filepath.Base(path), data, cols)
 	if err != nil {
 		if errors.Is(err, customers.ErrColumns) {
-			return cli.Exit(path+": "+l10n.Text(err, lang(c)), exitUsage)
+			return cli.Exit(clean(path)+": "+l10n.Text(err, lang(c)), exitUsage)
 		}
-		return cli.Exit(path+": "+l10n.Text(err, lang(c)), exitUndecided)
+		return cli.Exit(clean(path)+": "+l10n.Text(err, lang(c)), exitUndecided)
 	}
 	fmt.Fprintln(c.App.Writer, lang(c).Pick(
-		fmt.Sprintf("已导入 %d 条客户记录（重复 %d 条，空行 %d 条；字段：%s）。只保存了加盐哈希，没有保存明文。", res.Added, res.Duplicates, res.Empty, strings.Join(res.Fields, ", ")),
-		fmt.Sprintf("Imported %d customer entries (%d duplicates, %d empty rows; fields: %s). Only salted hashes are stored, no plaintext.", res.Added, res.Duplicates, res.Empty, strings.Join(res.Fields, ", "))))
+		fmt.Sprintf("已导入 %d 条客户记录（重复 %d 条，空行 %d 条；字段：%s）。只保存了加盐哈希，没有保存明文。", res.Added, res.Duplicates, res.Empty, clean(strings.Join(res.Fields, ", "))),
+		fmt.Sprintf("Imported %d customer entries (%d duplicates, %d empty rows; fields: %s). Only salted hashes are stored, no plaintext.", res.Added, res.Duplicates, res.Empty, clean(strings.Join(res.Fields, ", ")))))
 	return nil
 }
 

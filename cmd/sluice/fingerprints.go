@@ -50,8 +50,8 @@ func fingerprintsAdd(c *cli.Context) error {
 		}
 		sum := fp.SHA256[:min(16, len(fp.SHA256))]
 		fmt.Fprintln(c.App.Writer, lang(c).Pick(
-			fmt.Sprintf("已登记 %s（%d 字节，sha256 %s，%d 个 4 MiB 分块）", fp.Name, fp.Size, sum, len(fp.BlockMD5s)),
-			fmt.Sprintf("Registered %s (%d bytes, sha256 %s, %d blocks of 4 MiB)", fp.Name, fp.Size, sum, len(fp.BlockMD5s))))
+			fmt.Sprintf("已登记 %s（%d 字节，sha256 %s，%d 个 4 MiB 分块）", clean(fp.Name), fp.Size, sum, len(fp.BlockMD5s)),
+			fmt.Sprintf("Registered %s (%d bytes, sha256 %s, %d blocks of 4 MiB)", clean(fp.Name), fp.Size, sum, len(fp.BlockMD5s))))
 	}
 	return nil
 }
@@ -93,7 +93,7 @@ func fingerprintsList(c *cli.Context) error {
 	tw := tabwriter.NewWriter(c.App.Writer, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, l.Pick("名称\t大小\tSHA256\tMD5\t登记时间", "NAME\tSIZE\tSHA256\tMD5\tADDED"))
 	for _, fp := range fps {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", clean(fp.Name), fp.Size, fp.SHA256, fp.MD5, fp.Added.Local().Format(time.DateTime))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", clean(fp.Name), fp.Size, clean(fp.SHA256), clean(fp.MD5), fp.Added.Local().Format(time.DateTime))
 	}
 	return tw.Flush()
 }

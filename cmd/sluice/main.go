@@ -23,7 +23,7 @@ const (
 )
 
 // globalFlags may be written before or after the command; run moves them to the front.
-var globalFlags = []string{"data", "lang"}
+var globalFlags = []string{"data", "lang", "audit-key"}
 
 func main() {
 	api.DisableConfigDir() // pdfcpu must not write a config dir into the user's home
@@ -42,11 +42,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var ec cli.ExitCoder
 	if errors.As(err, &ec) {
 		if msg := ec.Error(); msg != "" {
-			fmt.Fprintln(stderr, "sluice: "+msg)
+			fmt.Fprintln(stderr, "sluice: "+cleanText(msg))
 		}
 		return ec.ExitCode()
 	}
-	fmt.Fprintln(stderr, "sluice: "+l10n.Text(err, lang))
+	fmt.Fprintln(stderr, "sluice: "+cleanText(l10n.Text(err, lang)))
 	return exitCode(err)
 }
 
@@ -156,6 +156,8 @@ func newApp(lang l10n.Lang, stdout, stderr io.Writer) *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "data", Usage: t("数据目录（根证书、数据库、归档、策略）", "data directory (CA, database, blobs, policy)"), EnvVars: []string{"SLUICE_DATA"}, Value: defaultDataDir()},
 			&cli.StringFlag{Name: "lang", Usage: t("消息语言：zh-CN 或 en", "language of messages: zh-CN or en"), EnvVars: []string{"SLUICE_LANG"}, Value: "zh-CN"},
+			&cli.StringFlag{Name: "audit-key", Usage: t("审计密钥文件（默认：数据目录中的 audit.key；可放在其他存储上）；也可用 SLUICE_AUDIT_KEY 直接给出十六进制密钥",
+				"audit key file (default: audit.key in the data dir; may live on other storage); SLUICE_AUDIT_KEY may give the key itself in hex"), EnvVars: []string{"SLUICE_AUDIT_KEY_FILE"}},
 		},
 		Commands:       cmds,
 		ExitErrHandler: func(*cli.Context, error) {},

@@ -45,6 +45,6 @@ func markFile(c *cli.Context) error {
 	if err := os.WriteFile(c.String("out"), out, 0o644); err != nil {
 		return l10n.Wrap(err, l10n.Internal, "无法写入 %s", "cannot write %s", c.String("out"))
 	}
-	fmt.Fprintln(c.App.Writer, lang(c).Pick(fmt.Sprintf("已加水印：%s（水印编号 %s）", c.String("out"), m.MarkID), fmt.Sprintf("marked: %s (mark %s)", c.String("out"), m.MarkID)))
+	fmt.Fprintln(c.App.Writer, lang(c).Pick(fmt.Sprintf("已加水印：%s（水印编号 %s）", clean(c.String("out")), clean(m.MarkID)), fmt.Sprintf("marked: %s (mark %s)", clean(c.String("out")), clean(m.MarkID))))
 	return nil
 }

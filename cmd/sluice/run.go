@@ -11,6 +11,7 @@ import (
 	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/proxy/daemon"
 	"github.com/sluice-dlp/sluice/proxy/front"
+	"github.com/sluice-dlp/sluice/store"
 	"github.com/urfave/cli/v2"
 )
 
@@ -22,7 +23,11 @@ func initCommand(l l10n.Lang) *cli.Command {
 			&cli.BoolFlag{Name: "ca-name-constraints", Usage: l.Pick("新根证书只能为受监控的域名签发（Chrome 会强制执行）", "restrict a new CA to the watched domains (Chrome enforces this)"), EnvVars: []string{"SLUICE_CA_NAME_CONSTRAINTS"}},
 		},
 		Action: func(c *cli.Context) error {
-			res, err := daemon.Init(dataDir(c), c.Bool("ca-name-constraints"))
+			audit, err := auditConfig(c)
+			if err != nil {
+				return err
+			}
+			res, err := daemon.InitKeyed(dataDir(c), c.Bool("ca-name-constraints"), audit)
 			if err != nil {
 				return err
 			}
@@ -56,6 +61,12 @@ func runCommand(l l10n.Lang) *cli.Command {
 			&cli.BoolFlag{Name: "secure-cookies", Usage: l.Pick("控制台 Cookie 加 Secure 标记（控制台在 HTTPS 之后）", "mark console cookies Secure (console behind HTTPS)"), EnvVars: []string{"SLUICE_SECURE_COOKIES"}},
 			&cli.StringFlag{Name: "log-format", Usage: l.Pick("日志格式：text 或 json", "log format: text or json"), EnvVars: []string{"SLUICE_LOG_FORMAT"}, Value: "text"},
 			&cli.BoolFlag{Name: "verbose", Usage: l.Pick("输出调试日志", "debug logging"), EnvVars: []string{"SLUICE_VERBOSE"}},
+			&cli.StringFlag{Name: "witness-file", Usage: l.Pick("审计链头见证文件，只追加 JSON 行（默认数据目录中的 audit-witness.jsonl；off 关闭）；请放在其他存储上",
+				"witness file the audit chain head is appended to as JSON lines (default audit-witness.jsonl in the data dir; off: none); put it on other storage"), EnvVars: []string{"SLUICE_WITNESS_FILE"}},
+			&cli.StringFlag{Name: "witness-url", Usage: l.Pick("审计链头也以 JSON POST 到此地址（日志收集、SIEM）", "also POST the audit chain head as JSON to this URL (log collector, SIEM)"), EnvVars: []string{"SLUICE_WITNESS_URL"}},
+			&cli.DurationFlag{Name: "witness-interval", Usage: l.Pick("链头有变化时多久导出一次（启动和停止时总会导出）", "how often a moved chain head is exported (always at start and stop)"), EnvVars: []string{"SLUICE_WITNESS_INTERVAL"}, Value: 5 * time.Minute},
+			&cli.Int64Flag{Name: "archive-max-file", Usage: l.Pick("单个暂存或外发文件最多归档的字节数；更大的只记录哈希和大小（负数：不限）", "largest held or outbound body kept in the archive; larger ones are recorded by hash and size only (negative: no limit)"), EnvVars: []string{"SLUICE_ARCHIVE_MAX_FILE"}, Value: store.DefaultArchiveMaxFile},
+			&cli.Int64Flag{Name: "archive-max-total", Usage: l.Pick("归档总字节数上限；超过时先删最旧的（负数：不限）", "bytes the whole archive may hold; past it the oldest blobs are removed first (negative: no limit)"), EnvVars: []string{"SLUICE_ARCHIVE_MAX_TOTAL"}, Value: store.DefaultArchiveMaxTotal},
 		},
 		Action: runDaemon,
 	}
@@ -75,7 +86,13 @@ func runDaemon(c *cli.Context) error {
 	default:
 		return l10n.Errorf(l10n.Invalid, "--log-format 只能是 text 或 json，而不是 %q", "--log-format must be text or json, not %q", c.String("log-format"))
 	}
-	res, err := daemon.Init(dataDir(c), c.Bool("ca-name-constraints"))
+	audit, err := auditConfig(c)
+	if err != nil {
+		return err
+	}
+	audit.WitnessFile, audit.WitnessURL, audit.WitnessInterval = c.String("witness-file"), c.String("witness-url"), c.Duration("witness-interval")
+	audit.ArchiveMaxFile, audit.ArchiveMaxTotal = c.Int64("archive-max-file"), c.Int64("archive-max-total")
+	res, err := daemon.InitKeyed(dataDir(c), c.Bool("ca-name-constraints"), audit)
 	if err != nil {
 		return err
 	}
@@ -84,7 +101,7 @@ func runDaemon(c *cli.Context) error {
 		DataDir: dataDir(c), Listen: c.String("listen"), Console: c.String("console"), PublicConsole: c.String("public-console"),
 		UpstreamCAs: c.StringSlice("upstream-ca"), Resolve: c.StringSlice("resolve"), User: c.String("user"),
 		SpoolThreshold: c.Int64("spool-threshold"), MaxInspect: c.Int64("max-inspect"), MaxHeld: c.Int64("max-held"), BodyMemory: c.Int64("body-memory"), NameConstraints: c.Bool("ca-name-constraints"),
-		SecureCookies: c.Bool("secure-cookies"),
+		SecureCookies: c.Bool("secure-cookies"), Audit: audit,
 		Limits: front.Limits{Idle: c.Duration("idle-timeout"), Header: c.Duration("header-timeout"), Handshake: c.Duration("header-timeout"),
 			MinBodyRate: c.Int64("min-body-rate"), MaxConns: c.Int("max-conns"), MaxConnsPerIP: c.Int("max-conns-per-client")},
 		Logger: slog.New(handler),

@@ -112,7 +112,7 @@ func scanFiles(c *cli.Context) error {
 	for _, path := range paths {
 		rep, err := scanPath(c, scan, path)
 		if err != nil {
-			fmt.Fprintln(c.App.ErrWriter, "sluice: "+l10n.Text(err, lang(c)))
+			fmt.Fprintln(c.App.ErrWriter, "sluice: "+cleanText(l10n.Text(err, lang(c))))
 			failed = true
 			continue
 		}
@@ -167,8 +167,8 @@ func scanPath(c *cli.Context, scan scanOne, path string) (api.ScanReport, error)
 func printScanReport(c *cli.Context, r api.ScanReport) {
 	l := lang(c)
 	w := c.App.Writer
-	fmt.Fprintln(w, r.File)
-	fmt.Fprintf(w, l.Pick("  类型：%s（%s），%d 字节，sha256 %s\n", "  type: %s (%s), %d bytes, sha256 %s\n"), r.Type, r.MIME, r.Size, r.SHA256)
+	fmt.Fprintln(w, clean(r.File))
+	fmt.Fprintf(w, l.Pick("  类型：%s（%s），%d 字节，sha256 %s\n", "  type: %s (%s), %d bytes, sha256 %s\n"), clean(r.Type), clean(r.MIME), r.Size, clean(r.SHA256))
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(w, l.Pick("  未发现敏感内容", "  no findings"))
 	}
@@ -191,7 +191,7 @@ func printScanReport(c *cli.Context, r api.ScanReport) {
 		if len(ex) > 0 {
 			line += l.Pick("；例：", "; e.g. ") + strings.Join(ex, ", ")
 		}
-		fmt.Fprintln(w, line)
+		fmt.Fprintln(w, clean(line))
 	}
 	if o := r.OCR; o != nil {
 		fmt.Fprintf(w, l.Pick("  图片文字识别：%d 张图片，识别 %d 张，跳过 %d 张（不像含文字），用时 %d 毫秒\n",
@@ -206,7 +206,7 @@ func printScanReport(c *cli.Context, r api.ScanReport) {
 		if where == "" {
 			where = r.Dest.Host
 		}
-		fmt.Fprintf(w, l.Pick("  目的地：%s（%s）\n", "  destination: %s (%s)\n"), where, policy.CategoryName(r.Dest.Category, l))
+		fmt.Fprintf(w, l.Pick("  目的地：%s（%s）\n", "  destination: %s (%s)\n"), clean(where), clean(policy.CategoryName(r.Dest.Category, l)))
 	} else {
 		var parts []string
 		for _, cat := range ops.ScanCategories {
@@ -216,7 +216,7 @@ func printScanReport(c *cli.Context, r api.ScanReport) {
 	}
 	fmt.Fprintf(w, l.Pick("  结论：%s\n", "  verdict: %s\n"), policy.VerdictName(r.Verdict, l))
 	for _, reason := range r.Reasons {
-		fmt.Fprintln(w, "   - "+reason)
+		fmt.Fprintln(w, "   - "+clean(reason))
 	}
 }
 

@@ -39,21 +39,21 @@ func traceFile(c *cli.Context) error {
 	case c.Bool("json"):
 		printJSON(c, out)
 	case out.Found:
-		fmt.Fprintln(w, l.Pick("找到水印", "mark found")+fmt.Sprintf(" %s (%s, %.2f)", out.MarkID, out.Layer, out.Confidence))
+		fmt.Fprintln(w, l.Pick("找到水印", "mark found")+fmt.Sprintf(" %s (%s, %.2f)", clean(out.MarkID), clean(out.Layer), out.Confidence))
 		if out.User != "" {
 			when, _ := time.Parse(time.RFC3339, out.Time)
 			fmt.Fprintf(w, l.Pick("  发送人：%s（%s，工号 %s）\n  时间：%s\n  目的地：%s %s\n  文件：%s\n", "  sender: %s (%s, staff ID %s)\n  time: %s\n  destination: %s %s\n  file: %s\n"),
-				clean(out.DisplayName), clean(out.User), clean(out.StaffID), when.Local().Format("2006-01-02 15:04:05"), clean(out.Destination), out.Category, clean(out.FileName))
+				clean(out.DisplayName), clean(out.User), clean(out.StaffID), when.Local().Format("2006-01-02 15:04:05"), clean(out.Destination), clean(out.Category), clean(out.FileName))
 			if out.Approval != "" {
-				fmt.Fprintf(w, l.Pick("  审批：%s\n", "  approval: %s\n"), out.Approval)
+				fmt.Fprintf(w, l.Pick("  审批：%s\n", "  approval: %s\n"), clean(out.Approval))
 			}
 		} else {
-			fmt.Fprintln(w, "  "+out.Note)
+			fmt.Fprintln(w, "  "+clean(out.Note))
 		}
 	default:
 		fmt.Fprintln(w, l.Pick("未发现 Sluice 水印（不是猜测：没有标记通过校验）", "no Sluice mark found (not a guess: nothing cleared the check)"))
 		if out.Note != "" {
-			fmt.Fprintln(w, "  "+out.Note)
+			fmt.Fprintln(w, "  "+clean(out.Note))
 		}
 	}
 	if !out.Found {

@@ -221,7 +221,7 @@ func usersList(c *cli.Context) error {
 	fmt.Fprintln(tw, lang(c).Pick("账号\t姓名\t工号\t部门\t直属上级\t部门负责人\t角色", "NAME\tDISPLAY\tSTAFF ID\tDEPARTMENT\tLEAD\tHEAD\tROLES"))
 	for _, u := range us {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", clean(u.Name), clean(u.DisplayName), clean(u.StaffID), clean(u.Department),
-			clean(u.Lead), clean(u.Head), strings.Join(u.Roles, ","))
+			clean(u.Lead), clean(u.Head), clean(strings.Join(u.Roles, ",")))
 	}
 	return tw.Flush()
 }

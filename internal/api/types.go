@@ -97,11 +97,18 @@ type Events struct {
 	Events []*store.Event `json:"events"`
 }
 
-// Verify is the answer of GET /api/admin/audit/verify and `sluice audit verify --json`.
+// Verify is the answer of GET (or, with witnessed heads, POST) /api/admin/audit/verify and `sluice audit verify --json`.
 type Verify struct {
-	Records  int                  `json:"records"`
-	OK       bool                 `json:"ok"`
-	Problems []store.ChainProblem `json:"problems"`
+	Records   int                  `json:"records"`
+	OK        bool                 `json:"ok"`
+	Problems  []store.ChainProblem `json:"problems"`
+	Head      *store.ChainHead     `json:"head,omitempty"`      // the end of the chain now
+	Witnessed int                  `json:"witnessed,omitempty"` // witnessed heads compared with the chain
+}
+
+// Witness is the body of POST /api/admin/audit/verify: heads a witness kept, to compare with the chain.
+type Witness struct {
+	Heads []store.ChainHead `json:"heads"`
 }
 
 // AuditValues encodes an audit filter as query parameters.

@@ -106,14 +106,30 @@ func (l *Local) Events(ctx context.Context, f store.EventFilter) ([]*store.Event
 	return evs, err
 }
 
-// VerifyAudit recomputes the hash chain (admins and investigators).
-func (l *Local) VerifyAudit(ctx context.Context) (api.Verify, error) {
+// VerifyAudit checks the keyed chain and, when given, that every witnessed head is still on it
+// (admins and investigators).
+func (l *Local) VerifyAudit(ctx context.Context, witnessed []store.ChainHead) (api.Verify, error) {
 	if err := l.needInvestigator(); err != nil {
 		return api.Verify{}, err
 	}
 	n, problems, err := l.DB.VerifyChain()
+	if err != nil {
+		return api.Verify{}, err
+	}
+	v := api.Verify{Records: n}
+	if len(witnessed) > 0 {
+		var wp []store.ChainProblem
+		if v.Witnessed, wp, err = l.DB.CheckWitness(witnessed); err != nil {
+			return api.Verify{}, err
+		}
+		problems = append(problems, wp...)
+	}
+	if h, err := l.DB.Head(); err == nil && h.ID > 0 {
+		v.Head = &h
+	}
 	if problems == nil {
 		problems = []store.ChainProblem{}
 	}
-	return api.Verify{Records: n, OK: len(problems) == 0, Problems: problems}, err
+	v.OK, v.Problems = len(problems) == 0, problems
+	return v, nil
 }

@@ -36,7 +36,7 @@ type People interface {
 // Audit reads and verifies the hash-chained audit log.
 type Audit interface {
 	Events(ctx context.Context, f store.EventFilter) ([]*store.Event, error)
-	VerifyAudit(ctx context.Context) (api.Verify, error)
+	VerifyAudit(ctx context.Context, witnessed []store.ChainHead) (api.Verify, error)
 }
 
 // Inspection manages what the inspector matches (customer list, registered files) and scans files.

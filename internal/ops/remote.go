@@ -147,9 +147,12 @@ func (r *Remote) Events(ctx context.Context, f store.EventFilter) ([]*store.Even
 	return out.Events, r.getJSON(ctx, "/api/admin/audit?"+api.AuditValues(f).Encode(), &out)
 }
 
-// VerifyAudit recomputes the hash chain on the daemon.
-func (r *Remote) VerifyAudit(ctx context.Context) (api.Verify, error) {
+// VerifyAudit checks the chain on the daemon, against the witnessed heads when given.
+func (r *Remote) VerifyAudit(ctx context.Context, witnessed []store.ChainHead) (api.Verify, error) {
 	var out api.Verify
+	if len(witnessed) > 0 {
+		return out, r.sendJSON(ctx, http.MethodPost, "/api/admin/audit/verify", api.Witness{Heads: witnessed}, &out)
+	}
 	return out, r.getJSON(ctx, "/api/admin/audit/verify", &out)
 }
 

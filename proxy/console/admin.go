@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -24,6 +25,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/admin/users/{name}/tokens", s.api(s.adminRevoke))
 	mux.HandleFunc("GET /api/admin/audit", s.api(s.adminAudit))
 	mux.HandleFunc("GET /api/admin/audit/verify", s.api(s.adminVerify))
+	mux.HandleFunc("POST /api/admin/audit/verify", s.api(s.adminVerify))
 	mux.HandleFunc("POST /api/admin/customers/import", s.api(s.adminImport))
 	mux.HandleFunc("GET /api/admin/customers/stats", s.api(func(w http.ResponseWriter, r *http.Request, o *ops.Local) {
 		st, err := o.CustomerStats(r.Context())
@@ -101,8 +103,20 @@ func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request, o *ops.Local
 	reply(w, r, http.StatusOK, api.Events{Events: evs}, err)
 }
 
+// adminVerify checks the audit chain; a POST carries witnessed heads to compare with it.
 func (s *Server) adminVerify(w http.ResponseWriter, r *http.Request, o *ops.Local) {
-	v, err := o.VerifyAudit(r.Context())
+	var wit api.Witness
+	if r.Method == http.MethodPost {
+		data, err := readBody(w, r, 64<<20)
+		if err == nil && json.Unmarshal(data, &wit) != nil {
+			err = l10n.New(l10n.Invalid, "见证记录不是有效的 JSON", "the witnessed heads are not valid JSON")
+		}
+		if err != nil {
+			api.WriteError(w, r, err)
+			return
+		}
+	}
+	v, err := o.VerifyAudit(r.Context(), wit.Heads)
 	reply(w, r, http.StatusOK, v, err)
 }
 

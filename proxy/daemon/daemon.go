@@ -52,6 +52,7 @@ type Config struct {
 	// Limits bound every connection on both listeners: timeouts per phase, minimum body rate, connection caps.
 	Limits front.Limits
 	Logger *slog.Logger
+	Audit  AuditConfig // audit key, chain-head witness, archive quotas (witness.go)
 }
 
 func (c *Config) defaults() {
@@ -117,7 +118,7 @@ func New(cfg Config) (d *Daemon, err error) {
 		return nil, l10n.Errorf(l10n.Invalid, "--listen %s 可从网络访问，每个用户都必须登录代理；请去掉 --user，并用 'sluice users add NAME' 添加用户",
 			"--listen %s is reachable from the network, so every user must log in to the proxy; drop --user and add users with 'sluice users add NAME'", cfg.Listen)
 	}
-	if _, err := Init(cfg.DataDir, cfg.NameConstraints); err != nil {
+	if _, err := InitKeyed(cfg.DataDir, cfg.NameConstraints, cfg.Audit); err != nil {
 		return nil, err
 	}
 	d = &Daemon{cfg: cfg, paths: PathsFor(cfg.DataDir), log: cfg.Logger, stop: make(chan struct{})}
@@ -130,7 +131,7 @@ func New(cfg Config) (d *Daemon, err error) {
 		return nil, err
 	}
 	d.Certs = front.NewCertCache(d.CA, cfg.CertCacheSize)
-	if d.DB, err = store.Open(d.paths.DB, d.paths.Blobs); err != nil {
+	if d.DB, err = store.OpenWith(d.paths.DB, cfg.Audit.storeOptions(d.paths)); err != nil {
 		if errors.Is(err, store.ErrLocked) {
 			return nil, l10n.Errorf(l10n.Locked, "另一个 sluice 守护进程正在使用 %s；请先停止它，或换一个 --data 目录",
 				"another sluice daemon already uses %s; stop it first or pick another --data dir", cfg.DataDir)
@@ -143,6 +144,9 @@ func New(cfg Config) (d *Daemon, err error) {
 			db.Close()
 		}
 	}()
+	if err := refuseLegacy(d.DB); err != nil {
+		return nil, err
+	}
 	if err := d.checkIdentity(loopback); err != nil {
 		return nil, err
 	}
@@ -285,6 +289,7 @@ func (d *Daemon) ConsoleURL() string {
 
 // Start serves both listeners (bound by New) in the background.
 func (d *Daemon) Start() error {
+	d.startAudit()
 	for i, ln := range []net.Listener{d.proxyLn, d.consoleLn} {
 		srv := d.servers[i]
 		d.wg.Add(1)

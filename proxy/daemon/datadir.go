@@ -17,6 +17,7 @@ import (
 // Paths names the files of a data directory.
 type Paths struct {
 	Dir, CACert, CAKey, DB, Blobs, Policy, MarkKey, AdminToken, InitialPassword, Spool string
+	AuditKey, Witness                                                                  string // defaults; AuditConfig can move them
 }
 
 // PathsFor returns the file layout of data dir dir.
@@ -24,7 +25,7 @@ func PathsFor(dir string) Paths {
 	j := func(n string) string { return filepath.Join(dir, n) }
 	return Paths{Dir: dir, CACert: j("ca.pem"), CAKey: j("ca.key"), DB: j("sluice.db"), Blobs: j("blobs"),
 		Policy: j("policy.yaml"), MarkKey: j("mark.key"), AdminToken: j("admin.token"),
-		InitialPassword: j("initial-admin-password"), Spool: j("spool")}
+		InitialPassword: j("initial-admin-password"), Spool: j("spool"), AuditKey: j("audit.key"), Witness: j("audit-witness.jsonl")}
 }
 
 // InitResult says what Init created.
@@ -33,9 +34,14 @@ type InitResult struct {
 	AdminPassword string // set only when the admin user was created just now
 }
 
-// Init creates the data dir with its CA, default policy, database, mark key and the first admin user.
-// Existing files are kept. nameConstraints restricts a new CA to the catalog's domains.
+// Init creates the data dir with its CA, default policy, database, mark key, audit key and the first
+// admin user. Existing files are kept. nameConstraints restricts a new CA to the catalog's domains.
 func Init(dir string, nameConstraints bool) (*InitResult, error) {
+	return InitKeyed(dir, nameConstraints, AuditConfig{})
+}
+
+// InitKeyed is Init with the audit key where audit says (default DATA/audit.key).
+func InitKeyed(dir string, nameConstraints bool, audit AuditConfig) (*InitResult, error) {
 	p := PathsFor(dir)
 	res := &InitResult{}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -68,11 +74,16 @@ func Init(dir string, nameConstraints bool) (*InitResult, error) {
 	if _, err := watermark.LoadOrCreateKey(p.MarkKey); err != nil {
 		return nil, err
 	}
-	db, err := store.Open(p.DB, p.Blobs)
+	keyFile := audit.keyFile(p)
+	_, keyErr := os.Stat(keyFile)
+	db, err := store.OpenWith(p.DB, audit.storeOptions(p))
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
+	if _, err := os.Stat(keyFile); errors.Is(keyErr, os.ErrNotExist) && err == nil && audit.Key == nil {
+		res.Created = append(res.Created, keyFile)
+	}
 	if _, err := db.User("admin"); errors.Is(err, store.ErrNotFound) {
 		pw := randomHex(8)
 		hash, err := store.HashPassword(pw)

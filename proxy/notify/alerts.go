@@ -19,8 +19,10 @@ type Alert = api.Alert
 // AlertChannel is one configured alert destination (policy.yaml `alerts:` list).
 type AlertChannel = policy.AlertChannel
 
-// wants reports whether the channel takes alerts of this kind.
-func wants(c *AlertChannel, kind string) bool { return len(c.On) == 0 || slices.Contains(c.On, kind) }
+// wants reports whether the channel takes alerts of this kind; every channel takes tamper alerts.
+func wants(c *AlertChannel, kind string) bool {
+	return len(c.On) == 0 || slices.Contains(c.On, kind) || kind == "tamper"
+}
 
 // Alerter delivers alerts to every channel off the caller's path, retrying with backoff.
 type Alerter struct {
@@ -190,6 +192,9 @@ func alertTitle(al Alert) string {
 	}
 	if al.Kind == "request" {
 		return fmt.Sprintf("Sluice 审批申请 %s：%s → %s", al.RequestID, who, al.Destination)
+	}
+	if al.Kind == "tamper" {
+		return fmt.Sprintf("Sluice 审计警报：数据库中有伪造或被改动的记录（%s → %s）", who, al.Destination)
 	}
 	return fmt.Sprintf("Sluice 已拦截：%s → %s", who, al.Destination)
 }

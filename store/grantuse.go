@@ -1,0 +1,187 @@
+package store
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sluice-dlp/sluice/internal/l10n"
+	bolt "go.etcd.io/bbolt"
+)
+
+// matches reports whether g lets user send the file sum to host (or any host of category) at now.
+func (g *Grant) matches(user, sum, host, category string, now time.Time) bool {
+	if g.User != user || g.SHA256 != sum || !g.Valid(now) {
+		return false
+	}
+	if g.Host != "" {
+		return strings.EqualFold(g.Host, host)
+	}
+	return g.Category != "" && g.Category == category
+}
+
+// findGrant returns a genuine grant matching the arguments, and every matching grant whose MAC does
+// not verify (forged or edited: never used).
+func (db *DB) findGrant(b *bolt.Bucket, user, sum, host, category string, now time.Time) (found *Grant, forged []*Grant) {
+	b.ForEach(func(k, v []byte) error {
+		var g Grant
+		if json.Unmarshal(v, &g) != nil || !g.matches(user, sum, host, category, now) {
+			return nil
+		}
+		switch {
+		case !db.grantOK(&g):
+			forged = append(forged, &g)
+		case found == nil:
+			found = &g
+		}
+		return nil
+	})
+	return found, forged
+}
+
+// noGrant is the error for a file no genuine grant covers; forged says a forged one would have.
+func noGrant(sum string, forged []*Grant) error {
+	if len(forged) > 0 {
+		return tamperedError("grant", forged[0].ID)
+	}
+	return l10n.Errorf(l10n.NotFound, "没有覆盖此文件的有效授权", "no valid grant covers this file (sha256 %.12s)", sum)
+}
+
+// UseGrants finds a valid grant for user sending each file (by sha256) to host or its category, and
+// counts one use of each, all in one transaction: either every file is covered and every grant used,
+// or nothing changes and the error matches ErrNotFound. The same file twice counts once. A grant
+// whose MAC does not verify is never used: when only such a grant covers a file, the error also
+// matches ErrTampered, and the grant is reported (audit event and OnTamper).
+func (db *DB) UseGrants(user, host, category string, sums []string, now time.Time) ([]*Grant, error) {
+	if db.legacy {
+		return nil, errLegacy()
+	}
+	var out, forged []*Grant
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		out, forged = nil, nil
+		b := tx.Bucket(bucketGrants)
+		byID := map[string]*Grant{}
+		for _, sum := range sums {
+			found, bad := db.findGrant(b, user, sum, host, category, now)
+			forged = append(forged, bad...)
+			if found == nil {
+				return noGrant(sum, bad)
+			}
+			if byID[found.ID] == nil {
+				byID[found.ID] = found
+			}
+			out = append(out, byID[found.ID])
+		}
+		for _, g := range byID {
+			g.Uses++
+			if err := db.putGrant(b, g); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, g := range forged {
+		db.reportGrant(g)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RefundGrants gives back one use of each grant (an upload they released never reached the site).
+// A grant whose MAC does not verify is left as it is and reported.
+func (db *DB) RefundGrants(ids []string) error {
+	var forged []*Grant
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		forged = nil
+		b := tx.Bucket(bucketGrants)
+		seen := map[string]bool{}
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			var g Grant
+			if err := getJSON(b, []byte(id), &g); err != nil {
+				return l10n.Errorf(l10n.NotFound, "没有授权 %s", "no grant %s", id)
+			}
+			if !db.grantOK(&g) {
+				forged = append(forged, &g)
+				continue
+			}
+			if g.Uses > 0 {
+				g.Uses--
+			}
+			if err := db.putGrant(b, &g); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, g := range forged {
+		db.reportGrant(g)
+	}
+	return err
+}
+
+// GrantsFor returns every genuine grant (valid or not) that user holds for the file sum, newest first,
+// so a refusal can say why an approval no longer applies (used up, expired, other site).
+func (db *DB) GrantsFor(user, sum string) ([]*Grant, error) {
+	var out, forged []*Grant
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketGrants).ForEach(func(k, v []byte) error {
+			var g Grant
+			if json.Unmarshal(v, &g) == nil && g.User == user && g.SHA256 == sum {
+				if db.grantOK(&g) {
+					out = append(out, &g)
+				} else {
+					forged = append(forged, &g)
+				}
+			}
+			return nil
+		})
+	})
+	for _, g := range forged {
+		db.reportGrant(g)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Expires.After(out[j].Expires) })
+	return out, err
+}
+
+// FindGrant returns a valid grant for user sending the file sha256 to host (or to any host of
+// category when the grant was for a category), without using it; the error matches ErrNotFound
+// (and ErrTampered when only a forged or edited grant would have covered it).
+func (db *DB) FindGrant(user, sha256, host, category string, now time.Time) (*Grant, error) {
+	var found *Grant
+	var forged []*Grant
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		found, forged = db.findGrant(tx.Bucket(bucketGrants), user, sha256, host, category, now)
+		return nil
+	})
+	for _, g := range forged {
+		db.reportGrant(g)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if found == nil {
+		return nil, noGrant(sha256, forged)
+	}
+	return found, nil
+}
+
+// Grant loads one grant by id, or returns ErrNotFound (and ErrTampered for a forged or edited one).
+func (db *DB) Grant(id string) (*Grant, error) {
+	var g Grant
+	err := db.bolt.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketGrants), []byte(id), &g) })
+	if err != nil {
+		return nil, l10n.Errorf(l10n.NotFound, "没有授权 %s", "no grant %s", id)
+	}
+	if !db.grantOK(&g) {
+		db.reportGrant(&g)
+		return nil, tamperedError("grant", id)
+	}
+	return &g, nil
+}

@@ -1,0 +1,149 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ChainProblem is one place where the audit chain does not verify.
+type ChainProblem struct {
+	ID     uint64 `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// VerifyChain walks every audit event and reports edited, deleted, renumbered or reordered records,
+// a dropped tail and a head or chain not authenticated by the audit key.
+func (db *DB) VerifyChain() (count int, problems []ChainProblem, err error) {
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		count, problems = db.verifyTx(tx)
+		return nil
+	})
+	return count, problems, err
+}
+
+func (db *DB) verifyTx(tx *bolt.Tx) (count int, problems []ChainProblem) {
+	add := func(id uint64, format string, args ...any) {
+		problems = append(problems, ChainProblem{id, fmt.Sprintf(format, args...)})
+	}
+	m, _ := readMarker(tx)
+	from := uint64(math.MaxUint64) // first keyed event
+	if m != nil {
+		from = m.From
+		if m.KeyID != db.key.id || !db.key.check(m.MAC, "marker", []byte(m.KeyID), u64(m.From)) {
+			add(0, "the record of where the keyed chain starts was edited (it is not authenticated by the audit key)")
+		}
+	}
+	prev, want := "", uint64(1)
+	c := tx.Bucket(bucketEvents).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		id := binary.BigEndian.Uint64(k)
+		count++
+		if id != want {
+			add(want, "records %d to %d are missing (deleted)", want, id-1)
+		}
+		want = id + 1
+		var e Event
+		if err := json.Unmarshal(v, &e); err != nil {
+			add(id, "record is not valid JSON (edited)")
+			prev = ""
+			continue
+		}
+		keyed := id >= from
+		var hashOK bool
+		if keyed {
+			hashOK = db.key.check(e.Hash, "event", []byte(e.Prev), jsonWithoutHash(&e))
+		} else {
+			h, _ := chainHash(&e)
+			hashOK = h == e.Hash
+		}
+		switch {
+		case e.ID != id:
+			add(id, "record claims id %d (moved, renumbered or edited)", e.ID)
+		case !hashOK && keyed:
+			add(id, "content does not match its MAC (edited, or rewritten without the audit key)")
+		case !hashOK:
+			add(id, "content does not match its hash (edited)")
+		case e.Prev != prev:
+			add(id, "does not follow the previous record (a record before it was edited, deleted or moved)")
+		case keyed && id == from && from > 1 && e.Action != "audit.rekey":
+			add(id, "the keyed chain does not start with the re-key record")
+		}
+		prev = e.Hash
+	}
+	last := want - 1
+	head := tx.Bucket(bucketMeta).Get([]byte(metaAuditHead))
+	switch {
+	case head == nil && count > 0:
+		add(last, "the chain head is missing (removed to hide records deleted at the end)")
+	case head == nil:
+	case len(head) < 8+64:
+		add(last, "the chain head is unreadable (edited)")
+	default:
+		hid := binary.BigEndian.Uint64(head[:8])
+		if m != nil && hid >= from && !db.key.check(string(head[8+64:]), "head", head[:8], head[8:8+64]) {
+			add(hid, "the chain head is not authenticated by the audit key (rewritten, e.g. to hide records deleted at the end)")
+		}
+		if hid != last {
+			add(hid, "chain head says %d records but %d exist (records at the end were deleted)", hid, last)
+		} else if string(head[8:8+64]) != prev {
+			add(hid, "last record does not match the chain head (edited)")
+		}
+	}
+	if seq := tx.Bucket(bucketEvents).Sequence(); seq > last {
+		add(last+1, "%d records were numbered but the last is %d (records at the end were deleted)", seq, last)
+	}
+	if m == nil && count > 0 {
+		add(0, "the audit chain is not keyed, so anyone who can write the database could rewrite it: if this database predates keyed chains, stop sluice and run 'sluice audit rekey' once; if it was re-keyed before, its chain has been replaced")
+	}
+	return count, problems
+}
+
+// jsonWithoutHash is the event JSON a chain hash or MAC covers.
+func jsonWithoutHash(e *Event) []byte {
+	c := *e
+	c.Hash = ""
+	data, _ := json.Marshal(&c)
+	return data
+}
+
+// CheckWitness compares the chain with heads an outside witness recorded earlier: a witnessed head
+// whose record is gone (the chain is shorter) or different (history was rewritten, even by someone
+// holding the key) is a problem. It returns how many distinct heads were checked.
+func (db *DB) CheckWitness(heads []ChainHead) (checked int, problems []ChainProblem, err error) {
+	hs := append([]ChainHead(nil), heads...)
+	sort.SliceStable(hs, func(i, j int) bool { return hs[i].ID < hs[j].ID })
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketEvents)
+		var last uint64
+		if k, _ := b.Cursor().Last(); k != nil {
+			last = binary.BigEndian.Uint64(k)
+		}
+		seen := map[ChainHead]bool{}
+		for _, h := range hs {
+			key := ChainHead{ID: h.ID, MAC: h.MAC}
+			if h.ID == 0 || seen[key] {
+				continue
+			}
+			seen[key] = true
+			checked++
+			when := h.Time.Format("2006-01-02 15:04:05Z07:00")
+			v := b.Get(u64(h.ID))
+			var e Event
+			switch {
+			case h.ID > last:
+				problems = append(problems, ChainProblem{h.ID, fmt.Sprintf("the chain ends at record %d, but the witness saw record %d at %s (records at the end were deleted, or the database was restored from an older copy)", last, h.ID, when)})
+			case v == nil || json.Unmarshal(v, &e) != nil:
+				problems = append(problems, ChainProblem{h.ID, fmt.Sprintf("record %d, which the witness saw at %s, is gone or unreadable", h.ID, when)})
+			case e.Hash != h.MAC:
+				problems = append(problems, ChainProblem{h.ID, fmt.Sprintf("record %d is not the one the witness saw at %s: the history up to it was rewritten (with or without the audit key)", h.ID, when)})
+			}
+		}
+		return nil
+	})
+	return checked, problems, err
+}
