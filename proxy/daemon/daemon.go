@@ -345,6 +345,7 @@ func (d *Daemon) ReloadInspection() error {
 		return err
 	}
 	opts.OCR.Engine = d.ocr
+	opts.Limits.SpillDir = d.paths.Spool
 	d.scanner.Store(inspect.NewScanner(opts))
 	d.log.Info("inspection ready", "customer_list_values", opts.Detect.Customers.Len(),
 		"fingerprints", opts.Detect.Fingerprints.Len(), "keywords", len(opts.Detect.Keywords))

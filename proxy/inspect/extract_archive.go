@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"strings"
 	"unicode/utf8"
@@ -46,6 +47,9 @@ func (w *walker) openEntry(n node, f *zip.File) (io.ReadCloser, error) {
 	}
 	if f.Method != zip.Store && f.Method != zip.Deflate {
 		return nil, corrupt("zip entry %s uses unsupported compression method %d", f.Name, f.Method)
+	}
+	if left := w.b.lim.MaxTotal - w.b.total; f.UncompressedSize64 > uint64(max(left, 0)) { // said to be too big: not inflated at all
+		return nil, overLimit("%s: more than %d MiB uncompressed in total (its header says %d MiB; not inflated)", f.Name, w.b.lim.MaxTotal>>20, f.UncompressedSize64>>20)
 	}
 	rc, err := f.Open()
 	if err != nil {
@@ -100,7 +104,7 @@ func (w *walker) zipArchive(n node, zr *zip.Reader) error {
 			}
 			continue
 		}
-		if err := w.entry(n, data, name); err != nil {
+		if err := w.spilledEntry(n, data, name); err != nil {
 			return err
 		}
 	}
@@ -120,7 +124,7 @@ func entryName(f *zip.File) string {
 }
 
 // zipEntry opens one zip entry and reads it with readArchiveEntry.
-func (w *walker) zipEntry(n node, name string, f *zip.File) (data []byte, media bool, err error) {
+func (w *walker) zipEntry(n node, name string, f *zip.File) (data *entryData, media bool, err error) {
 	rc, err := w.openEntry(n, f)
 	if err != nil {
 		return nil, false, err
@@ -137,8 +141,9 @@ func (w *walker) zipEntry(n node, name string, f *zip.File) (data []byte, media 
 
 // readArchiveEntry reads one archive entry from r, which already counts against the budget.
 // When the first bytes show media (reported by media) it stops there with media = true, so an
-// archive of photos is not inflated; otherwise it returns the whole entry, read once.
-func (w *walker) readArchiveEntry(n node, name string, r io.Reader) (data []byte, media bool, err error) {
+// archive of photos is not inflated; otherwise it returns the whole entry, read once (in memory up to
+// 8 MiB, on disk beyond: memory does not grow with the entry).
+func (w *walker) readArchiveEntry(n node, name string, r io.Reader) (data *entryData, media bool, err error) {
 	var buf bytes.Buffer
 	if _, err := io.CopyN(&buf, r, sniffLen); err != nil && err != io.EOF {
 		return nil, false, err
@@ -146,10 +151,54 @@ func (w *walker) readArchiveEntry(n node, name string, r io.Reader) (data []byte
 	if w.media(n, name, buf.Bytes()) {
 		return nil, true, nil
 	}
-	if _, err := buf.ReadFrom(r); err != nil {
-		return nil, false, err
+	data, err = w.readEntryData(io.MultiReader(&buf, r))
+	return data, false, err
+}
+
+// entryInMemory is the most of an archive entry held in memory; the rest of it waits on disk.
+const entryInMemory = 8 << 20
+
+// entryData is one archive entry's bytes, in memory or in an unlinked temp file.
+type entryData struct {
+	r    io.ReaderAt
+	size int64
+	file *os.File
+}
+
+func (e *entryData) close() {
+	if e != nil && e.file != nil {
+		e.file.Close()
 	}
-	return buf.Bytes(), false, nil
+}
+
+// readEntryData reads r to its end: up to entryInMemory in memory, everything past it to a temp file.
+func (w *walker) readEntryData(r io.Reader) (*entryData, error) {
+	head, err := io.ReadAll(io.LimitReader(r, entryInMemory+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(head) <= entryInMemory {
+		return &entryData{r: bytes.NewReader(head), size: int64(len(head))}, nil
+	}
+	f, err := os.CreateTemp(w.b.lim.SpillDir, "sluice-entry-*")
+	if err != nil {
+		return nil, fmt.Errorf("cannot spill a large archive entry to disk: %w", err)
+	}
+	os.Remove(f.Name()) // gone when closed, even after a crash
+	n, err := io.Copy(f, io.MultiReader(bytes.NewReader(head), r))
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &entryData{r: f, size: n, file: f}, nil
+}
+
+// spilledEntry walks one archive entry read by readEntryData and releases it.
+func (w *walker) spilledEntry(parent node, e *entryData, name string) error {
+	defer e.close()
+	c := parent.child(e.r, e.size, name)
+	ti, err := w.walk(c)
+	return w.settle(c, ti.typ, err)
 }
 
 // media recognises an archive entry that carries no text (image, audio, video, font)
@@ -200,14 +249,14 @@ func (w *walker) decompress(n node, typ string) error {
 	if strings.HasSuffix(n.archivePath(), ".tgz") {
 		inner = strings.TrimSuffix(path.Base(n.archivePath()), ".tgz") + ".tar"
 	}
-	data, err := w.b.readAll(r, n.size, typ)
+	data, err := w.readEntryData(w.b.reader(r, n.size, typ))
 	if err != nil {
 		if _, ok := err.(*problem); ok {
 			return err
 		}
 		return corrupt("corrupt %s stream: %v", typ, err)
 	}
-	return w.entry(n, data, inner)
+	return w.spilledEntry(n, data, inner)
 }
 
 // tarArchive walks every regular file of a tar archive as a nested part.
@@ -240,7 +289,7 @@ func (w *walker) tarArchive(n node) error {
 			}
 			return corrupt("corrupt tar entry %s: %v", h.Name, err)
 		}
-		if err := w.entry(n, data, h.Name); err != nil {
+		if err := w.spilledEntry(n, data, h.Name); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -106,8 +107,39 @@ func (w *walker) pdf(n node) error {
 	return err
 }
 
+// maxPDFObjects bounds the objects of a PDF given to the parser (about 4 KB of memory each); a PDF
+// with more cannot be inspected.
+const maxPDFObjects = 50_000
+
+var objStmN = regexp.MustCompile(`/Type\s*/ObjStm[^>]*?/N\s+(\d+)|/N\s+(\d+)[^>]*?/Type\s*/ObjStm`)
+
+// pdfObjects counts the objects of a PDF from its bytes: every "endobj", plus the /N of every object stream.
+func pdfObjects(n node) int64 {
+	var count int64
+	buf := make([]byte, 1<<20)
+	for off := int64(0); off < n.size; off += int64(len(buf)) - 256 { // windows overlap by 256 bytes
+		k, _ := n.r.ReadAt(buf, off)
+		win := buf[:k]
+		if off > 0 {
+			win = win[min(256, len(win)):] // the overlap was counted in the previous window
+		}
+		count += int64(bytes.Count(win, []byte("endobj")))
+		for _, m := range objStmN.FindAllSubmatch(buf[:k], -1) {
+			v, _ := strconv.ParseInt(string(append(m[1], m[2]...)), 10, 64)
+			count += v
+		}
+		if k < len(buf) {
+			break
+		}
+	}
+	return count
+}
+
 // pdfParsed extracts text through pdfcpu's object model.
 func (w *walker) pdfParsed(n node) error {
+	if c := pdfObjects(n); c > maxPDFObjects {
+		return overLimit("PDF has %d objects, more than the %d that may be parsed", c, maxPDFObjects)
+	}
 	rs := io.NewSectionReader(n.r, 0, n.size)
 	ctx, err := pdfcpu.ReadWithContext(w.b.ctx, rs, pdfConf(w.b.lim))
 	if err != nil {
@@ -125,6 +157,7 @@ func (w *walker) pdfParsed(n node) error {
 	if err := ctx.EnsurePageCount(); err != nil {
 		return corrupt("PDF page tree unreadable: %v", err)
 	}
+	var pages []types.Dict
 	for p := 1; p <= ctx.PageCount; p++ {
 		if err := w.b.check(); err != nil {
 			return err
@@ -134,6 +167,7 @@ func (w *walker) pdfParsed(n node) error {
 		if err != nil || d == nil {
 			return corrupt("PDF page %d unreadable: %v", p, err)
 		}
+		pages = append(pages, d)
 		content, err := w.pageContent(ctx.XRefTable, d)
 		if err != nil {
 			if isFatal(err) {
@@ -158,7 +192,7 @@ func (w *walker) pdfParsed(n node) error {
 			}
 		}
 	}
-	return nil
+	return w.pdfExtras(n, ctx.XRefTable, pages)
 }
 
 // pdfHasEncrypt looks for an /Encrypt entry in the trailer area of a PDF.

@@ -16,6 +16,7 @@ type Limits struct {
 	MaxEntries int           // max archive entries (default 10000)
 	MaxText    int64         // max extracted text bytes (default 64 MiB)
 	TimeBudget time.Duration // per part (default 20 s)
+	SpillDir   string        // where archive entries over 8 MiB wait, unlinked, while walked (default the system temp dir)
 }
 
 // DefaultLimits returns the limits used when Options.Limits is left zero.
