@@ -22,6 +22,9 @@ func initCommand(l l10n.Lang) *cli.Command {
 			&cli.BoolFlag{Name: "ca-name-constraints", Usage: l.Pick("新根证书只能为受监控的域名签发（Chrome 会强制执行）", "restrict a new CA to the watched domains (Chrome enforces this)"), EnvVars: []string{"SLUICE_CA_NAME_CONSTRAINTS"}},
 		},
 		Action: func(c *cli.Context) error {
+			if err := refuseSecondCA(c); err != nil {
+				return err
+			}
 			res, err := daemon.Init(dataDir(c), c.Bool("ca-name-constraints"))
 			if err != nil {
 				return err
@@ -63,6 +66,9 @@ func runDaemon(c *cli.Context) error {
 	level := slog.LevelInfo
 	if c.Bool("verbose") {
 		level = slog.LevelDebug
+	}
+	if err := refuseSecondCA(c); err != nil {
+		return err
 	}
 	res, err := daemon.Init(dataDir(c), c.Bool("ca-name-constraints"))
 	if err != nil {
