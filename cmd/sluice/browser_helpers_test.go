@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-dlp/sluice/internal/deploy"
 	"github.com/sluice-dlp/sluice/internal/testtool"
 	"github.com/sluice-dlp/sluice/proxy/daemon"
 )
@@ -109,11 +111,17 @@ func freePort(t *testing.T) string {
 	return addr
 }
 
-// startDaemonWith starts the daemon on dir with a fixed console address and dial overrides.
-func startDaemonWith(t *testing.T, dir, console string, resolve []string, user string) *daemon.Daemon {
+// startDaemonConfig starts the daemon with cfg; an empty listen or console address is a free loopback port.
+func startDaemonConfig(t *testing.T, cfg daemon.Config) *daemon.Daemon {
 	t.Helper()
-	d, err := daemon.New(daemon.Config{DataDir: dir, Listen: "127.0.0.1:0", Console: console, Resolve: resolve, User: user,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	if cfg.Console == "" {
+		cfg.Console = "127.0.0.1:0"
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	d, err := daemon.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,6 +130,20 @@ func startDaemonWith(t *testing.T, dir, console string, resolve []string, user s
 	}
 	t.Cleanup(func() { d.Close() })
 	return d
+}
+
+// deployedExtensionID reads the packed extension's id from the Chromium policy 'deploy' wrote to out.
+func deployedExtensionID(t *testing.T, out string) string {
+	t.Helper()
+	var pol struct {
+		Forcelist []string `json:"ExtensionInstallForcelist"`
+	}
+	raw, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(deploy.LinuxChromium)))
+	if err != nil || json.Unmarshal(raw, &pol) != nil || len(pol.Forcelist) != 1 {
+		t.Fatalf("no usable Chromium policy: %v %s", err, raw)
+	}
+	id, _, _ := strings.Cut(pol.Forcelist[0], ";")
+	return id
 }
 
 var pairCodeRE = regexp.MustCompile(`data-code="([A-Z0-9]{8})"`)
@@ -170,21 +192,6 @@ func blockDNS(t *testing.T) {
 		return nil, fmt.Errorf("DNS is off in this test: only loopback traffic")
 	}}
 	t.Cleanup(func() { net.DefaultResolver = old })
-}
-
-// startDaemonCfg starts the daemon on dir with dial overrides and extra trusted upstream roots.
-func startDaemonCfg(t *testing.T, dir string, resolve, upstreamCAs []string) *daemon.Daemon {
-	t.Helper()
-	d, err := daemon.New(daemon.Config{DataDir: dir, Listen: "127.0.0.1:0", Console: "127.0.0.1:0", Resolve: resolve, UpstreamCAs: upstreamCAs,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
 }
 
 // selfSigned makes a self-signed server certificate for names; the daemon is told to trust it upstream.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/testtool"
+	"github.com/sluice-dlp/sluice/proxy/daemon"
 )
 
 // TestCAInstallTrustedByChromium installs the CA on a fresh home with real certutil ('ca install' creates
@@ -58,7 +59,7 @@ func TestCAInstallTrustedByChromium(t *testing.T) {
 	upstreamCA := filepath.Join(t.TempDir(), "upstream.pem")
 	os.WriteFile(upstreamCA, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: site.TLS.Certificates[0].Certificate[0]}), 0o644)
 	blockDNS(t)
-	d := startDaemonCfg(t, dir, []string{"pan.baidu.com:443=" + site.Listener.Addr().String()}, []string{upstreamCA})
+	d := startDaemonConfig(t, daemon.Config{DataDir: dir, Resolve: []string{"pan.baidu.com:443=" + site.Listener.Addr().String()}, UpstreamCAs: []string{upstreamCA}})
 
 	shots := os.Getenv("SLUICE_TEST_OUT")
 	if shots == "" {

@@ -99,14 +99,20 @@ func deployBrowserPolicy(c *cli.Context) error {
 	for _, f := range append(files, "extension/sluice.crx", "extension/sluice.xpi", "extension/updates.xml") {
 		fmt.Fprintln(c.App.Writer, filepath.Join(out, filepath.FromSlash(f)))
 	}
-	if err := allowExtensionOrigin(c, p.Policy, "chrome-extension://"+o.ExtensionID); err != nil {
-		return err
+	for _, origin := range []string{"chrome-extension://" + o.ExtensionID, "moz-extension://" + deploy.FirefoxUUID(o.ExtensionID)} {
+		if err := allowExtensionOrigin(c, p.Policy, origin); err != nil {
+			return err
+		}
 	}
 	if u, err := url.Parse(console); err == nil {
 		if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || ip != nil && ip.IsLoopback() {
 			fmt.Fprintln(c.App.ErrWriter, l.Pick("注意：控制台地址 "+console+" 是本机回环地址，其他电脑访问不到；给员工电脑用的策略请加 --console http://服务器:8081",
 				"note: the console URL "+console+" is loopback, which other PCs cannot reach; for staff PCs pass --console http://SERVER:8081"))
 		}
+	}
+	if o.Proxy == "" {
+		fmt.Fprintln(c.App.ErrWriter, l.Pick("注意：Firefox 没有 PacMandatory，取不到 PAC 文件时会直接连网；要让 Firefox 在 Sluice 不可用时也无法上网，请为它另生成 --proxy HOST:PORT 的策略",
+			"note: Firefox has no PacMandatory and goes direct when the PAC file cannot be fetched; for Firefox to fail closed too, generate its policy with --proxy HOST:PORT"))
 	}
 	fmt.Fprintln(c.App.ErrWriter, l.Pick(
 		fmt.Sprintf("扩展 ID %s（Chrome/Edge），%s（Firefox）；控制台在 %s/extension/ 提供扩展。部署步骤见 %s",

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/deploy"
+	"github.com/sluice-dlp/sluice/proxy/daemon"
 )
 
 // TestBrowserPolicyInChromium writes the policies with 'sluice deploy browser-policy', bind-mounts the
@@ -36,19 +37,12 @@ func TestBrowserPolicyInChromium(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("deploy browser-policy: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	var pol struct {
-		Forcelist []string `json:"ExtensionInstallForcelist"`
-	}
-	raw, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(deploy.LinuxChromium)))
-	if err != nil || json.Unmarshal(raw, &pol) != nil || len(pol.Forcelist) != 1 {
-		t.Fatalf("no usable Chromium policy: %v %s", err, raw)
-	}
-	extID, _, _ := strings.Cut(pol.Forcelist[0], ";")
+	extID := deployedExtensionID(t, out)
 	if !strings.Contains(stderr, "chrome-extension://"+extID) || !strings.Contains(string(mustRead(t, filepath.Join(dir, "policy.yaml"))), "chrome-extension://"+extID) {
 		t.Fatalf("deploy did not allow the packed extension's origin in policy.yaml: %s", stderr)
 	}
 	blockDNS(t) // the daemon dials only what --resolve names: nothing leaves loopback
-	d := startDaemonWith(t, dir, strings.TrimPrefix(console, "http://"), []string{"pan.baidu.com:80=" + site.addr}, "zhangsan")
+	d := startDaemonConfig(t, daemon.Config{DataDir: dir, Console: strings.TrimPrefix(console, "http://"), Resolve: []string{"pan.baidu.com:80=" + site.addr}, User: "zhangsan"})
 	code2 := pairingCode(t, d.ConsoleURL(), "zhangsan", "pass-word-2")
 
 	shots := os.Getenv("SLUICE_TEST_OUT")

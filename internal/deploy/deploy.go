@@ -5,8 +5,10 @@
 package deploy
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -178,12 +180,23 @@ func firefoxPolicy(o *Options) map[string]any {
 			"install_url": o.XPIURL, "default_area": "navbar"}},
 		"3rdparty": map[string]any{"Extensions": map[string]any{GeckoID: o.managedConfig()}},
 		"Preferences": map[string]any{
+			// a fixed moz-extension:// origin on new profiles, which the daemon's extension_origins can name
+			"extensions.webextensions.uuids": map[string]any{"Value": `{"` + GeckoID + `":"` + FirefoxUUID(o.ExtensionID) + `"}`, "Status": "default"},
 			// no direct connection when the proxy cannot be reached
 			"network.proxy.failover_direct": locked(false),
 			// the console's XPI is not signed by Mozilla: Firefox ESR (and Developer Edition) accept it with this
 			"xpinstall.signatures.required": locked(false),
 		},
 	}
+}
+
+// FirefoxUUID is the moz-extension:// host the Firefox policy gives the extension on new profiles,
+// derived from the Chrome id so that one installation always uses the same one.
+func FirefoxUUID(extID string) string {
+	s := sha256.Sum256([]byte("sluice firefox origin|" + extID))
+	s[6] = s[6]&0x0f | 0x40
+	s[8] = s[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", s[0:4], s[4:6], s[6:8], s[8:10], s[10:16])
 }
 
 const winCAScript = "@echo off\r\n" +

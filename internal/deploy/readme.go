@@ -35,6 +35,8 @@ Firefox（Windows、Linux）
   把 firefox/distribution 整个目录复制到 Firefox 安装目录（Linux：/usr/lib/firefox-esr/ 或 /usr/lib/firefox/；
   Windows：C:\Program Files\Mozilla Firefox\），或把 policies.json 放到 /etc/firefox/policies/。
   Copy the whole firefox/distribution folder into the Firefox install directory, or policies.json into /etc/firefox/policies/.
+  Firefox 没有 PacMandatory：取不到 PAC 文件时会直连。要让它在 Sluice 不可用时失败，请用 --proxy HOST:PORT 另生成 Firefox 策略。
+  Firefox has no PacMandatory: it goes direct when the PAC file cannot be fetched. For Firefox to fail closed, generate its policy with --proxy HOST:PORT.
   控制台提供的 XPI 未经 Mozilla 签名：只有 Firefox ESR / Developer Edition 会安装（策略已关闭签名检查）。
   The console's XPI is not signed by Mozilla: only Firefox ESR / Developer Edition install it (the policy turns the check off).
 
