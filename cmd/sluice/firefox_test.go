@@ -98,6 +98,7 @@ const {AddonManager} = ChromeUtils.importESModule("resource://gre/modules/AddonM
   const policy = WebExtensionPolicy.getByID("companion@sluice-dlp");
   done({
     policies: Services.policies.status === Services.policies.ACTIVE,
+    active: Object.keys(Services.policies.getActivePolicies() || {}).sort().join(","),
     pac: Services.prefs.getStringPref("network.proxy.autoconfig_url", ""),
     proxyType: Services.prefs.getIntPref("network.proxy.type"),
     pacLocked: Services.prefs.prefIsLocked("network.proxy.autoconfig_url") && Services.prefs.prefIsLocked("network.proxy.type"),
@@ -107,6 +108,9 @@ const {AddonManager} = ChromeUtils.importESModule("resource://gre/modules/AddonM
   });
 })().catch(e => done({error: String(e)}));`).(map[string]any)
 	t.Logf("Firefox state: %v", got)
+	if got["active"] != "3rdparty,Certificates,ExtensionSettings,Preferences,Proxy" {
+		t.Fatalf("Firefox did not accept every policy in policies.json (it drops invalid ones): %v", got["active"])
+	}
 	if got["policies"] != true || got["pac"] != console+"/proxy.pac" || got["proxyType"] != float64(2) || got["pacLocked"] != true || got["failoverDirect"] != false {
 		t.Fatalf("the proxy policy is not applied and locked: %v", got)
 	}
