@@ -63,6 +63,8 @@ try {
     result.managed = managed;
     check(managed.consoleUrl === consoleUrl && managed.pairing === true,
       `managed storage from the policy: ${JSON.stringify(managed)}`);
+    const pin = await sw.evaluate(() => chrome.action.getUserSettings());
+    check(pin.isOnToolbar === true, 'the policy pins the extension to the toolbar (toolbar_pin: force_pinned)');
     const self = await sw.evaluate(() => chrome.management.getSelf());
     check(self.installType === 'admin', `Chromium reports the extension as installed by the administrator (${self.installType})`);
 
