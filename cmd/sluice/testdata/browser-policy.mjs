@@ -59,7 +59,12 @@ try {
     let sw = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${id}/`));
     if (!sw) sw = await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith(`chrome-extension://${id}/`), timeout: 90000 });
     check(true, `extension ${id} force-installed by policy from ${consoleUrl}/extension/updates.xml`);
-    const managed = await sw.evaluate(() => chrome.storage.managed.get());
+    // Chromium loads the extension's 3rdparty policy shortly after installing it: wait for it.
+    let managed = {};
+    for (let i = 0; i < 60 && !managed.consoleUrl; i++) {
+      managed = await sw.evaluate(() => chrome.storage.managed.get());
+      if (!managed.consoleUrl) await new Promise((r) => setTimeout(r, 500));
+    }
     result.managed = managed;
     check(managed.consoleUrl === consoleUrl && managed.pairing === true,
       `managed storage from the policy: ${JSON.stringify(managed)}`);
