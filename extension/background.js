@@ -201,7 +201,7 @@ chrome.notifications.onClicked.addListener((id) => {
 
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && changes.lang) initI18n();
-  if (area === 'local' && (changes.consoleUrl || changes.token)) {
+  if ((area === 'local' && (changes.consoleUrl || changes.token)) || area === 'managed') {
     backoff = 1000;
     connect();
   }

@@ -95,10 +95,27 @@ export function isLoopbackOrigin(origin) {
   return origin.startsWith('http:') && (h === '127.0.0.1' || h === 'localhost');
 }
 
-/** getSettings returns {consoleUrl, token} from chrome.storage.local. */
+/**
+ * getManaged returns what the administrator set by policy (chrome.storage.managed, see schema.json):
+ * {consoleUrl, pairing}; {} when nothing is set (Firefox rejects the call when no policy names the extension).
+ */
+export async function getManaged() {
+  try {
+    const m = (await chrome.storage.managed.get(['consoleUrl', 'pairing'])) || {};
+    const out = {};
+    if (typeof m.consoleUrl === 'string' && m.consoleUrl) out.consoleUrl = normalizeConsoleURL(m.consoleUrl);
+    if (m.pairing === true) out.pairing = true;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** getSettings returns {consoleUrl, token}: a managed console address wins over the one saved locally. */
 export async function getSettings() {
   const s = await chrome.storage.local.get({ consoleUrl: DEFAULT_CONSOLE, token: '' });
-  return { consoleUrl: s.consoleUrl || DEFAULT_CONSOLE, token: s.token || '' };
+  const m = await getManaged();
+  return { consoleUrl: m.consoleUrl || s.consoleUrl || DEFAULT_CONSOLE, token: s.token || '' };
 }
 
 /**

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole Sluice test suite on a fresh machine: installs what the tests need
-# (Debian: chromium, poppler-utils, qpdf, libnss3-tools, webp, fonts, tesseract-ocr with its chi_sim
-# and eng data, and lomiri-wallpapers-16.04 for real photos in the OCR tests; npm: playwright-core),
+# (Debian: chromium, firefox-esr, poppler-utils, qpdf, libnss3-tools, webp, fonts, tesseract-ocr with its
+# chi_sim and eng data, and lomiri-wallpapers-16.04 for real photos in the OCR tests; npm: playwright-core),
 # then go vet, gofmt and every Go test (which drive real Chromium, pdftotext, qpdf, certutil).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # tool → Debian package
 declare -A pkg=(
   [chromium]=chromium [pdftotext]=poppler-utils [pdftoppm]=poppler-utils [qpdf]=qpdf
-  [certutil]=libnss3-tools [node]=nodejs [npm]=npm [cwebp]=webp [tesseract]=tesseract-ocr
+  [certutil]=libnss3-tools [node]=nodejs [npm]=npm [cwebp]=webp [tesseract]=tesseract-ocr [firefox-esr]=firefox-esr
 )
 missing=()
 for tool in "${!pkg[@]}"; do

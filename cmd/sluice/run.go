@@ -23,6 +23,9 @@ func initCommand(l l10n.Lang) *cli.Command {
 			&cli.BoolFlag{Name: "ca-name-constraints", Usage: l.Pick("新根证书只能为受监控的域名签发（Chrome 会强制执行）", "restrict a new CA to the watched domains (Chrome enforces this)"), EnvVars: []string{"SLUICE_CA_NAME_CONSTRAINTS"}},
 		},
 		Action: func(c *cli.Context) error {
+			if err := refuseSecondCA(c); err != nil {
+				return err
+			}
 			audit, err := auditConfig(c)
 			if err != nil {
 				return err
@@ -85,6 +88,9 @@ func runDaemon(c *cli.Context) error {
 		handler = slog.NewJSONHandler(c.App.ErrWriter, opts)
 	default:
 		return l10n.Errorf(l10n.Invalid, "--log-format 只能是 text 或 json，而不是 %q", "--log-format must be text or json, not %q", c.String("log-format"))
+	}
+	if err := refuseSecondCA(c); err != nil {
+		return err
 	}
 	audit, err := auditConfig(c)
 	if err != nil {

@@ -6,12 +6,14 @@ package console
 import (
 	"context"
 	"embed"
+	"github.com/sluice-dlp/sluice/internal/authguard"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/sluice-dlp/sluice/internal/api"
 	"github.com/sluice-dlp/sluice/internal/l10n"
@@ -40,12 +42,13 @@ type Config struct {
 
 // Server is the console: pages, API, PAC, CA page and /ws.
 type Server struct {
-	c        Config
-	sessions *sessions
-	limiter  *limiter
-	pages    map[string]*template.Template
-	handler  http.Handler
-	previews *previewCache
+	c         Config
+	sessions  *sessions
+	limiter   *limiter
+	pairFails *authguard.Window // wrong pairing codes per client address
+	pages     map[string]*template.Template
+	handler   http.Handler
+	previews  *previewCache
 }
 
 // NewServer builds the console.
@@ -57,7 +60,8 @@ func NewServer(c Config) *Server {
 		c.MaxUses = 1
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	s := &Server{c: c, sessions: newSessions(), limiter: newLimiter(), pages: parsePages(), previews: newPreviewCache()}
+	s := &Server{c: c, sessions: newSessions(), limiter: newLimiter(), pages: parsePages(), previews: newPreviewCache(),
+		pairFails: authguard.NewWindow(pairingMaxFails, 5*time.Minute, maxGuardKeys)}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.handler = http.NewCrossOriginProtection().Handler(securityHeaders(mux))
@@ -69,6 +73,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 func (s *Server) routes(mux *http.ServeMux) {
 	s.siteRoutes(mux)
+	s.rolloutRoutes(mux)
 	mux.HandleFunc("GET /login", s.login)
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)
