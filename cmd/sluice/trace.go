@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"github.com/sluice-dlp/sluice/internal/api"
+	"github.com/sluice-dlp/sluice/proxy/policy"
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
@@ -55,9 +57,44 @@ func traceFile(c *cli.Context) error {
 		if out.Note != "" {
 			fmt.Fprintln(w, "  "+clean(out.Note))
 		}
+		printProvenance(c, out.Provenance)
 	}
-	if !out.Found {
+	if !out.Found && (out.Provenance == nil || len(out.Provenance.Matches) == 0) {
 		return cli.Exit("", exitUndecided)
 	}
 	return nil
+}
+
+// printProvenance says who sent the customers a file without a mark holds, best match first.
+func printProvenance(c *cli.Context, p *api.Provenance) {
+	if p == nil {
+		return
+	}
+	l, w := lang(c), c.App.Writer
+	if p.Customers == 0 {
+		fmt.Fprintln(w, l.Pick("这个文件不含公司客户名单中的客户，无法按客户追查发送人", "this file holds no customer of the company list, so its sender cannot be traced by customers"))
+		return
+	}
+	if len(p.Matches) == 0 {
+		fmt.Fprintf(w, l.Pick("文件含客户名单中的 %d 个客户，但没有记录显示有人发送过其中任何一个\n", "the file holds %d customers of the list, but no recorded upload carried any of them\n"), p.Customers)
+		return
+	}
+	fmt.Fprintf(w, l.Pick("按客户追查（文件含客户名单中的 %d 个客户）：\n", "traced by customers (the file holds %d customers of the list):\n"), p.Customers)
+	for i, m := range p.Matches {
+		if i == 10 {
+			break
+		}
+		when, _ := time.Parse(time.RFC3339, m.Time)
+		verdict := policy.VerdictName(policy.Verdict(m.Verdict), l)
+		who := clean(m.User)
+		if m.DisplayName != "" {
+			who = fmt.Sprintf(l.Pick("%s（%s，工号 %s）", "%s (%s, staff ID %s)"), clean(m.DisplayName), clean(m.User), clean(m.StaffID))
+		}
+		line := fmt.Sprintf(l.Pick("  %d/%d 个客户在「%s」中：%s 于 %s 发往 %s（%s）", "  %d of %d customers were in %s sent by %s on %s to %s (%s)"),
+			m.Overlap, p.Customers, clean(m.FileName), who, when.Local().Format("2006-01-02 15:04"), clean(m.Host), verdict)
+		if m.Approval != "" {
+			line += fmt.Sprintf(l.Pick("，审批 %s", ", approved in %s"), clean(m.Approval))
+		}
+		fmt.Fprintln(w, line)
+	}
 }

@@ -243,6 +243,31 @@ type Trace struct {
 	Confidence  float64 `json:"confidence"`
 	Layer       string  `json:"layer,omitempty"`
 	Note        string  `json:"note,omitempty"`
+	// Provenance answers "who sent these customers" for a file without a mark: the uploads that carried
+	// the most of the customer-list entries this file holds.
+	Provenance *Provenance `json:"provenance,omitempty"`
+}
+
+// Provenance ranks recorded uploads by how many of a file's customer-list entries each carried.
+type Provenance struct {
+	Customers int         `json:"customers"` // customer-list entries found in the file
+	Matches   []Provenant `json:"matches"`   // best first; empty when no upload carried any of them
+}
+
+// Provenant is one recorded upload (sent, held or blocked) and its overlap with the file.
+type Provenant struct {
+	Overlap     int    `json:"overlap"` // entries of the file this upload carried
+	Carried     int    `json:"carried"` // entries the upload carried in all
+	EventID     uint64 `json:"event_id"`
+	Time        string `json:"time"`
+	User        string `json:"user"`
+	DisplayName string `json:"display_name,omitempty"`
+	StaffID     string `json:"staff_id,omitempty"`
+	Host        string `json:"destination"`
+	Category    string `json:"category,omitempty"`
+	FileName    string `json:"file_name"`
+	Verdict     string `json:"verdict"`
+	Approval    string `json:"approval,omitempty"`
 }
 
 // ArchiveRecord is one outbound archive record with the people who approved it.

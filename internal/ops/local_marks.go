@@ -59,20 +59,28 @@ func (l *Local) Trace(ctx context.Context, data []byte) (api.Trace, error) {
 	if err := l.needInvestigator(); err != nil {
 		return api.Trace{}, err
 	}
-	if l.Marker == nil {
-		return api.Trace{}, l10n.New(l10n.Unavailable, "没有水印密钥；请在 Sluice 服务器上运行，或用 --data 指向其数据目录",
-			"no mark key; run this on the Sluice server or point --data at its data dir")
-	}
 	lg := lang(ctx)
-	res, err := l.Marker.Decode(data)
-	out := api.Trace{Found: res.Found, Confidence: res.Confidence, Layer: res.Layer}
-	switch {
-	case errors.Is(err, watermark.ErrCorrupt) || errors.Is(err, watermark.ErrUnsupported):
+	var res watermark.Result
+	var err error
+	out := api.Trace{}
+	if l.Marker == nil { // the customers can still be traced
+		err = l10n.New(l10n.Unavailable, "没有水印密钥，未检查隐藏水印；请在 Sluice 服务器上运行，或用 --data 指向其数据目录",
+			"no mark key, so no hidden mark was looked for; run this on the Sluice server or point --data at its data dir")
 		out.Note = l10n.Text(err, lg)
-	case err != nil:
-		return out, err
+	} else {
+		res, err = l.Marker.Decode(data)
+		out = api.Trace{Found: res.Found, Confidence: res.Confidence, Layer: res.Layer}
+		switch {
+		case errors.Is(err, watermark.ErrCorrupt) || errors.Is(err, watermark.ErrUnsupported):
+			out.Note = l10n.Text(err, lg)
+		case err != nil:
+			return out, err
+		}
 	}
-	if !res.Found {
+	if !res.Found { // no mark: who sent the customers this file holds?
+		if out.Provenance, err = l.provenance(ctx, data); err != nil {
+			return out, err
+		}
 		return out, nil
 	}
 	out.MarkID = store.MarkIDString(res.MarkID)

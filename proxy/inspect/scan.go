@@ -62,6 +62,7 @@ func (s *Scanner) Scan(ctx context.Context, r io.ReaderAt, size int64, name stri
 	d.CheckFingerprint(res.SHA256)
 	own := res.Findings
 	res.Findings = append(d.Findings(), own...)
+	res.Customers = d.CustomerIDs()
 	res.Excerpt = MaskText(res.Excerpt)
 	if res.OCR != nil {
 		res.OCR.Text = MaskText(res.OCR.Text)

@@ -118,6 +118,7 @@ func fileRecords(f *Flow) []store.FileRecord {
 		if x.Result != nil {
 			fr.Type = x.Result.Type
 			fr.Findings = Summarize(x.Result)
+			fr.Customers = store.EncodeCustomers(x.Result.Customers)
 		}
 		if x.Out != nil {
 			fr.MarkID, fr.Marked, fr.Blob = store.MarkIDString(x.Out.MarkID), x.Out.MarkSHA256, x.Out.OrigSHA256
