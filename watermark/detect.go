@@ -13,16 +13,10 @@ const (
 	// syncAccept is the minimum normalised sync correlation of an accepted
 	// candidate; unmarked images stay below it (see the robustness harness).
 	syncAccept = 0.25
-	// candidatesPerOffset bounds how many tile shifts are RS-decoded.
-	candidatesPerOffset = 6
+	// candidatesPerFrame bounds how many (grid offset, tile shift) pairs
+	// of one frame are RS-decoded.
+	candidatesPerFrame = 12
 )
-
-// offsetsTried is how many grid offsets, best energy first, are decoded.
-// Each try adds a chance that noise passes Reed-Solomon and the keyed check,
-// so only the two that can be the true one are tried: on documents the
-// paper field ranks the true offset first, where the whole-window field let
-// text lines outrank it.
-const offsetsTried = 2
 
 // corrField holds, for every position of an 8×8 window in a canonical Y2
 // plane, the soft correlation with the keyed kernel.
@@ -139,75 +133,59 @@ type candidate struct {
 	correction int
 }
 
-// decodeField searches grid offsets and tile shifts of one canonical frame.
-// best is the highest sync correlation seen, found or not.
+// decodeField searches grid offsets and tile shifts of one canonical frame:
+// every (offset, shift) pair is ranked by its sync correlation and the best
+// candidatesPerFrame with sync ≥ syncAccept are RS-decoded. best is the
+// highest sync correlation seen, found or not.
 func decodeField(f *corrField, k *keyed) (c candidate, best float64, ok bool) {
 	if f.w < 8 || f.h < 8 {
 		return candidate{}, 0, false
 	}
-	type off struct {
-		ox, oy int
-		e      float64
-		cells  [tileSlots]float64
+	type cand struct {
+		cells  *[tileSlots]float64
+		dx, dy int
+		s      float64
 	}
-	offs := make([]off, 0, 64)
+	var top []cand
 	for oy := 0; oy < 8; oy++ {
 		for ox := 0; ox < 8; ox++ {
 			cells, n := f.accumulate(ox, oy)
 			if n == 0 {
 				continue
 			}
-			e := 0.0
+			rms := 0.0
 			for _, c := range cells {
-				e += c * c
+				rms += c * c
 			}
-			offs = append(offs, off{ox, oy, e / float64(n), cells})
-		}
-	}
-	sort.Slice(offs, func(i, j int) bool { return offs[i].e > offs[j].e })
-	for oi := 0; oi < len(offs) && oi < offsetsTried; oi++ {
-		c, s, ok := decodeCells(&offs[oi].cells, k)
-		best = math.Max(best, s)
-		if ok {
-			return c, best, true
-		}
-	}
-	return candidate{}, best, false
-}
-
-// decodeCells tries the tile shifts with the best sync correlation.
-// Candidates under syncAccept are not decoded.
-func decodeCells(cells *[tileSlots]float64, k *keyed) (candidate, float64, bool) {
-	rms := 0.0
-	for _, c := range cells {
-		rms += c * c
-	}
-	rms = math.Sqrt(rms / tileSlots)
-	if rms == 0 {
-		return candidate{}, 0, false
-	}
-	type shift struct {
-		dx, dy int
-		s      float64
-	}
-	shifts := make([]shift, 0, tileSlots)
-	for dy := 0; dy < tileBlocks; dy++ {
-		for dx := 0; dx < tileBlocks; dx++ {
-			s := 0.0
-			for i, p := range k.syncPos {
-				s += cells[shiftedCell(p, dx, dy)] * float64(k.syncSign[i]*k.scramble[p])
+			rms = math.Sqrt(rms / tileSlots)
+			if rms == 0 {
+				continue
 			}
-			shifts = append(shifts, shift{dx, dy, s / (rms * syncBits)})
+			cp := &cells
+			for dy := 0; dy < tileBlocks; dy++ {
+				for dx := 0; dx < tileBlocks; dx++ {
+					s := 0.0
+					for i, p := range k.syncPos {
+						s += cells[shiftedCell(p, dx, dy)] * float64(k.syncSign[i]*k.scramble[p])
+					}
+					s /= rms * syncBits
+					best = math.Max(best, s)
+					if s < syncAccept || len(top) == candidatesPerFrame && s <= top[len(top)-1].s {
+						continue
+					}
+					top = append(top, cand{cp, dx, dy, s})
+					sort.Slice(top, func(i, j int) bool { return top[i].s > top[j].s })
+					if len(top) > candidatesPerFrame {
+						top = top[:candidatesPerFrame]
+					}
+				}
+			}
 		}
 	}
-	sort.Slice(shifts, func(i, j int) bool { return shifts[i].s > shifts[j].s })
-	for _, sh := range shifts[:candidatesPerOffset] {
-		if sh.s < syncAccept {
-			break
-		}
+	for _, t := range top {
 		var aligned [tileSlots]float64
 		for p := range aligned {
-			aligned[p] = cells[shiftedCell(p, sh.dx, sh.dy)]
+			aligned[p] = t.cells[shiftedCell(p, t.dx, t.dy)]
 		}
 		id, corr, ok := k.decodeSoft(&aligned)
 		if !ok {
@@ -219,9 +197,9 @@ func decodeCells(cells *[tileSlots]float64, k *keyed) (candidate, float64, bool)
 			agree += v * float64(signs[p])
 			tot += abs(v)
 		}
-		return candidate{id: id, sync: sh.s, agreement: agree / tot, correction: corr}, shifts[0].s, true
+		return candidate{id: id, sync: t.s, agreement: agree / tot, correction: corr}, best, true
 	}
-	return candidate{}, shifts[0].s, false
+	return candidate{}, best, false
 }
 
 // shiftedCell maps tile slot p under tile shift (dx, dy) to the cell index
