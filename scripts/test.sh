@@ -9,12 +9,14 @@ cd "$(dirname "$0")/.."
 declare -A pkg=(
   [chromium]=chromium [pdftotext]=poppler-utils [pdftoppm]=poppler-utils [qpdf]=qpdf
   [certutil]=libnss3-tools [node]=nodejs [npm]=npm [cwebp]=webp
+  [convert-im6.q16]=imagemagick [pngquant]=pngquant
 )
 missing=()
 for tool in "${!pkg[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${pkg[$tool]}")
 done
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+[ -e /usr/share/backgrounds/Bridge_by_Sander_Klootwijk.jpg ] || missing+=(lomiri-wallpapers-16.04) # watermark real-photo corpus
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   echo "installing: ${missing[*]}"
