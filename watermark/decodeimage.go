@@ -1,15 +1,59 @@
 package watermark
 
-import "math"
+import (
+	"image"
+	"math"
+)
 
-// perturbGate is the sync correlation an estimated frame must reach before
-// the fine search around it is worth its cost.
-const perturbGate = 0.5
+// Bounds of the blind search, counted in work rather than wall-clock time
+// so that a result never depends on the machine's load.
+const (
+	// perturbGate is the sync correlation an estimated frame must reach
+	// before the fine search around it is worth its cost.
+	perturbGate = 0.5
+	// maxWindow is the largest window (pixels per side, at each pyramid
+	// level) analysed: the tile repeats, so a window holds it many times.
+	maxWindow = 1600
+	// latticeFrames bounds the frames tried from the lattice estimate.
+	latticeFrames = 4
+	// minLevelSide is the smallest side of a pyramid level searched.
+	minLevelSide = 160
+)
 
-// decodeLuma runs the blind search on a suspect luma plane: first the
-// identity frame (re-saved, cropped or recompressed files), then frames
-// estimated from the tile's autocorrelation (scaled or rotated files), then
-// small perturbations of the best estimate.
+// decodePicture runs the blind search over the image's pyramid: level k is
+// the luma averaged over 2^k×2^k pixels (marks embedded at markScale 2^k,
+// or photos enlarged 2^k times, are at their own size there), starting at
+// the level where an unscaled copy of this image carries its mark.
+func (k *keyed) decodePicture(img image.Image) (candidate, bool) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	first := 0
+	for s := markScale(w, h); s > 1; s /= 2 {
+		first++
+	}
+	levels := []int{first}
+	for l := first - 1; l >= 0; l-- {
+		levels = append(levels, l)
+	}
+	for l := first + 1; min(w, h)>>l >= minLevelSide; l++ {
+		levels = append(levels, l)
+	}
+	for _, l := range levels {
+		if min(w, h)>>l < 48 {
+			continue
+		}
+		lum := lumaLevel(img, l, maxWindow)
+		if c, ok := k.decodeLuma(&lum); ok {
+			return c, true
+		}
+	}
+	return candidate{}, false
+}
+
+// decodeLuma runs the blind search on one luma plane: first the identity
+// frame (re-saved, cropped, recompressed, flipped or turned files), then
+// frames estimated from the tile's autocorrelation (scaled or rotated
+// files), then small perturbations of the best estimate.
 func (k *keyed) decodeLuma(lum *plane) (candidate, bool) {
 	try := func(t affine) (candidate, float64, bool) {
 		y2, valid := canonicalY2(lum, t)
@@ -18,15 +62,13 @@ func (k *keyed) decodeLuma(lum *plane) (candidate, bool) {
 		}
 		best := 0.0
 		if level, doc := paperLevelOf(&y2); doc {
-			f := newPaperField(&y2, valid, k, level)
-			c, s, ok := decodeField(&f, k)
+			c, s, ok := k.decodeCells(k.accumulateAll(&y2, valid, level))
 			if ok {
 				return c, s, true
 			}
 			best = s
 		}
-		f := newCorrField(&y2, valid, k)
-		c, s, ok := decodeField(&f, k)
+		c, s, ok := k.decodeCells(k.accumulateAll(&y2, valid, -1))
 		return c, math.Max(s, best), ok
 	}
 	for _, t := range []affine{identity, {a: 1, d: 1, tx: 1, ty: 1}} {
@@ -34,10 +76,13 @@ func (k *keyed) decodeLuma(lum *plane) (candidate, bool) {
 			return c, true
 		}
 	}
-	bestSync, bestFrame := 0.0, affine{}
+	bestSync, bestFrame, n := 0.0, affine{}, 0
 	for _, t := range estimateFrames(lum) {
 		if nearIdentity(t) {
 			continue
+		}
+		if n++; n > latticeFrames {
+			break
 		}
 		c, s, ok := try(t)
 		if ok {

@@ -78,13 +78,13 @@ func softZ(q, r float64) float64 {
 	return float64(softValue(q, r+q*q/64))
 }
 
-// hostBlocks measures every 16×16 block of img against the kernel.
-func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby int) []blockHost {
+// hostBlocks measures every block (16·sc pixels square) of img against the kernel.
+func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, sc int) []blockHost {
 	hs := make([]blockHost, nbx*nby)
 	var y2 [64]float64
 	for by := 0; by < nby; by++ {
 		for bx := 0; bx < nbx; bx++ {
-			blockY2(img, bx*16, by*16, &y2)
+			blockMeans(img, bx*16*sc, by*16*sc, sc, &y2)
 			p, s, s2 := 0.0, 0.0, 0.0
 			for i, v := range y2 {
 				p += float64(k.kernel[i]) * v
@@ -96,20 +96,21 @@ func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby int
 			slot := (by%tileBlocks)*tileBlocks + bx%tileBlocks
 			amp := math.Min(strengthMax, math.Max(strengthMin, strengthPerSigma*maskingSigma(&y2)))
 			hs[by*nbx+bx] = blockHost{p: p, r: math.Max(0, vr-p*p/64), mask: 8 * amp, slot: slot, sign: float64(signs[slot]),
-				head: headroom(img, bx*16, by*16)}
+				head: headroom(img, bx*16*sc, by*16*sc, sc)}
 		}
 	}
 	return hs
 }
 
-// headroom returns the clipping room of the 16×16 block at (x0, y0) per
+// headroom returns the clipping room of the block at (x0, y0) per
 // half-resolution pixel, or nil when no pixel is near white or black.
-func headroom(img *image.NRGBA, x0, y0 int) *[2][64]float64 {
+func headroom(img *image.NRGBA, x0, y0, sc int) *[2][64]float64 {
 	var h *[2][64]float64
-	for yy := 0; yy < 16; yy++ {
+	n := 16 * sc
+	for yy := 0; yy < n; yy++ {
 		o := img.PixOffset(x0, y0+yy)
-		row := img.Pix[o : o+64 : o+64]
-		for xx := 0; xx < 16; xx++ {
+		row := img.Pix[o : o+4*n : o+4*n]
+		for xx := 0; xx < n; xx++ {
 			r, g, b := row[4*xx], row[4*xx+1], row[4*xx+2]
 			cmin, cmax := min(r, g, b), max(r, g, b)
 			if cmin < 200 && cmax > 55 {
@@ -121,7 +122,7 @@ func headroom(img *image.NRGBA, x0, y0 int) *[2][64]float64 {
 					h[0][j], h[1][j] = math.Inf(1), math.Inf(1)
 				}
 			}
-			j := (yy/2)*8 + xx/2
+			j := (yy/(2*sc))*8 + xx/(2*sc)
 			if cmin >= 200 {
 				h[0][j] = math.Min(h[0][j], float64(255-cmax))
 			}
@@ -173,17 +174,19 @@ type blockPlan struct {
 // summed over pixels and channels) of block i at amplitude d with shift
 // sh. Blocks without near-saturated pixels are computed in closed form;
 // the others are simulated pixel by pixel, clipping included.
-func evalBlock(img *image.NRGBA, k *keyed, b *blockHost, bx, by int, d, sh float64) (z, cost float64) {
+func evalBlock(img *image.NRGBA, k *keyed, b *blockHost, bx, by, sc int, d, sh float64) (z, cost float64) {
 	sd := b.sign * d
 	if b.head == nil {
-		return b.sign * softZ(b.p+sd, b.r), 12 * (d*d + 64*sh*sh)
+		return b.sign * softZ(b.p+sd, b.r), float64(12*sc*sc) * (d*d + 64*sh*sh)
 	}
 	var y2 [64]float64
-	for yy := 0; yy < 16; yy++ {
-		o := img.PixOffset(bx*16, by*16+yy)
-		row := img.Pix[o : o+64 : o+64]
-		for xx := 0; xx < 16; xx++ {
-			j := (yy/2)*8 + xx/2
+	n := 16 * sc
+	area := float64(4 * sc * sc)
+	for yy := 0; yy < n; yy++ {
+		o := img.PixOffset(bx*n, by*n+yy)
+		row := img.Pix[o : o+4*n : o+4*n]
+		for xx := 0; xx < n; xx++ {
+			j := (yy/(2*sc))*8 + xx/(2*sc)
 			base, m := splitDelta(sd*float64(k.kernel[j]) + sh)
 			var nv [3]float64
 			for c := 0; c < 3; c++ {
@@ -192,7 +195,7 @@ func evalBlock(img *image.NRGBA, k *keyed, b *blockHost, bx, by int, d, sh float
 				nv[c] = float64(v)
 				cost += float64((v - old) * (v - old))
 			}
-			y2[j] += (0.299*nv[0] + 0.587*nv[1] + 0.114*nv[2]) / 4
+			y2[j] += (0.299*nv[0] + 0.587*nv[1] + 0.114*nv[2]) / area
 		}
 	}
 	corr, sum, sum2 := 0.0, 0.0, 0.0
@@ -222,7 +225,7 @@ func splitDelta(t float64) (base, m int) {
 // planInformed returns each block's pattern amplitude (projection units,
 // ≥ 0, applied with the slot's sign) and shift so that the weakest slot
 // is as strong as possible for a total cost of at most budget.
-func planInformed(img *image.NRGBA, hs []blockHost, k *keyed, nbx int, budget float64) (d, sh []float64) {
+func planInformed(img *image.NRGBA, hs []blockHost, k *keyed, nbx, sc int, budget float64) (d, sh []float64) {
 	ps := make([]blockPlan, len(hs))
 	slots := make([]*slotState, tileSlots)
 	for i := range slots {
@@ -231,7 +234,7 @@ func planInformed(img *image.NRGBA, hs []blockHost, k *keyed, nbx int, budget fl
 	// The base layer takes at most a quarter of the budget.
 	e := 0.0
 	for i := range hs {
-		e += 12 * hs[i].mask * hs[i].mask
+		e += float64(12*sc*sc) * hs[i].mask * hs[i].mask
 	}
 	base := informedBase
 	if base*base*e > budget/4 {
@@ -252,7 +255,7 @@ func planInformed(img *image.NRGBA, hs []blockHost, k *keyed, nbx int, budget fl
 					continue
 				}
 			}
-			z, c := evalBlock(img, k, b, bx, by, nd, s)
+			z, c := evalBlock(img, k, b, bx, by, sc, nd, s)
 			g := (z - z0) / math.Max(c-c0, 1e-9)
 			if g > best {
 				best, nz, nc, nsh, ok = g, z, c, s, true
@@ -271,7 +274,7 @@ func planInformed(img *image.NRGBA, hs []blockHost, k *keyed, nbx int, budget fl
 	spent := 0.0
 	for i := range hs {
 		b := &hs[i]
-		ps[i].z, ps[i].cost = evalBlock(img, k, b, i%nbx, i/nbx, 0, 0)
+		ps[i].z, ps[i].cost = evalBlock(img, k, b, i%nbx, i/nbx, sc, 0, 0)
 		if z, c, s, ok := step(i, base*b.mask); ok {
 			ps[i].d, ps[i].sh, ps[i].z, ps[i].cost = base*b.mask, s, z, c
 		}
@@ -359,7 +362,8 @@ var lumaSteps = func() (s [8]float64) {
 // applyInformed adds each block's pattern (amplitude d with its slot's
 // sign, plus its shift), nearest-upsampled from the half-resolution grid;
 // the luma delta is spread over R, G and B (see splitDelta).
-func applyInformed(img *image.NRGBA, k *keyed, hs []blockHost, d, sh []float64, nbx, nby int) {
+func applyInformed(img *image.NRGBA, k *keyed, hs []blockHost, d, sh []float64, nbx, nby, sc int) {
+	n := 16 * sc
 	for by := 0; by < nby; by++ {
 		for bx := 0; bx < nbx; bx++ {
 			i := by*nbx + bx
@@ -367,11 +371,11 @@ func applyInformed(img *image.NRGBA, k *keyed, hs []blockHost, d, sh []float64, 
 				continue
 			}
 			sd := hs[i].sign * d[i]
-			for yy := 0; yy < 16; yy++ {
-				o := img.PixOffset(bx*16, by*16+yy)
-				row := img.Pix[o : o+64 : o+64]
-				for xx := 0; xx < 16; xx++ {
-					base, m := splitDelta(sd*float64(k.kernel[(yy/2)*8+xx/2]) + sh[i])
+			for yy := 0; yy < n; yy++ {
+				o := img.PixOffset(bx*n, by*n+yy)
+				row := img.Pix[o : o+4*n : o+4*n]
+				for xx := 0; xx < n; xx++ {
+					base, m := splitDelta(sd*float64(k.kernel[(yy/(2*sc))*8+xx/(2*sc)]) + sh[i])
 					for c := 0; c < 3; c++ {
 						row[4*xx+c] = clampInt(int(row[4*xx+c]) + base + m>>c&1)
 					}
@@ -381,20 +385,53 @@ func applyInformed(img *image.NRGBA, k *keyed, hs []blockHost, d, sh []float64, 
 	}
 }
 
-// embedInformed adds the planned pattern to a photo, within maxMSE per
-// channel (after rounding and clipping, which are measured).
+// markScale is the embedding scale of a w×h photo: blocks are 16·scale
+// pixels, so that large photos downscaled for chat (1080 px) still carry
+// the mark at ≥ half its size.
+func markScale(w, h int) int {
+	switch l := max(w, h); {
+	case l <= 2048:
+		return 1
+	case l <= 4096:
+		return 2
+	}
+	return 4
+}
+
+// blockMeans fills y2 with the (2·sc)² mean luma of the block at (x0, y0).
+func blockMeans(img *image.NRGBA, x0, y0, sc int, y2 *[64]float64) {
+	n := 2 * sc
+	for yy := 0; yy < 8; yy++ {
+		for xx := 0; xx < 8; xx++ {
+			s := 0.0
+			for dy := 0; dy < n; dy++ {
+				o := img.PixOffset(x0+xx*n, y0+yy*n+dy)
+				p := img.Pix[o : o+4*n : o+4*n]
+				for dx := 0; dx < n; dx++ {
+					s += lumaOf8(p[4*dx], p[4*dx+1], p[4*dx+2])
+				}
+			}
+			y2[yy*8+xx] = s / float64(n*n)
+		}
+	}
+}
+
+// embedInformed adds the planned pattern to a photo at its markScale,
+// within maxMSE per channel (after rounding and clipping, which are
+// measured).
 func embedInformed(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, maxMSE float64) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	nbx, nby := w/16, h/16
+	sc := markScale(w, h)
+	nbx, nby := w/(16*sc), h/(16*sc)
 	if nbx == 0 || nby == 0 {
 		return
 	}
-	hs := hostBlocks(img, k, signs, nbx, nby)
+	hs := hostBlocks(img, k, signs, nbx, nby, sc)
 	budget := maxMSE * float64(3*w*h)
 	orig := append([]byte(nil), img.Pix...)
 	for pass := 0; ; pass++ {
-		d, sh := planInformed(img, hs, k, nbx, budget)
-		applyInformed(img, k, hs, d, sh, nbx, nby)
+		d, sh := planInformed(img, hs, k, nbx, sc, budget)
+		applyInformed(img, k, hs, d, sh, nbx, nby, sc)
 		m := pixMSE(orig, img.Pix)
 		if m <= maxMSE*1.005 || pass == 3 {
 			return

@@ -126,17 +126,10 @@ func (m *Marker) Decode(data []byte) (Result, error) {
 	return m.DecodeImage(img), nil
 }
 
-// DecodeImage blindly looks for the hidden mark in a decoded image.
+// DecodeImage blindly looks for the hidden mark in a decoded image: at
+// every flip and quarter turn, scale and small rotation, within bounded work.
 func (m *Marker) DecodeImage(img image.Image) Result {
-	lum := lumaPlane(img)
-	c, ok := m.k.decodeLuma(&lum)
-	// Marks enlarged beyond the lattice search range (a page rendered at
-	// 300 dpi, a 2× HiDPI screenshot) are found again at half size.
-	for !ok && lum.w >= 1200 && lum.h >= 1200 {
-		half, _ := canonicalY2(&lum, identity)
-		lum = half
-		c, ok = m.k.decodeLuma(&lum)
-	}
+	c, ok := m.k.decodePicture(img)
 	if !ok {
 		return Result{}
 	}

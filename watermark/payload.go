@@ -31,13 +31,15 @@ var errTooManyErrors = errors.New("sluice: watermark code word has too many erro
 
 // keyed holds everything derived from the mark key.
 type keyed struct {
-	key      []byte
-	kernel   [64]float32     // unit-norm 8×8 spatial spreading kernel (mid-band DCT)
-	scramble [tileSlots]int8 // ±1 per tile slot, XORed onto the bits
-	codePos  [codeBits]int   // tile slot of each code bit
-	syncPos  [syncBits]int
-	syncSign [syncBits]int8
-	fec      *infectious.FEC
+	key        []byte
+	kernel     [64]float32               // unit-norm 8×8 spatial spreading kernel (mid-band DCT)
+	oriented   [orientations][64]float32 // kernel under each flip / quarter turn (see orient)
+	orientBand [orientations][]float32   // their DCT coefficients at markBand
+	scramble   [tileSlots]int8           // ±1 per tile slot, XORed onto the bits
+	codePos    [codeBits]int             // tile slot of each code bit
+	syncPos    [syncBits]int
+	syncSign   [syncBits]int8
+	fec        *infectious.FEC
 }
 
 // subkey derives an independent 32-byte key for one purpose.
@@ -53,6 +55,13 @@ func newKeyed(key []byte) *keyed {
 	copy(seed[:], subkey(key, "sluice-wm-layout-v1"))
 	rng := rand.New(rand.NewChaCha8(seed))
 	k.kernel = designKernel(rng)
+	for o := range k.oriented {
+		for i, v := range k.kernel {
+			x, y := orient(o, i%8, i/8, 8)
+			k.oriented[o][y*8+x] = v
+		}
+		k.orientBand[o] = bandCoefs(&k.oriented[o])
+	}
 	perm := rng.Perm(tileSlots)
 	for i := 0; i < syncBits; i++ {
 		k.syncPos[i] = perm[i]
