@@ -25,6 +25,24 @@ const (
 // or photos enlarged 2^k times, are at their own size there), starting at
 // the level where an unscaled copy of this image carries its mark.
 func (k *keyed) decodePicture(img image.Image) (candidate, bool) {
+	return k.searchPicture(img, search{lattice: latticeFrames, perturb: true, up: true})
+}
+
+// decodePictureQuick is the search Stamp runs before marking (to keep a
+// mark the file already has) and after (to verify): identity frames at
+// the levels up to the file's own, and the two best lattice frames.
+func (k *keyed) decodePictureQuick(img image.Image) (candidate, bool) {
+	return k.searchPicture(img, search{lattice: 2})
+}
+
+// search bounds one blind search.
+type search struct {
+	lattice int  // lattice frames tried per level
+	perturb bool // fine steps around the best lattice frame
+	up      bool // also the levels above the file's own (enlarged copies)
+}
+
+func (k *keyed) searchPicture(img image.Image, opt search) (candidate, bool) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	first := 0
@@ -35,7 +53,7 @@ func (k *keyed) decodePicture(img image.Image) (candidate, bool) {
 	for l := first - 1; l >= 0; l-- {
 		levels = append(levels, l)
 	}
-	for l := first + 1; min(w, h)>>l >= minLevelSide; l++ {
+	for l := first + 1; opt.up && min(w, h)>>l >= minLevelSide; l++ {
 		levels = append(levels, l)
 	}
 	for _, l := range levels {
@@ -43,7 +61,7 @@ func (k *keyed) decodePicture(img image.Image) (candidate, bool) {
 			continue
 		}
 		lum := lumaLevel(img, l, maxWindow)
-		if c, ok := k.decodeLuma(&lum); ok {
+		if c, ok := k.decodeLuma(&lum, opt); ok {
 			return c, true
 		}
 	}
@@ -54,7 +72,7 @@ func (k *keyed) decodePicture(img image.Image) (candidate, bool) {
 // frame (re-saved, cropped, recompressed, flipped or turned files), then
 // frames estimated from the tile's autocorrelation (scaled or rotated
 // files), then small perturbations of the best estimate.
-func (k *keyed) decodeLuma(lum *plane) (candidate, bool) {
+func (k *keyed) decodeLuma(lum *plane, opt search) (candidate, bool) {
 	try := func(t affine) (candidate, float64, bool) {
 		y2, valid := canonicalY2(lum, t)
 		if y2.w < 24 || y2.h < 24 {
@@ -81,7 +99,7 @@ func (k *keyed) decodeLuma(lum *plane) (candidate, bool) {
 		if nearIdentity(t) {
 			continue
 		}
-		if n++; n > latticeFrames {
+		if n++; n > opt.lattice {
 			break
 		}
 		c, s, ok := try(t)
@@ -93,7 +111,7 @@ func (k *keyed) decodeLuma(lum *plane) (candidate, bool) {
 		}
 	}
 	// Fine steps around the best estimate absorb sub-pixel lattice error.
-	if bestSync >= perturbGate {
+	if opt.perturb && bestSync >= perturbGate {
 		for _, p := range [][2]float64{{1.004, 0}, {0.996, 0}, {1, 0.25}, {1, -0.25}} {
 			if c, _, ok := try(compose(bestFrame, scaleRot(p[0], p[1]))); ok {
 				return c, true

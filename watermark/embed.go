@@ -24,7 +24,7 @@ func embedHidden(img *image.NRGBA, k *keyed, signs *[tileSlots]int8) {
 func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed float64) {
 	doc := fixed <= 0 && documentLike(img)
 	if !doc && fixed <= 0 {
-		embedInformed(img, k, signs, maxPatternMSE)
+		embedPhoto(img, k, signs)
 		return
 	}
 	w, h := img.Rect.Dx(), img.Rect.Dy()
@@ -109,10 +109,6 @@ func pixMSE(a, b []byte) float64 {
 	}
 	return float64(s) / float64(n)
 }
-
-// maxPatternMSE is the pattern energy allowed per pixel: 42.5 dB PSNR
-// (255²/10^4.25), a little above the 42 dB target to leave room for rounding.
-const maxPatternMSE = 255 * 255 / 17782.8
 
 // applyBlock adds the 8×8 pattern d (nearest-upsampled to 16×16) to every
 // channel. Where it would clip it is shifted (a faint tint on white or black

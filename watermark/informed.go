@@ -224,8 +224,9 @@ func splitDelta(t float64) (base, m int) {
 
 // planInformed returns each block's pattern amplitude (projection units,
 // ≥ 0, applied with the slot's sign) and shift so that the weakest slot
-// is as strong as possible for a total cost of at most budget.
-func planInformed(img *image.NRGBA, hs []blockHost, k *keyed, nbx, sc int, budget float64) (d, sh []float64) {
+// is as strong as possible for a total cost of at most budget, and the
+// weakest slot's score over its attack noise.
+func planInformed(img *image.NRGBA, hs []blockHost, k *keyed, nbx, sc int, budget float64) (d, sh []float64, weakest float64) {
 	ps := make([]blockPlan, len(hs))
 	slots := make([]*slotState, tileSlots)
 	for i := range slots {
@@ -291,7 +292,7 @@ func planInformed(img *image.NRGBA, hs []blockHost, k *keyed, nbx, sc int, budge
 		for i := range ps {
 			d[i], sh[i] = ps[i].d*f, ps[i].sh*f
 		}
-		return d, sh
+		return d, sh, math.Inf(-1)
 	}
 	for i := range hs {
 		refresh(i)
@@ -338,7 +339,17 @@ func planInformed(img *image.NRGBA, hs []blockHost, k *keyed, nbx, sc int, budge
 	for i := range ps {
 		d[i], sh[i] = ps[i].d, ps[i].sh
 	}
-	return d, sh
+	weakest = math.Inf(1)
+	for _, s := range slots {
+		if len(s.blocks) > 0 {
+			n := s.noise
+			if isSync[s.slot] {
+				n /= syncWeight
+			}
+			weakest = math.Min(weakest, s.score/n)
+		}
+	}
+	return d, sh, weakest
 }
 
 // lumaSteps are the luma changes of adding 1 to a subset of R, G, B
@@ -416,25 +427,53 @@ func blockMeans(img *image.NRGBA, x0, y0, sc int, y2 *[64]float64) {
 	}
 }
 
+// Photo strength: the mark is planned at photoPSNR; when the weakest
+// slot then stays under strongSNR (small or very busy photos), it is
+// planned again at each of fallbackPSNR, the last one being kept.
+var (
+	photoPSNR    = 42.5
+	fallbackPSNR = []float64{41.2, 40.2}
+)
+
+const strongSNR = 1.0
+
+// psnrMSE is the per-channel MSE of a PSNR in dB.
+func psnrMSE(db float64) float64 { return 255 * 255 / math.Pow(10, db/10) }
+
+// embedPhoto marks a photo, as strongly as the weakest slot needs within
+// the PSNR floor, and returns that slot's planned score over its noise.
+func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8) float64 {
+	orig := append([]byte(nil), img.Pix...)
+	weakest := embedInformed(img, k, signs, psnrMSE(photoPSNR))
+	for _, db := range fallbackPSNR {
+		if weakest >= strongSNR {
+			break
+		}
+		copy(img.Pix, orig)
+		weakest = embedInformed(img, k, signs, psnrMSE(db))
+	}
+	return weakest
+}
+
 // embedInformed adds the planned pattern to a photo at its markScale,
 // within maxMSE per channel (after rounding and clipping, which are
-// measured).
-func embedInformed(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, maxMSE float64) {
+// measured), and returns the weakest slot's score over its noise.
+func embedInformed(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, maxMSE float64) float64 {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	sc := markScale(w, h)
 	nbx, nby := w/(16*sc), h/(16*sc)
 	if nbx == 0 || nby == 0 {
-		return
+		return math.Inf(-1)
 	}
 	hs := hostBlocks(img, k, signs, nbx, nby, sc)
 	budget := maxMSE * float64(3*w*h)
 	orig := append([]byte(nil), img.Pix...)
 	for pass := 0; ; pass++ {
-		d, sh := planInformed(img, hs, k, nbx, sc, budget)
+		d, sh, weakest := planInformed(img, hs, k, nbx, sc, budget)
 		applyInformed(img, k, hs, d, sh, nbx, nby, sc)
 		m := pixMSE(orig, img.Pix)
 		if m <= maxMSE*1.005 || pass == 3 {
-			return
+			return weakest
 		}
 		copy(img.Pix, orig)
 		budget *= maxMSE / m

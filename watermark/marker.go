@@ -7,8 +7,6 @@ import (
 	"math"
 	"runtime"
 	"time"
-
-	"github.com/disintegration/imaging"
 )
 
 // ErrUnsupported means the format cannot be marked (for example GIF or WebP
@@ -48,64 +46,6 @@ type Marker struct {
 // NewMarker returns a Marker keyed by key (use LoadOrCreateKey).
 func NewMarker(key []byte) *Marker {
 	return &Marker{k: newKeyed(key), slots: make(chan struct{}, max(1, runtime.NumCPU()))}
-}
-
-// Stamp detects the format by magic bytes and returns the marked file in the
-// same format (JPEG at about the input's quality, PNG as PNG, same pixel
-// size; PDF with visible and hidden layers) plus its short type.
-func (m *Marker) Stamp(data []byte, mark Mark) (out []byte, typ string, err error) {
-	if mark.ID > MaxMarkID {
-		return nil, "", fmt.Errorf("sluice: mark id %d does not fit in 48 bits", mark.ID)
-	}
-	typ = sniff(data)
-	// Only a few stamps run at once, whoever calls: a decoded 12 MP photo
-	// takes about 200 MB.
-	m.slots <- struct{}{}
-	defer func() { <-m.slots }()
-	switch typ {
-	case "jpeg", "png":
-		out, err = m.stampImage(data, typ, mark)
-	case "pdf":
-		out, err = m.stampPDF(data, mark)
-	case "":
-		err = fmt.Errorf("%w: unknown format", ErrUnsupported)
-	default:
-		err = fmt.Errorf("%w: %s", ErrUnsupported, typ)
-	}
-	if err != nil {
-		return nil, typ, err
-	}
-	return out, typ, nil
-}
-
-// StampImage marks a decoded image in place: the visible text, then the
-// hidden payload over it, so both survive.
-func (m *Marker) StampImage(img *image.NRGBA, mark Mark) error {
-	if err := drawVisible(img, VisibleText(mark)); err != nil {
-		return err
-	}
-	signs := m.k.tileSigns(mark.ID)
-	embedHidden(img, m.k, &signs)
-	return nil
-}
-
-func (m *Marker) stampImage(data []byte, typ string, mark Mark) ([]byte, error) {
-	src, err := decodeImage(data)
-	if err != nil {
-		return nil, err
-	}
-	img := imaging.Clone(src)
-	if err := m.StampImage(img, mark); err != nil {
-		return nil, err
-	}
-	q := 0
-	if typ == "jpeg" {
-		q = min(max(jpegQuality(data), 60), 95)
-		if q == 60 && jpegQuality(data) == 0 {
-			q = 85
-		}
-	}
-	return encodeLike(img, typ, q)
 }
 
 // Decode blindly looks for a mark in a suspect file (PDF, PNG, JPEG, WebP,

@@ -95,9 +95,9 @@ func (k *keyed) renderTile(id uint64) []byte {
 }
 
 // addHiddenPDF appends to every page (a) a stream that draws the pattern
-// layer and (b) the invisible token, after wrapping the original content in
-// q/Q so its graphics state cannot leak into ours.
-func (m *Marker) addHiddenPDF(ctx *model.Context, id uint64) error {
+// layer (when pattern is true) and (b) the invisible token, after wrapping
+// the original content in q/Q so its graphics state cannot leak into ours.
+func (m *Marker) addHiddenPDF(ctx *model.Context, id uint64, pattern bool) error {
 	xt := ctx.XRefTable
 	tileW := float64(tileBlocks*16) * 72 / renderDPI
 	img, err := newStream(xt, m.k.renderTile(id), types.Dict{
@@ -143,8 +143,11 @@ func (m *Marker) addHiddenPDF(ctx *model.Context, id uint64) error {
 		if err != nil {
 			return err
 		}
-		body := fmt.Appendf(nil, "q /SlGs gs /Pattern cs /SlPat scn %.2f %.2f %.2f %.2f re f Q\n%s",
-			mb.LL.X, mb.LL.Y, mb.Width(), mb.Height(), tok)
+		body := tok
+		if pattern {
+			body = fmt.Appendf(nil, "q /SlGs gs /Pattern cs /SlPat scn %.2f %.2f %.2f %.2f re f Q\n%s",
+				mb.LL.X, mb.LL.Y, mb.Width(), mb.Height(), tok)
+		}
 		ours, err := newStream(xt, body, types.Dict{})
 		if err != nil {
 			return err
@@ -247,6 +250,14 @@ func (m *Marker) decodePDF(data []byte) (res Result, err error) {
 			res, err = Result{}, fmt.Errorf("%w: pdf parser failed: %v", ErrCorrupt, r)
 		}
 	}()
+	if id, ok := m.findPDFToken(ctx); ok {
+		return Result{Found: true, MarkID: id, Confidence: 1, Layer: "pdf-content"}, nil
+	}
+	return m.decodePDFRender(data)
+}
+
+// findPDFToken returns the id of the first valid content token, page by page.
+func (m *Marker) findPDFToken(ctx *model.Context) (uint64, bool) {
 	for p := 1; p <= ctx.PageCount && p <= MaxPDFPages; p++ {
 		d, _, _, err := ctx.PageDict(p, false)
 		if err != nil || d == nil {
@@ -257,8 +268,8 @@ func (m *Marker) decodePDF(data []byte) (res Result, err error) {
 			continue
 		}
 		if id, ok := m.k.findToken(content); ok {
-			return Result{Found: true, MarkID: id, Confidence: 1, Layer: "pdf-content"}, nil
+			return id, true
 		}
 	}
-	return m.decodePDFRender(data)
+	return 0, false
 }
