@@ -16,6 +16,11 @@ const (
 	maxWindow = 1600
 	// latticeFrames bounds the frames tried from the lattice estimate.
 	latticeFrames = 4
+	// latticeSig is the lattice peak significance (see frameEst) a frame
+	// needs to be tried: every frame that decoded on the real-photo set
+	// had ≥ 3.9; unmarked photos give 1.2–3 (rotated ones with white
+	// corners up to 9, which only costs time).
+	latticeSig = 3.0
 	// minLevelSide is the smallest side of a pyramid level searched.
 	minLevelSide = 160
 )
@@ -95,8 +100,12 @@ func (k *keyed) decodeLuma(lum *plane, opt search) (candidate, bool) {
 		}
 	}
 	bestSync, bestFrame, n := 0.0, affine{}, 0
-	for _, t := range estimateFrames(lum) {
+	for _, e := range estimateFrames(lum) {
+		t := e.t
 		if nearIdentity(t) {
+			continue
+		}
+		if e.sig < latticeSig {
 			continue
 		}
 		if n++; n > opt.lattice {

@@ -39,6 +39,9 @@ type Marker struct {
 	// RenderTool is the pdftoppm binary Decode uses to render a PDF whose
 	// content token is gone; "" looks it up in PATH, "-" disables rendering.
 	RenderTool string
+	// HEIFTool is the heif-convert binary Decode uses to read HEIC and AVIF
+	// files; "" looks it up in PATH, "-" disables it.
+	HEIFTool string
 
 	slots chan struct{} // bounds concurrent Stamp calls (memory)
 }
@@ -49,13 +52,20 @@ func NewMarker(key []byte) *Marker {
 }
 
 // Decode blindly looks for a mark in a suspect file (PDF, PNG, JPEG, WebP,
-// BMP, GIF, TIFF). Found is false unless a payload decodes and its keyed
-// check matches; it is never a guess.
+// BMP, GIF, TIFF; HEIC and AVIF through heif-convert, see HEIFTool). Found
+// is false unless a payload decodes and its keyed check matches; it is
+// never a guess.
 func (m *Marker) Decode(data []byte) (Result, error) {
 	typ := sniff(data)
 	switch typ {
 	case "pdf":
 		return m.decodePDF(data)
+	case "heic", "avif":
+		img, err := m.decodeHEIF(data, typ)
+		if err != nil {
+			return Result{}, err
+		}
+		return m.DecodeImage(img), nil
 	case "":
 		return Result{}, fmt.Errorf("%w: unknown format", ErrUnsupported)
 	}
