@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 declare -A pkg=(
   [chromium]=chromium [pdftotext]=poppler-utils [pdftoppm]=poppler-utils [qpdf]=qpdf
   [certutil]=libnss3-tools [node]=nodejs [npm]=npm [cwebp]=webp
-  [convert-im6.q16]=imagemagick [pngquant]=pngquant
+  [convert-im6.q16]=imagemagick [pngquant]=pngquant [gs]=ghostscript [mutool]=mupdf-tools [heif-convert]=libheif-examples
 )
 missing=()
 for tool in "${!pkg[@]}"; do

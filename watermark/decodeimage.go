@@ -42,9 +42,10 @@ func (k *keyed) decodePictureQuick(img image.Image) (candidate, bool) {
 
 // search bounds one blind search.
 type search struct {
-	lattice int  // lattice frames tried per level
-	perturb bool // fine steps around the best lattice frame
-	up      bool // also the levels above the file's own (enlarged copies)
+	lattice int   // lattice frames tried per level
+	perturb bool  // fine steps around the best lattice frame
+	up      bool  // also the levels above the file's own (enlarged copies)
+	levels  []int // only these pyramid levels (nil: the file's own, then the others)
 }
 
 func (k *keyed) searchPicture(img image.Image, opt search) (candidate, bool) {
@@ -60,6 +61,9 @@ func (k *keyed) searchPicture(img image.Image, opt search) (candidate, bool) {
 	}
 	for l := first + 1; opt.up && min(w, h)>>l >= minLevelSide; l++ {
 		levels = append(levels, l)
+	}
+	if opt.levels != nil {
+		levels = opt.levels
 	}
 	for _, l := range levels {
 		if min(w, h)>>l < 48 {

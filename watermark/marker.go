@@ -30,7 +30,7 @@ type Result struct {
 	Found      bool    // a mark cleared the calibrated margin; false is never a guess
 	MarkID     uint64  // the embedded mark id when Found
 	Confidence float64 // 0..1
-	Layer      string  // "image", "pdf-content" or "pdf-render"
+	Layer      string  // "image", "pdf-content", "pdf-text", "pdf-image" or "pdf-render"
 }
 
 // Marker stamps and decodes marks with one secret key.
@@ -39,6 +39,10 @@ type Marker struct {
 	// RenderTool is the pdftoppm binary Decode uses to render a PDF whose
 	// content token is gone; "" looks it up in PATH, "-" disables rendering.
 	RenderTool string
+	// TextTool is the pdftotext binary Decode uses to read the invisible
+	// text token of a PDF whose content token is gone; "" looks it up in
+	// PATH, "-" disables it.
+	TextTool string
 	// HEIFTool is the heif-convert binary Decode uses to read HEIC and AVIF
 	// files; "" looks it up in PATH, "-" disables it.
 	HEIFTool string

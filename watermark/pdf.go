@@ -80,7 +80,7 @@ func (m *Marker) stampPDF(data []byte, mark Mark) (r StampResult, err error) {
 	if err != nil || len(dims) == 0 {
 		return r, fmt.Errorf("%w: page sizes: %v", ErrCorrupt, err)
 	}
-	if err := m.addHiddenPDF(ctx, mark.ID, !r.Existing.Found); err != nil {
+	if err := m.addHiddenPDF(ctx, mark.ID, !r.Existing.Found, VisibleText(mark)); err != nil {
 		return r, err
 	}
 	if err := addVisiblePDF(ctx, VisibleText(mark), dims[0]); err != nil {
