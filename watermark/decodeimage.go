@@ -13,7 +13,7 @@ const (
 	perturbGate = 0.5
 	// maxWindow is the largest window (pixels per side, at each pyramid
 	// level) analysed: the tile repeats, so a window holds it many times.
-	maxWindow = 1600
+	maxWindow = 1024
 	// latticeFrames bounds the frames tried from the lattice estimate.
 	latticeFrames = 4
 	// latticeSig is the lattice peak significance (see frameEst) a frame
@@ -59,7 +59,7 @@ func (k *keyed) searchPicture(img image.Image, opt search) (candidate, bool) {
 	for l := first - 1; l >= 0; l-- {
 		levels = append(levels, l)
 	}
-	for l := first + 1; opt.up && min(w, h)>>l >= minLevelSide; l++ {
+	for l := first + 1; opt.up && l <= first+1 && min(w, h)>>l >= minLevelSide; l++ {
 		levels = append(levels, l)
 	}
 	if opt.levels != nil {
@@ -70,7 +70,7 @@ func (k *keyed) searchPicture(img image.Image, opt search) (candidate, bool) {
 			continue
 		}
 		lum := lumaLevel(img, l, maxWindow)
-		if c, ok := k.decodeLuma(&lum, opt); ok {
+		if c, ok := k.decodeLuma(&lum, opt, l == 0); ok {
 			return c, true
 		}
 	}
@@ -81,7 +81,7 @@ func (k *keyed) searchPicture(img image.Image, opt search) (candidate, bool) {
 // frame (re-saved, cropped, recompressed, flipped or turned files), then
 // frames estimated from the tile's autocorrelation (scaled or rotated
 // files), then small perturbations of the best estimate.
-func (k *keyed) decodeLuma(lum *plane, opt search) (candidate, bool) {
+func (k *keyed) decodeLuma(lum *plane, opt search, odd bool) (candidate, bool) {
 	try := func(t affine) (candidate, float64, bool) {
 		y2, valid := canonicalY2(lum, t)
 		if y2.w < 24 || y2.h < 24 {
@@ -98,10 +98,19 @@ func (k *keyed) decodeLuma(lum *plane, opt search) (candidate, bool) {
 		c, s, ok := k.decodeCells(k.accumulateAll(&y2, valid, -1))
 		return c, math.Max(s, best), ok
 	}
-	for _, t := range []affine{identity, {a: 1, d: 1, tx: 1, ty: 1}} {
+	// A crop by an odd number of pixels shifts the 2×2 grid by half a
+	// sample; that matters at full resolution only.
+	frames := []affine{identity}
+	if odd {
+		frames = append(frames, affine{a: 1, d: 1, tx: 1, ty: 1})
+	}
+	for _, t := range frames {
 		if c, _, ok := try(t); ok {
 			return c, true
 		}
+	}
+	if opt.lattice == 0 {
+		return candidate{}, false
 	}
 	bestSync, bestFrame, n := 0.0, affine{}, 0
 	for _, e := range estimateFrames(lum) {

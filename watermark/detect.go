@@ -2,7 +2,9 @@ package watermark
 
 import (
 	"math"
+	"runtime"
 	"sort"
+	"sync"
 )
 
 // Soft-value normalisation: a block's correlation is divided by its texture
@@ -129,25 +131,42 @@ func (k *keyed) accumulateAll(y2 *plane, valid []bool, paper float32) *frameCell
 	if src == nil || src.w < 8 || src.h < 8 {
 		return fc
 	}
-	buf := make([]float32, src.w*src.h)
+	defer src.release()
+	// The orientations are independent: two workers (trace runs on small
+	// servers; more would only add memory).
+	var wg sync.WaitGroup
+	next := make(chan int, orientations)
 	for o := 0; o < orientations; o++ {
-		f := src.field(k.orientBand[o], buf)
-		for off := 0; off < 64; off++ {
-			cells, n := f.accumulate(off%8, off/8)
-			if n == 0 {
-				continue
-			}
-			rms := 0.0
-			for _, c := range cells {
-				rms += c * c
-			}
-			if rms == 0 {
-				continue
-			}
-			fc.cells[o][off] = &cells
-			fc.rms[o][off] = math.Sqrt(rms / tileSlots)
-		}
+		next <- o
 	}
+	close(next)
+	for w := 0; w < min(2, runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := getBuf(src.w * src.h)
+			defer putBuf(buf)
+			for o := range next {
+				f := src.field(k.orientBand[o], buf)
+				for off := 0; off < 64; off++ {
+					cells, n := f.accumulate(off%8, off/8)
+					if n == 0 {
+						continue
+					}
+					rms := 0.0
+					for _, c := range cells {
+						rms += c * c
+					}
+					if rms == 0 {
+						continue
+					}
+					fc.cells[o][off] = &cells
+					fc.rms[o][off] = math.Sqrt(rms / tileSlots)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	return fc
 }
 

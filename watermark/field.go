@@ -1,6 +1,39 @@
 package watermark
 
-import "math"
+import (
+	"math"
+	"runtime"
+	"sync"
+)
+
+// bufs recycles the large float planes of the search, so a trace's memory
+// stays at a few frames' worth however many frames it tries.
+var bufs sync.Pool
+
+// getBuf returns a zeroed []float32 of length n.
+func getBuf(n int) []float32 {
+	if p, ok := bufs.Get().(*[]float32); ok && cap(*p) >= n {
+		b := (*p)[:n]
+		clear(b)
+		return b
+	}
+	return make([]float32, n)
+}
+
+func putBuf(b []float32) { bufs.Put(&b) }
+
+// release returns the source's planes to the pool.
+func (s *fieldSource) release() {
+	for _, m := range [][][]float32{s.a, s.b} {
+		for _, b := range m {
+			putBuf(b)
+		}
+	}
+	putBuf(s.inv)
+	if s.mean != nil {
+		putBuf(s.mean)
+	}
+}
 
 // The correlation of every 8×8 window with the kernel, for all eight
 // orientations at once: the kernel is a sum of DCT basis functions of
@@ -30,7 +63,7 @@ func newFieldSource(y2 *plane, valid []bool, paper float32) *fieldSource {
 	if w <= 0 || h <= 0 {
 		return nil
 	}
-	s := &fieldSource{w: w, h: h, ok: windowsInside(y2, valid), inv: make([]float32, w*h)}
+	s := &fieldSource{w: w, h: h, ok: windowsInside(y2, valid), inv: getBuf(w * h)}
 	iw := y2.w + 1
 	if paper < 0 {
 		s.a = bandMaps(y2.v, y2.w, y2.h)
@@ -53,7 +86,7 @@ func newFieldSource(y2 *plane, valid []bool, paper float32) *fieldSource {
 		}
 	}
 	s.a, s.b = bandMaps(masked, y2.w, y2.h), bandMaps(mask, y2.w, y2.h)
-	s.mean = make([]float32, w*h)
+	s.mean = getBuf(w * h)
 	s0 := integral(mask, nil, y2.w, y2.h)
 	s1 := integral(masked, nil, y2.w, y2.h)
 	s2 := integral(masked, y2.v, y2.w, y2.h)
@@ -114,8 +147,13 @@ func bandMaps(v []float32, w, h int) [][]float32 {
 	}
 	// Row pass: for each horizontal frequency u ≤ 3, every row's 8-tap sums.
 	var rows [4][]float32
-	for u := range rows {
-		r := make([]float32, ow*h)
+	defer func() {
+		for _, r := range rows {
+			putBuf(r)
+		}
+	}()
+	parallelDo(len(rows), func(u int) {
+		r := getBuf(ow * h)
 		b := basis[u]
 		for y := 0; y < h; y++ {
 			src := v[y*w : y*w+w]
@@ -126,11 +164,12 @@ func bandMaps(v []float32, w, h int) [][]float32 {
 			}
 		}
 		rows[u] = r
-	}
+	})
 	out := make([][]float32, len(markBand))
-	for bi, uv := range markBand {
+	parallelDo(len(markBand), func(bi int) {
+		uv := markBand[bi]
 		r, b := rows[uv[0]], basis[uv[1]]
-		o := make([]float32, ow*oh)
+		o := getBuf(ow * oh)
 		for y := 0; y < oh; y++ {
 			dst := o[y*ow : y*ow+ow]
 			for j := 0; j < 8; j++ {
@@ -142,7 +181,7 @@ func bandMaps(v []float32, w, h int) [][]float32 {
 			}
 		}
 		out[bi] = o
-	}
+	})
 	return out
 }
 
@@ -158,4 +197,24 @@ func bandCoefs(kern *[64]float32) []float32 {
 		out[bi] = float32(c[uv[1]*8+uv[0]])
 	}
 	return out
+}
+
+// parallelDo runs f(0..n-1) on two workers (or GOMAXPROCS if fewer).
+func parallelDo(n int, f func(int)) {
+	var wg sync.WaitGroup
+	next := make(chan int, n)
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	for w := 0; w < min(2, runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -77,6 +77,11 @@ func (m *Marker) Decode(data []byte) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if g := lumaOnly(img); g != img {
+		// Free the colour planes before the search allocates its own.
+		img = g
+		runtime.GC()
+	}
 	return m.DecodeImage(img), nil
 }
 

@@ -38,12 +38,10 @@ func (m *Marker) decodePDFRender(data []byte) (Result, error) {
 	if err := os.WriteFile(in, data, 0o600); err != nil {
 		return Result{}, nil
 	}
-	// Page 1 first (the pattern is on every page), then pages 2 and 3
-	// (a cover page the pattern could not show through).
-	for _, pg := range [][2]string{{"1", "1"}, {"2", "3"}} {
-		if r, ok := m.renderAndDecode(bin, dir, in, pg[0], pg[1]); ok {
-			return r, nil
-		}
+	// Page 1 is enough: the pattern is multiplied over everything on
+	// every page, pictures included.
+	if r, ok := m.renderAndDecode(bin, dir, in, "1", "1"); ok {
+		return r, nil
 	}
 	return Result{}, nil
 }
