@@ -17,7 +17,7 @@ const (
 	syncAccept = 0.25
 	// candidatesPerFrame bounds how many (grid offset, tile shift) pairs
 	// of one frame are RS-decoded.
-	candidatesPerFrame = 12
+	candidatesPerFrame = 32
 )
 
 // corrField holds, for every position of an 8×8 window in a canonical Y2

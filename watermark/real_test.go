@@ -49,6 +49,7 @@ func TestRealPhotos(t *testing.T) {
 	}
 	r := needRealTools(t)
 	start := time.Now()
+	rsNearMisses.Store(0)
 	corpus := realCorpus(t, full, heldOut)
 	if !heldOut {
 		files, _ := sourceFiles(t, tuningSources[:1])
@@ -72,7 +73,7 @@ func TestRealPhotos(t *testing.T) {
 			got, err := m.Decode(c.marked)
 			ok := err == nil && got.Found && got.MarkID == c.id
 			fp, _ := m.Decode(c.data)
-			asMarked.add(c, ok, fp.Found, false, false)
+			asMarked.add(c, ok, true, fp.Found, false, false)
 		}
 		// Every attack on every marked file and on its unmarked original.
 		type job struct {
@@ -90,6 +91,9 @@ func TestRealPhotos(t *testing.T) {
 					src := cases[ci].marked
 					if u {
 						src = cases[ci].data
+					}
+					if u && !(full || heldOut || a%3 == 0) {
+						continue // CI checks unmarked originals on every third attack
 					}
 					if at.zoom > 0 {
 						shots = append(shots, r.zoomJob(src, at.zoom))
@@ -132,7 +136,13 @@ func TestRealPhotos(t *testing.T) {
 			c := cases[j.c]
 			got, err := m.Decode(out[j])
 			ok := err == nil && got.Found && got.MarkID == c.id
-			fp, _ := m.Decode(out[job{j.a, j.c, true}])
+			// The unmarked originals under the same attack must never
+			// decode (CI: every third attack, to save time).
+			checkFP := full || heldOut || j.a%3 == 0
+			var fp Result
+			if checkFP {
+				fp, _ = m.Decode(out[job{j.a, j.c, true}])
+			}
 			checkWrong := full || j.a%3 == 0
 			var wfp bool
 			if checkWrong {
@@ -140,15 +150,16 @@ func TestRealPhotos(t *testing.T) {
 				wfp = w.Found
 			}
 			mu.Lock()
-			tallies[j.a].add(c, ok, fp.Found, checkWrong, wfp)
+			tallies[j.a].add(c, ok, checkFP, fp.Found, checkWrong, wfp)
 			mu.Unlock()
 		})
 	}
 	t.Log(realReport(len(corpus), time.Since(start), psnrs, asMarked, attacks, tallies))
+	t.Logf("code words that passed Reed-Solomon and failed only the 16-bit keyed check, over all decodes: %d (each a 2^-16 chance of a false trace)", rsNearMisses.Load())
 	checkRealTargets(t, full || heldOut, psnrs, asMarked, attacks, tallies)
 }
 
-func (tl *realTally) add(c realCase, ok, fp, wrongChecked, wrongFP bool) {
+func (tl *realTally) add(c realCase, ok, fpChecked, fp, wrongChecked, wrongFP bool) {
 	tl.n[c.class]++
 	if c.big {
 		tl.big++
@@ -161,9 +172,11 @@ func (tl *realTally) add(c realCase, ok, fp, wrongChecked, wrongFP bool) {
 	} else {
 		tl.fails = append(tl.fails, c.name)
 	}
-	tl.fpN++
-	if fp {
-		tl.fp++
+	if fpChecked {
+		tl.fpN++
+		if fp {
+			tl.fp++
+		}
 	}
 	if wrongChecked {
 		tl.wrongN++
