@@ -36,6 +36,9 @@ type blockHost struct {
 	mask float64 // masking amplitude in projection units (8 × luma RMS)
 	slot int
 	sign float64 // the slot's sign
+	// room is the least of head: a pattern whose largest pixel delta
+	// stays under it cannot clip, so it is computed in closed form.
+	room float64
 	// head, when not nil, holds per half-resolution pixel the room left
 	// before a near-white pixel clips at 255 ([0]) or a near-black one at
 	// 0 ([1]); +Inf where there is none. The pattern is then shifted
@@ -95,8 +98,16 @@ func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, sc
 			vr := math.Max(0, s2/64-m*m)
 			slot := (by%tileBlocks)*tileBlocks + bx%tileBlocks
 			amp := math.Min(strengthMax, math.Max(strengthMin, strengthPerSigma*maskingSigma(&y2)))
-			hs[by*nbx+bx] = blockHost{p: p, r: math.Max(0, vr-p*p/64), mask: 8 * amp, slot: slot, sign: float64(signs[slot]),
-				head: headroom(img, bx*16*sc, by*16*sc, sc)}
+			b := blockHost{p: p, r: math.Max(0, vr-p*p/64), mask: 8 * amp, slot: slot, sign: float64(signs[slot]),
+				head: headroom(img, bx*16*sc, by*16*sc, sc), room: math.Inf(1)}
+			if b.head != nil {
+				for _, h := range b.head {
+					for _, v := range h {
+						b.room = math.Min(b.room, v)
+					}
+				}
+			}
+			hs[by*nbx+bx] = b
 		}
 	}
 	return hs
@@ -176,7 +187,7 @@ type blockPlan struct {
 // the others are simulated pixel by pixel, clipping included.
 func evalBlock(img *image.NRGBA, k *keyed, b *blockHost, bx, by, sc int, d, sh float64) (z, cost float64) {
 	sd := b.sign * d
-	if b.head == nil {
+	if b.head == nil || sh == 0 && d*k.kernelMax <= b.room {
 		return b.sign * softZ(b.p+sd, b.r), float64(12*sc*sc) * (d*d + 64*sh*sh)
 	}
 	var y2 [64]float64
@@ -212,15 +223,21 @@ func evalBlock(img *image.NRGBA, k *keyed, b *blockHost, bx, by, sc int, d, sh f
 // a subset of channels (bits of m, see lumaSteps) that get one more.
 func splitDelta(t float64) (base, m int) {
 	fl := math.Floor(t)
-	fr := t - fl
-	be := 2.0
-	for i, v := range lumaSteps {
-		if e := math.Abs(v - fr); e < be {
-			m, be = i, e
+	return int(fl), int(stepFor[int((t-fl)*256)&255])
+}
+
+// stepFor[i] is the lumaSteps subset nearest to the fraction i/256.
+var stepFor = func() (s [256]uint8) {
+	for i := range s {
+		fr, be := (float64(i)+0.5)/256, 2.0
+		for m, v := range lumaSteps {
+			if e := math.Abs(v - fr); e < be {
+				s[i], be = uint8(m), e
+			}
 		}
 	}
-	return int(fl), m
-}
+	return
+}()
 
 // planInformed returns each block's pattern amplitude (projection units,
 // ≥ 0, applied with the slot's sign) and shift so that the weakest slot

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"sort"
 	"sync/atomic"
@@ -42,6 +43,7 @@ var errTooManyErrors = errors.New("sluice: watermark code word has too many erro
 type keyed struct {
 	key        []byte
 	kernel     [64]float32               // unit-norm 8×8 spatial spreading kernel (mid-band DCT)
+	kernelMax  float64                   // its largest |value|
 	oriented   [orientations][64]float32 // kernel under each flip / quarter turn (see orient)
 	orientBand [orientations][]float32   // their DCT coefficients at markBand
 	scramble   [tileSlots]int8           // ±1 per tile slot, XORed onto the bits
@@ -64,6 +66,9 @@ func newKeyed(key []byte) *keyed {
 	copy(seed[:], subkey(key, "sluice-wm-layout-v1"))
 	rng := rand.New(rand.NewChaCha8(seed))
 	k.kernel = designKernel(rng)
+	for _, v := range k.kernel {
+		k.kernelMax = math.Max(k.kernelMax, math.Abs(float64(v)))
+	}
 	for o := range k.oriented {
 		for i, v := range k.kernel {
 			x, y := orient(o, i%8, i/8, 8)
