@@ -24,7 +24,7 @@ func embedHidden(img *image.NRGBA, k *keyed, signs *[tileSlots]int8) {
 func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed float64) {
 	doc := fixed <= 0 && documentLike(img)
 	if !doc && fixed <= 0 {
-		embedPhoto(img, k, signs)
+		embedPhoto(img, k, signs, nil)
 		return
 	}
 	w, h := img.Rect.Dx(), img.Rect.Dy()

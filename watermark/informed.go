@@ -459,23 +459,27 @@ func psnrMSE(db float64) float64 { return 255 * 255 / math.Pow(10, db/10) }
 
 // embedPhoto marks a photo, as strongly as the weakest slot needs within
 // the PSNR floor, and returns that slot's planned score over its noise.
-func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8) float64 {
-	orig := append([]byte(nil), img.Pix...)
-	weakest := embedInformed(img, k, signs, psnrMSE(photoPSNR))
+// orig, when not nil, is a copy of img.Pix the caller already holds.
+func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, orig []byte) float64 {
+	if orig == nil {
+		orig = append([]byte(nil), img.Pix...)
+	}
+	weakest := embedInformed(img, k, signs, psnrMSE(photoPSNR), orig)
 	for _, db := range fallbackPSNR {
 		if weakest >= strongSNR {
 			break
 		}
 		copy(img.Pix, orig)
-		weakest = embedInformed(img, k, signs, psnrMSE(db))
+		weakest = embedInformed(img, k, signs, psnrMSE(db), orig)
 	}
 	return weakest
 }
 
 // embedInformed adds the planned pattern to a photo at its markScale,
 // within maxMSE per channel (after rounding and clipping, which are
-// measured), and returns the weakest slot's score over its noise.
-func embedInformed(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, maxMSE float64) float64 {
+// measured), and returns the weakest slot's score over its noise. orig is
+// img.Pix before marking (nil: copied here).
+func embedInformed(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, maxMSE float64, orig []byte) float64 {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	sc := markScale(w, h)
 	nbx, nby := w/(16*sc), h/(16*sc)
@@ -484,7 +488,9 @@ func embedInformed(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, maxMSE fl
 	}
 	hs := hostBlocks(img, k, signs, nbx, nby, sc)
 	budget := maxMSE * float64(3*w*h)
-	orig := append([]byte(nil), img.Pix...)
+	if orig == nil {
+		orig = append([]byte(nil), img.Pix...)
+	}
 	for pass := 0; ; pass++ {
 		d, sh, weakest := planInformed(img, hs, k, nbx, sc, budget)
 		applyInformed(img, k, hs, d, sh, nbx, nby, sc)

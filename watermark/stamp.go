@@ -96,25 +96,30 @@ func (m *Marker) stampImage(data []byte, typ string, mark Mark) (StampResult, er
 		}
 	}
 	img := imaging.Clone(src)
+	src = nil // the decoded file is not needed any more (a 24 MP JPEG holds 72 MB)
 	if err := drawVisible(img, VisibleText(mark)); err != nil {
 		return StampResult{}, err
 	}
-	visible := imaging.Clone(img)
+	doc := documentLike(img)
+	visible := append([]byte(nil), img.Pix...)
 	signs := m.k.tileSigns(r.MarkID)
 	for attempt := 0; ; attempt++ {
-		if attempt == 0 {
+		switch {
+		case doc:
 			embedHidden(img, m.k, &signs)
-		} else {
+		case attempt == 0:
+			embedPhoto(img, m.k, &signs, visible)
+		default:
 			// Second attempt: the photo strength floor (40 dB) at once.
-			copy(img.Pix, visible.Pix)
-			embedInformed(img, m.k, &signs, psnrMSE(fallbackPSNR[len(fallbackPSNR)-1]))
+			copy(img.Pix, visible)
+			embedInformed(img, m.k, &signs, psnrMSE(fallbackPSNR[len(fallbackPSNR)-1]), visible)
 		}
 		if r.Out, err = encodeLike(img, typ, q); err != nil {
 			return StampResult{}, err
 		}
 		r.Verified = m.verify(r.Out)
 		r.Weak = !r.Verified.Found || r.Verified.MarkID != r.MarkID
-		if !r.Weak || attempt == 1 || documentLike(visible) {
+		if !r.Weak || attempt == 1 || doc {
 			return r, nil
 		}
 	}
