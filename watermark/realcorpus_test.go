@@ -185,3 +185,51 @@ func realCorpus(t *testing.T, full, heldOut bool) []realImage {
 	}
 	return out
 }
+
+// TestHeldOutAsMarked stamps every held-out picture (scikit-image's
+// samples, never used for tuning) at its own size and traces it: each one
+// ≥ 256×256 must trace exactly, a smaller one must be reported weak, and no
+// unmarked original may trace. SLUICE_WM_HELDOUT=1 runs it (python3-skimage).
+func TestHeldOutAsMarked(t *testing.T) {
+	if os.Getenv("SLUICE_WM_HELDOUT") != "1" {
+		t.Skip("held-out check: SLUICE_WM_HELDOUT=1")
+	}
+	files, _ := sourceFiles(t, heldOutSources[1:])
+	if len(files) == 0 {
+		t.Skip("python3-skimage is not installed")
+	}
+	m := NewMarker([]byte("real-photo-key-0123456789abcdef!"))
+	big, ok := 0, 0
+	for i, f := range files {
+		img, err := loadPicture(f)
+		if err != nil || img.Rect.Dx() < 128 || img.Rect.Dy() < 128 {
+			continue
+		}
+		data := encodeTestJPEG(t, img, 90)
+		id := uint64(0x4E1D0000 + i)
+		r, err := m.StampFile(data, Mark{ID: id, Name: "张三", StaffID: "A1024"})
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		got, _ := m.Decode(r.Out)
+		traced := got.Found && got.MarkID == id
+		if fp, _ := m.Decode(data); fp.Found {
+			t.Errorf("%s: unmarked original traced: %+v", f, fp)
+		}
+		if got.Found && got.MarkID != id {
+			t.Errorf("%s: traced to the wrong id %x", f, got.MarkID)
+		}
+		if r.Weak == traced {
+			t.Errorf("%s: Weak=%v but traced=%v", f, r.Weak, traced)
+		}
+		if img.Rect.Dx() >= 256 && img.Rect.Dy() >= 256 {
+			big++
+			if traced {
+				ok++
+			} else {
+				t.Errorf("%s (%d×%d): does not trace as marked", filepath.Base(f), img.Rect.Dx(), img.Rect.Dy())
+			}
+		}
+	}
+	t.Logf("held out: %d/%d pictures ≥ 256×256 trace as marked", ok, big)
+}
