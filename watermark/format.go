@@ -38,6 +38,8 @@ func sniff(data []byte) string {
 		return "bmp"
 	case bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*")):
 		return "tiff"
+	case isoBrand(data) != "":
+		return isoBrand(data)
 	}
 	return ""
 }
