@@ -67,12 +67,12 @@ func (m *Marker) decodeHEIF(data []byte, typ string) (image.Image, error) {
 	}
 	dir, err := os.MkdirTemp("", "sluice-heif-")
 	if err != nil {
-		return nil, fmt.Errorf("sluice: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	defer os.RemoveAll(dir)
 	in, out := filepath.Join(dir, "in."+typ), filepath.Join(dir, "out.png")
 	if err := os.WriteFile(in, data, 0o600); err != nil {
-		return nil, fmt.Errorf("sluice: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), heifTimeout)
 	defer cancel()

@@ -11,10 +11,10 @@ import (
 
 // ErrUnsupported means the format cannot be marked (for example GIF or WebP
 // input to Stamp); callers treat the file as unmarkable.
-var ErrUnsupported = errors.New("sluice: file format cannot be watermarked")
+var ErrUnsupported = errors.New("file format cannot be watermarked")
 
 // ErrCorrupt means the input could not be parsed as the format it claims.
-var ErrCorrupt = errors.New("sluice: file is corrupt or truncated")
+var ErrCorrupt = errors.New("file is corrupt or truncated")
 
 // Mark is what gets embedded: the hidden id and the visible text parts.
 type Mark struct {

@@ -37,7 +37,7 @@ const MaxMarkID = 1<<idBits - 1
 // of a false trace, so tests report it as a measured false-positive rate.
 var rsNearMisses atomic.Int64
 
-var errTooManyErrors = errors.New("sluice: watermark code word has too many errors")
+var errTooManyErrors = errors.New("watermark code word has too many errors")
 
 // keyed holds everything derived from the mark key.
 type keyed struct {

@@ -88,7 +88,7 @@ func (m *Marker) stampPDF(data []byte, mark Mark) (r StampResult, err error) {
 	}
 	var buf bytes.Buffer
 	if err := api.WriteContext(ctx, &buf); err != nil {
-		return r, fmt.Errorf("sluice: cannot write marked PDF: %w", err)
+		return r, fmt.Errorf("cannot write marked PDF: %w", err)
 	}
 	r.Out = buf.Bytes()
 	if c, err := readPDF(r.Out, false); err == nil {
@@ -118,14 +118,14 @@ func addVisiblePDF(ctx *model.Context, text string, dim types.Dim) error {
 	}
 	var pb bytes.Buffer
 	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&pb, overlay); err != nil {
-		return fmt.Errorf("sluice: cannot encode visible mark: %w", err)
+		return fmt.Errorf("cannot encode visible mark: %w", err)
 	}
 	wm, err := api.ImageWatermarkForReader(bytes.NewReader(pb.Bytes()), "scalefactor:1 rel, rotation:0, opacity:1, position:c", true, false, types.POINTS)
 	if err != nil {
-		return fmt.Errorf("sluice: visible PDF mark: %w", err)
+		return fmt.Errorf("visible PDF mark: %w", err)
 	}
 	if err := api.WatermarkContext(ctx, nil, wm); err != nil {
-		return fmt.Errorf("sluice: visible PDF mark: %w", err)
+		return fmt.Errorf("visible PDF mark: %w", err)
 	}
 	return nil
 }

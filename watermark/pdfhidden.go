@@ -38,7 +38,7 @@ func (k *keyed) pdfTag(b []byte) []byte {
 func (k *keyed) tokenBytes(id uint64) ([16]byte, error) {
 	var t [16]byte
 	if _, err := rand.Read(t[:4]); err != nil {
-		return t, fmt.Errorf("sluice: random nonce: %w", err)
+		return t, fmt.Errorf("random nonce: %w", err)
 	}
 	pad := k.pdfPad(t[:4])
 	for i, b := range k.dataBytes(id) {
@@ -177,7 +177,7 @@ func (m *Marker) addHiddenPDF(ctx *model.Context, id uint64, pattern bool, foote
 	}
 	gs, err := xt.IndRefForNewObject(types.Dict{"Type": types.Name("ExtGState"), "BM": types.Name("Multiply")})
 	if err != nil {
-		return fmt.Errorf("sluice: PDF pattern state: %w", err)
+		return fmt.Errorf("PDF pattern state: %w", err)
 	}
 	pre, err := newStream(xt, []byte("q\n"), types.Dict{})
 	if err != nil {
@@ -238,17 +238,17 @@ func (m *Marker) addHiddenPDF(ctx *model.Context, id uint64, pattern bool, foote
 func newStream(xt *model.XRefTable, content []byte, d types.Dict) (*types.IndirectRef, error) {
 	sd, err := xt.NewStreamDictForBuf(content)
 	if err != nil {
-		return nil, fmt.Errorf("sluice: PDF stream: %w", err)
+		return nil, fmt.Errorf("PDF stream: %w", err)
 	}
 	for k, v := range d {
 		sd.Insert(k, v)
 	}
 	if err := sd.Encode(); err != nil {
-		return nil, fmt.Errorf("sluice: PDF stream: %w", err)
+		return nil, fmt.Errorf("PDF stream: %w", err)
 	}
 	ref, err := xt.IndRefForNewObject(*sd)
 	if err != nil {
-		return nil, fmt.Errorf("sluice: PDF stream: %w", err)
+		return nil, fmt.Errorf("PDF stream: %w", err)
 	}
 	return ref, nil
 }

@@ -80,7 +80,7 @@ func type3Font(xt *model.XRefTable, text string) (ref *types.IndirectRef, codes 
 		cmap.WriteString(">\n")
 	}
 	if n == 0 {
-		return nil, nil, fmt.Errorf("sluice: no glyph of %q in the mark font", text)
+		return nil, nil, fmt.Errorf("no glyph of %q in the mark font", text)
 	}
 	uni, err := newStream(xt, fmt.Appendf(nil, `/CIDInit /ProcSet findresource begin
 12 dict begin
@@ -111,7 +111,7 @@ end
 		"ToUnicode": *uni, "Resources": types.Dict{},
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("sluice: PDF font: %w", err)
+		return nil, nil, fmt.Errorf("PDF font: %w", err)
 	}
 	return ref, codes, nil
 }

@@ -39,7 +39,7 @@ func (m *Marker) Stamp(data []byte, mark Mark) (out []byte, typ string, err erro
 // caller can link the two sends), and whether the output traces back.
 func (m *Marker) StampFile(data []byte, mark Mark) (StampResult, error) {
 	if mark.ID > MaxMarkID {
-		return StampResult{}, fmt.Errorf("sluice: mark id %d does not fit in 48 bits", mark.ID)
+		return StampResult{}, fmt.Errorf("mark id %d does not fit in 48 bits", mark.ID)
 	}
 	typ := sniff(data)
 	// Only a few stamps run at once, whoever calls: a decoded 12 MP photo

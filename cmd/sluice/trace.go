@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/sluice-dlp/sluice/internal/api"
 	"github.com/sluice-dlp/sluice/proxy/policy"
+	"runtime/debug"
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
@@ -13,8 +14,8 @@ import (
 func traceCommand(l l10n.Lang) *cli.Command {
 	return &cli.Command{
 		Name: "trace",
-		Usage: l.Pick("查出泄露文件是谁发出的（PDF、PNG、JPEG、WebP、BMP、GIF、TIFF；也支持重新保存、缩放、裁剪或截图后的副本）",
-			"find who sent a leaked file (PDF, PNG, JPEG, WebP, BMP, GIF, TIFF; also re-saved, scaled, cropped or screenshotted copies)"),
+		Usage: l.Pick("查出泄露文件是谁发出的：读隐藏水印（PDF、PNG、JPEG、WebP、BMP、GIF、TIFF、HEIC、AVIF；也支持重新保存、缩放、裁剪、翻转或截图后的副本），没有水印的文件（xlsx、csv、docx、文本）按其中的客户查发送记录",
+			"find who sent a leaked file: its hidden mark (PDF, PNG, JPEG, WebP, BMP, GIF, TIFF, HEIC, AVIF; also re-saved, scaled, cropped, flipped or screenshotted copies), or for a file without one (xlsx, csv, docx, text) the uploads that carried its customers"),
 		ArgsUsage: l.Pick("文件", "FILE"),
 		Flags:     append(connFlags(l), jsonFlag(l)),
 		Action:    traceFile,
@@ -26,6 +27,7 @@ func traceFile(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	debug.SetMemoryLimit(256 << 20) // decoding a large photo searches many scales: keep the heap near this
 	o, err := connect(c, false, "")
 	if err != nil {
 		return err
@@ -48,6 +50,11 @@ func traceFile(c *cli.Context) error {
 				clean(out.DisplayName), clean(out.User), clean(out.StaffID), when.Local().Format("2006-01-02 15:04:05"), clean(out.Destination), clean(out.Category), clean(out.FileName))
 			if out.Approval != "" {
 				fmt.Fprintf(w, l.Pick("  审批：%s\n", "  approval: %s\n"), clean(out.Approval))
+			}
+			for _, r := range out.Resends {
+				when, _ := time.Parse(time.RFC3339, r.Time)
+				fmt.Fprintf(w, l.Pick("  再次发送：%s（%s，工号 %s）于 %s 发往 %s（水印编号 %s）\n", "  sent again by %s (%s, staff ID %s) on %s to %s (mark %s)\n"),
+					clean(r.DisplayName), clean(r.User), clean(r.StaffID), when.Local().Format("2006-01-02 15:04:05"), clean(r.Destination), clean(r.MarkID))
 			}
 		} else {
 			fmt.Fprintln(w, "  "+clean(out.Note))

@@ -223,8 +223,10 @@ func (m MarkRequest) Values() url.Values {
 
 // Marked describes a file marked by hand; the marked bytes travel beside it (the response body).
 type Marked struct {
-	MarkID string `json:"mark_id"`
-	Type   string `json:"type"`
+	MarkID   string `json:"mark_id"`
+	Type     string `json:"type"`
+	ResendOf string `json:"resend_of,omitempty"` // the mark the file already carried (it keeps it)
+	Weak     bool   `json:"weak,omitempty"`      // the new mark could not be read back
 }
 
 // Trace is the answer of `sluice trace` and POST /api/admin/trace (DESIGN.md).
@@ -243,9 +245,24 @@ type Trace struct {
 	Confidence  float64 `json:"confidence"`
 	Layer       string  `json:"layer,omitempty"`
 	Note        string  `json:"note,omitempty"`
+	// Resends are later sends of the same marked file (it kept its first mark), oldest first.
+	Resends []Resend `json:"resends,omitempty"`
 	// Provenance answers "who sent these customers" for a file without a mark: the uploads that carried
 	// the most of the customer-list entries this file holds.
 	Provenance *Provenance `json:"provenance,omitempty"`
+}
+
+// Resend is one later send of a file that already carried a mark.
+type Resend struct {
+	MarkID      string `json:"mark_id"`
+	User        string `json:"user"`
+	DisplayName string `json:"display_name,omitempty"`
+	StaffID     string `json:"staff_id,omitempty"`
+	Time        string `json:"time"`
+	Destination string `json:"destination"`
+	FileName    string `json:"file_name"`
+	Approval    string `json:"approval,omitempty"`
+	EventID     uint64 `json:"event_id"`
 }
 
 // Provenance ranks recorded uploads by how many of a file's customer-list entries each carried.

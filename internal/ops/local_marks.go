@@ -50,7 +50,11 @@ func (l *Local) Mark(ctx context.Context, req api.MarkRequest, data []byte) ([]b
 	if err := l.DB.PutOutbound(o); err != nil {
 		return nil, api.Marked{}, err
 	}
-	return out, api.Marked{MarkID: store.MarkIDString(o.MarkID), Type: o.Type}, nil
+	m := api.Marked{MarkID: store.MarkIDString(o.MarkID), Type: o.Type, Weak: o.Weak}
+	if o.ResendOf != 0 {
+		m.ResendOf = store.MarkIDString(o.ResendOf)
+	}
+	return out, m, nil
 }
 
 // Trace decodes the hidden mark of a leaked file and names who sent it, when, where and under which approval.
@@ -92,6 +96,26 @@ func (l *Local) Trace(ctx context.Context, data []byte) (api.Trace, error) {
 	out.User, out.DisplayName, out.StaffID = o.User, o.DisplayName, o.StaffID
 	out.Time, out.Destination, out.Category = o.Time.Format(time.RFC3339), o.Host, o.Category
 	out.FileName, out.Approval, out.EventID = o.FileName, o.ApprovalID, o.EventID
+	if out.Resends, err = l.resends(res.MarkID); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// resends lists the later sends of a file that kept mark id, oldest first.
+func (l *Local) resends(id uint64) ([]api.Resend, error) {
+	recs, err := l.DB.Archive(store.ArchiveFilter{Limit: 100000})
+	if err != nil {
+		return nil, err
+	}
+	var out []api.Resend
+	for i := len(recs) - 1; i >= 0; i-- { // the archive is newest first
+		o := recs[i]
+		if o.ResendOf == id {
+			out = append(out, api.Resend{MarkID: store.MarkIDString(o.MarkID), User: o.User, DisplayName: o.DisplayName, StaffID: o.StaffID,
+				Time: o.Time.Format(time.RFC3339), Destination: o.Host, FileName: o.FileName, Approval: o.ApprovalID, EventID: o.EventID})
+		}
+	}
 	return out, nil
 }
 

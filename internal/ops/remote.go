@@ -204,7 +204,8 @@ func (r *Remote) Mark(ctx context.Context, req api.MarkRequest, data []byte) ([]
 	if err != nil {
 		return nil, api.Marked{}, err
 	}
-	return out, api.Marked{MarkID: h.Get("X-Sluice-Mark-Id"), Type: h.Get("X-Sluice-Type")}, nil
+	return out, api.Marked{MarkID: h.Get("X-Sluice-Mark-Id"), Type: h.Get("X-Sluice-Type"), ResendOf: h.Get("X-Sluice-Resend-Of"),
+		Weak: h.Get("X-Sluice-Mark-Weak") == "1"}, nil
 }
 
 // Trace has the daemon decode a leaked file with its mark key.

@@ -199,6 +199,12 @@ func (s *Server) adminMark(w http.ResponseWriter, r *http.Request, o *ops.Local)
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("X-Sluice-Mark-Id", m.MarkID)
 	w.Header().Set("X-Sluice-Type", m.Type)
+	if m.ResendOf != "" {
+		w.Header().Set("X-Sluice-Resend-Of", m.ResendOf)
+	}
+	if m.Weak {
+		w.Header().Set("X-Sluice-Mark-Weak", "1")
+	}
 	w.Write(out)
 }
 

@@ -80,7 +80,7 @@ func (s *Scanner) scan(ctx context.Context, r io.ReaderAt, size int64, name stri
 	} else {
 		h := sha256.New()
 		if _, err := io.Copy(h, io.NewSectionReader(rec, 0, size)); err != nil {
-			return nil, fmt.Errorf("sluice: reading the part to scan: %w", err)
+			return nil, fmt.Errorf("reading the part to scan: %w", err)
 		}
 		res.SHA256 = hex.EncodeToString(h.Sum(nil))
 	}
