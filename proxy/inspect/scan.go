@@ -103,10 +103,10 @@ func (s *Scanner) scan(ctx context.Context, r io.ReaderAt, size int64, name stri
 	}
 	w.settle(top, res.Type, werr)
 	if rec.err != nil {
-		return nil, fmt.Errorf("sluice: reading the part to scan: %w", rec.err)
+		return nil, fmt.Errorf("reading the part to scan: %w", rec.err)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("sluice: scan cancelled: %w", err)
+		return nil, fmt.Errorf("scan cancelled: %w", err)
 	}
 	res.Findings = w.own
 	if res.Findings == nil {
