@@ -23,6 +23,8 @@ type User struct {
 	Disabled    bool      `json:"disabled,omitempty"`
 	HasPassword bool      `json:"has_password"`
 	Created     time.Time `json:"created"`
+	Departing    string `json:"departing,omitempty"`     // leaving date (YYYY-MM-DD): the departing rules apply
+	LookbackDays int    `json:"lookback_days,omitempty"` // days before it the hand-over report covers
 }
 
 // UserOf shows a stored user.
@@ -32,7 +34,8 @@ func UserOf(u *store.User) User {
 		roles = []string{}
 	}
 	return User{Name: u.Name, DisplayName: u.DisplayName, StaffID: u.StaffID, Department: u.Department, Lead: u.Lead,
-		Head: u.Head, Roles: roles, Disabled: u.Disabled, HasPassword: u.PasswordHash != "", Created: u.Created}
+		Head: u.Head, Roles: roles, Disabled: u.Disabled, HasPassword: u.PasswordHash != "", Created: u.Created,
+		Departing: u.Departing, LookbackDays: u.LookbackDays}
 }
 
 // NewUser is the body of POST /api/admin/users: a user that must not exist yet.
@@ -50,6 +53,9 @@ type UserChange struct {
 	Head        *string   `json:"head,omitempty"`
 	Roles       *[]string `json:"roles,omitempty"`
 	Disabled    *bool     `json:"disabled,omitempty"`
+	// Departing sets the leaving date (YYYY-MM-DD; "" ends departing mode); LookbackDays the report's window.
+	Departing    *string `json:"departing,omitempty"`
+	LookbackDays *int    `json:"lookback_days,omitempty"`
 }
 
 // Apply writes the given fields into u.
@@ -69,6 +75,15 @@ func (c UserChange) Apply(u *store.User) {
 	}
 	if c.Disabled != nil {
 		u.Disabled = *c.Disabled
+	}
+	set(&u.Departing, c.Departing)
+	if c.LookbackDays != nil {
+		u.LookbackDays = *c.LookbackDays
+	}
+	if u.Departing == "" {
+		u.LookbackDays = 0
+	} else if u.LookbackDays <= 0 {
+		u.LookbackDays = 30
 	}
 }
 
@@ -394,4 +409,42 @@ type Alert struct {
 	RequestID   string    `json:"request_id,omitempty"`
 	Time        time.Time `json:"time"`
 	ConsoleURL  string    `json:"console_url,omitempty"`
+}
+
+// DepartureReport is the hand-over report of a leaving employee: everything they sent out, tried to send,
+// or had held or blocked in the look-back window (GET /api/admin/report/departing/{name}).
+type DepartureReport struct {
+	User      User           `json:"user"`
+	From      time.Time      `json:"from"`
+	To        time.Time      `json:"to"`
+	Sent      int            `json:"sent"`      // uploads and messages that left (allowed or watermarked)
+	Held      int            `json:"held"`      // held for approval
+	Blocked   int            `json:"blocked"`   // blocked
+	Customers int            `json:"customers"` // distinct customer-list entries in everything above
+	Events    []ReportEvent  `json:"events"`    // oldest first
+	Requests  []string       `json:"requests"`  // approval requests filed in the window
+}
+
+// ReportEvent is one upload or message in a report.
+type ReportEvent struct {
+	ID       uint64       `json:"id"`
+	Time     time.Time    `json:"time"`
+	Action   string       `json:"action"`
+	Host     string       `json:"host"`
+	Category string       `json:"category"`
+	Verdict  string       `json:"verdict"`
+	Reasons  []string     `json:"reasons,omitempty"`
+	Approval string       `json:"approval,omitempty"`
+	Files    []ReportFile `json:"files"`
+}
+
+// ReportFile is one file or message of a reported event, with its findings in words and a link to its archived copy.
+type ReportFile struct {
+	Name      string `json:"name"`
+	Type      string `json:"type,omitempty"`
+	Size      int64  `json:"size"`
+	Findings  string `json:"findings,omitempty"`
+	Customers int    `json:"customers,omitempty"`
+	MarkID    string `json:"mark_id,omitempty"`
+	Copy      string `json:"copy,omitempty"` // console link to the archived copy
 }

@@ -43,6 +43,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/admin/scan", s.api(s.adminScan))
 	mux.HandleFunc("POST /api/admin/mark", s.api(s.adminMark))
 	mux.HandleFunc("POST /api/admin/trace", s.api(s.adminTrace))
+	s.reportRoutes(mux)
 }
 
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request, o *ops.Local) {

@@ -9,7 +9,7 @@ type decideStep struct{ d *Deps }
 
 func (decideStep) Hook() Hook { return HookDecide }
 func (s decideStep) Run(f *Flow) error {
-	in := policy.Input{User: f.User.Name, Dest: f.Dest, Integrity: f.Integrity}
+	in := policy.Input{User: f.User.Name, Dest: f.Dest, Integrity: f.Integrity, Departing: f.User.Departing != ""}
 	for _, x := range f.Files {
 		if x.Message {
 			in.Messages = append(in.Messages, x.Result)

@@ -62,7 +62,7 @@ func (s recordStep) Run(f *Flow) error {
 // record writes the flow's one audit event: the verdict, each file with its findings (held originals
 // kept as blobs for the reviewers), the grants that released it and, once forwarded, the upstream status.
 func record(d *Deps, f *Flow) error {
-	e := &store.Event{Action: "upload", User: f.User.Name, Host: f.Dest.Host, Category: string(f.Dest.Category),
+	e := &store.Event{Time: d.now().UTC(), Action: "upload", User: f.User.Name, Host: f.Dest.Host, Category: string(f.Dest.Category),
 		Method: f.Req.Method, Path: f.Req.URL.Path, Verdict: string(f.Decision.Verdict), Reasons: f.Decision.Texts("zh-CN"),
 		Extra: map[string]string{}}
 	if len(f.FilesOnly()) == 0 && len(f.Files) > 0 {

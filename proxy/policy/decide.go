@@ -15,6 +15,7 @@ type Input struct {
 	Names     []string          // declared file names, parallel to Results (optional)
 	Messages  []*inspect.Result // text fields, chat messages, mail bodies
 	Integrity bool              // the upload declares the original's hash or size (cannot be rewritten)
+	Departing bool              // the user is leaving the company: the departing section applies too
 }
 
 // Reason explains a verdict in both languages.
@@ -134,6 +135,9 @@ func (p *Policy) Decide(in Input) Decision {
 	}
 	if !d.Sensitive && !in.Dest.Opaque {
 		p.sumOfParts(in, add, &d, rule, where)
+	}
+	if in.Departing {
+		p.departing(in, add, where)
 	}
 	for _, m := range in.Messages {
 		if m == nil {

@@ -108,6 +108,7 @@ type Policy struct {
 	CompanyDomains   []string                             `yaml:"company_domains"`
 	Sensitive        struct{ Files, Messages Thresholds } `yaml:"sensitive"`
 	Rules            map[Category]Rule                    `yaml:"rules"`
+	Departing        DepartingSettings                    `yaml:"departing"`
 	Inspect          InspectSettings                      `yaml:"inspect"`
 	Watermark        WatermarkSettings                    `yaml:"watermark"`
 	Alerts           []AlertChannel                       `yaml:"alerts"`

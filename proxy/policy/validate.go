@@ -71,6 +71,9 @@ func (p *Policy) validate(root *yaml.Node) error {
 	if err := p.validateOCR(root); err != nil {
 		return err
 	}
+	if err := p.validateDeparting(root); err != nil {
+		return err
+	}
 	switch p.PAC.Fallback {
 	case "":
 		p.PAC.Fallback = "direct"
