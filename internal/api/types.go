@@ -13,18 +13,18 @@ import (
 
 // User is a person as the API shows them: never a password hash.
 type User struct {
-	Name        string    `json:"name"`
-	DisplayName string    `json:"display_name"`
-	StaffID     string    `json:"staff_id"`
-	Department  string    `json:"department,omitempty"`
-	Lead        string    `json:"lead,omitempty"`
-	Head        string    `json:"head,omitempty"`
-	Roles       []string  `json:"roles"`
-	Disabled    bool      `json:"disabled,omitempty"`
-	HasPassword bool      `json:"has_password"`
-	Created     time.Time `json:"created"`
-	Departing    string `json:"departing,omitempty"`     // leaving date (YYYY-MM-DD): the departing rules apply
-	LookbackDays int    `json:"lookback_days,omitempty"` // days before it the hand-over report covers
+	Name         string    `json:"name"`
+	DisplayName  string    `json:"display_name"`
+	StaffID      string    `json:"staff_id"`
+	Department   string    `json:"department,omitempty"`
+	Lead         string    `json:"lead,omitempty"`
+	Head         string    `json:"head,omitempty"`
+	Roles        []string  `json:"roles"`
+	Disabled     bool      `json:"disabled,omitempty"`
+	HasPassword  bool      `json:"has_password"`
+	Created      time.Time `json:"created"`
+	Departing    string    `json:"departing,omitempty"`     // leaving date (YYYY-MM-DD): the departing rules apply
+	LookbackDays int       `json:"lookback_days,omitempty"` // days before it the hand-over report covers
 }
 
 // UserOf shows a stored user.
@@ -414,15 +414,15 @@ type Alert struct {
 // DepartureReport is the hand-over report of a leaving employee: everything they sent out, tried to send,
 // or had held or blocked in the look-back window (GET /api/admin/report/departing/{name}).
 type DepartureReport struct {
-	User      User           `json:"user"`
-	From      time.Time      `json:"from"`
-	To        time.Time      `json:"to"`
-	Sent      int            `json:"sent"`      // uploads and messages that left (allowed or watermarked)
-	Held      int            `json:"held"`      // held for approval
-	Blocked   int            `json:"blocked"`   // blocked
-	Customers int            `json:"customers"` // distinct customer-list entries in everything above
-	Events    []ReportEvent  `json:"events"`    // oldest first
-	Requests  []string       `json:"requests"`  // approval requests filed in the window
+	User      User          `json:"user"`
+	From      time.Time     `json:"from"`
+	To        time.Time     `json:"to"`
+	Sent      int           `json:"sent"`      // uploads and messages that left (allowed or watermarked)
+	Held      int           `json:"held"`      // held for approval
+	Blocked   int           `json:"blocked"`   // blocked
+	Customers int           `json:"customers"` // distinct customer-list entries in everything above
+	Events    []ReportEvent `json:"events"`    // oldest first
+	Requests  []string      `json:"requests"`  // approval requests filed in the window
 }
 
 // ReportEvent is one upload or message in a report.

@@ -17,9 +17,9 @@ import (
 var files embed.FS
 
 var departure = template.Must(template.New("departure.html").Funcs(template.FuncMap{
-	"t": func(lang l10n.Lang, zh, en string) string { return lang.Pick(zh, en) },
-	"when": func(t time.Time) string { return t.Local().Format("2006-01-02 15:04") },
-	"day":  func(t time.Time) string { return t.Local().Format("2006-01-02") },
+	"t":       func(lang l10n.Lang, zh, en string) string { return lang.Pick(zh, en) },
+	"when":    func(t time.Time) string { return t.Local().Format("2006-01-02 15:04") },
+	"day":     func(t time.Time) string { return t.Local().Format("2006-01-02") },
 	"verdict": func(lang l10n.Lang, v string) string { return policy.VerdictName(policy.Verdict(v), lang) },
 	"category": func(lang l10n.Lang, c string) string {
 		if c == "" {

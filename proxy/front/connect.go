@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
 )
 
 // connect handles a CONNECT: it authenticates it, reads the client's first bytes (the TLS ClientHello
