@@ -409,6 +409,7 @@ type Alert struct {
 	RequestID   string    `json:"request_id,omitempty"`
 	Time        time.Time `json:"time"`
 	ConsoleURL  string    `json:"console_url,omitempty"`
+	To          []string  `json:"to,omitempty"` // the people it is for (a rep's lead and head), by name
 }
 
 // DepartureReport is the hand-over report of a leaving employee: everything they sent out, tried to send,

@@ -104,6 +104,9 @@ func record(d *Deps, f *Flow) error {
 		}
 	}
 	d.Metrics.Upload(string(f.Dest.Category), string(f.Decision.Verdict), files, sensitive)
+	if d.Observe != nil {
+		d.Observe(f.User, e)
+	}
 	return nil
 }
 

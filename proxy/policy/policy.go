@@ -109,6 +109,7 @@ type Policy struct {
 	Sensitive        struct{ Files, Messages Thresholds } `yaml:"sensitive"`
 	Rules            map[Category]Rule                    `yaml:"rules"`
 	Departing        DepartingSettings                    `yaml:"departing"`
+	Risk             RiskSettings                         `yaml:"risk"`
 	Inspect          InspectSettings                      `yaml:"inspect"`
 	Watermark        WatermarkSettings                    `yaml:"watermark"`
 	Alerts           []AlertChannel                       `yaml:"alerts"`
