@@ -3,6 +3,7 @@ package ops
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/api"
@@ -128,6 +129,11 @@ func (l *Local) Archive(ctx context.Context, f store.ArchiveFilter) ([]api.Archi
 	if err != nil {
 		return nil, err
 	}
+	// every look into the archive (files and kept messages) is itself recorded
+	if err := l.DB.AppendEvent(&store.Event{Action: "archive.search", User: l.who(), Extra: map[string]string{
+		"user": f.User, "host": f.Host, "q": f.Text, "since": fmtDay(f.Since), "until": fmtDay(f.Until), "results": strconv.Itoa(len(recs))}}); err != nil {
+		return nil, err
+	}
 	out := make([]api.ArchiveRecord, 0, len(recs))
 	for _, o := range recs {
 		ar := api.ArchiveRecord{Outbound: o}
@@ -147,4 +153,11 @@ func (l *Local) Archive(ctx context.Context, f store.ArchiveFilter) ([]api.Archi
 		out = append(out, ar)
 	}
 	return out, nil
+}
+
+func fmtDay(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("2006-01-02")
 }

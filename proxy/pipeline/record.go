@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/proxy/inspect"
@@ -30,6 +31,9 @@ func (s recordStep) Run(f *Flow) error {
 		return nil
 	}
 	if err := record(s.d, f); err != nil {
+		return err
+	}
+	if err := archiveMessage(s.d, f); err != nil {
 		return err
 	}
 	for _, x := range f.FilesOnly() {
@@ -142,4 +146,37 @@ func Summarize(r *inspect.Result) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// findingWords names a result's findings for people (手机号 3 个、联系人记录 2 条).
+func findingWords(r *inspect.Result) string {
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, inspect.CountText(f.Kind, f.Count, l10n.ZH))
+	}
+	return strings.Join(out, "、")
+}
+
+// archiveMessage keeps the text of a message that left for a personal channel in the outbound archive,
+// as the policy's archive.messages says (so chat records survive the rep deleting them).
+func archiveMessage(d *Deps, f *Flow) error {
+	if !f.Dest.Personal() || f.Decision.Verdict != policy.Allow && f.Decision.Verdict != policy.Watermark {
+		return nil
+	}
+	for _, x := range f.Files {
+		if !x.Message || x.Result == nil || !d.Policy.Archive.KeepMessage(len(x.Result.Findings) > 0) {
+			continue
+		}
+		sum, _, err := d.DB.PutBlob(x.Part.Data.Reader())
+		if err != nil {
+			return err
+		}
+		o := &store.Outbound{Time: d.now().UTC(), User: f.User.Name, DisplayName: f.User.Label(), StaffID: f.User.StaffID, Host: f.Dest.Host,
+			Category: string(f.Dest.Category), Path: f.Req.URL.Path, FileName: "消息 / message", Type: "message", OrigSHA256: sum,
+			EventID: f.Event.ID, Note: findingWords(x.Result)}
+		if err := d.DB.PutOutbound(o); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -110,6 +110,7 @@ type Policy struct {
 	Rules            map[Category]Rule                    `yaml:"rules"`
 	Departing        DepartingSettings                    `yaml:"departing"`
 	Risk             RiskSettings                         `yaml:"risk"`
+	Archive          ArchiveSettings                      `yaml:"archive"`
 	Inspect          InspectSettings                      `yaml:"inspect"`
 	Watermark        WatermarkSettings                    `yaml:"watermark"`
 	Alerts           []AlertChannel                       `yaml:"alerts"`

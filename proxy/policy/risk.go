@@ -56,3 +56,26 @@ func (p *Policy) validateRisk(root *yaml.Node) error {
 	}
 	return nil
 }
+
+// ArchiveSettings say what else the outbound archive keeps besides files (policy archive:).
+type ArchiveSettings struct {
+	// Messages: chat messages, mail bodies and AI prompts that left for a personal channel are kept
+	// "on" (all), "sensitive_only" (those with any finding; the default) or "off".
+	Messages string `yaml:"messages"`
+}
+
+// KeepMessage reports whether a message that left with these findings is archived.
+func (a ArchiveSettings) KeepMessage(hasFindings bool) bool {
+	return a.Messages == "on" || a.Messages == "sensitive_only" && hasFindings
+}
+
+func (p *Policy) validateArchive(root *yaml.Node) error {
+	switch p.Archive.Messages {
+	case "":
+		p.Archive.Messages = "sensitive_only"
+	case "on", "off", "sensitive_only":
+	default:
+		return p.problem(lineOf(root, "archive"), "archive.messages = %q；可用 on、off、sensitive_only", "archive.messages = %q; use on, off or sensitive_only", p.Archive.Messages)
+	}
+	return nil
+}

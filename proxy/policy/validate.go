@@ -77,6 +77,9 @@ func (p *Policy) validate(root *yaml.Node) error {
 	if err := p.validateRisk(root); err != nil {
 		return err
 	}
+	if err := p.validateArchive(root); err != nil {
+		return err
+	}
 	switch p.PAC.Fallback {
 	case "":
 		p.PAC.Fallback = "direct"
