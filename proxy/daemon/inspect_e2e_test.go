@@ -198,7 +198,9 @@ func TestListSentInPiecesIsStillTheList(t *testing.T) {
 	up := newUpstream(t, 1<<20)
 	env := startEnv(t, up, watched, nil)
 	rows := strings.Split(strings.TrimSpace(string(customerCSV(40))), "\n")[1:]
-	piece := func(i int) []byte { return []byte("客户名称,联系人,手机,邮箱\n" + strings.Join(rows[i*8:(i+1)*8], "\n") + "\n") }
+	piece := func(i int) []byte {
+		return []byte("客户名称,联系人,手机,邮箱\n" + strings.Join(rows[i*8:(i+1)*8], "\n") + "\n")
+	}
 	now := time.Now()
 	env.d.SetClock(func() time.Time { return now })
 	if code, ref := env.upload(t, "https://mail.163.com/upload", "名单-1.csv", piece(0)); code != 200 {
