@@ -219,7 +219,7 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 	d.Metrics = metrics.New()
 	d.Sessions = upload.NewSessions(upload.SessionOptions{Dir: d.paths.Spool, MaxFile: d.cfg.MaxInspect, MaxHeld: d.cfg.MaxHeld, Now: d.now})
 	d.Pipeline = pipeline.New(&pipeline.Deps{Scanner: d.Scanner, Policy: d.Policy, DB: d.DB, Marker: d.Marker, Notifier: d,
-		Now: d.now, ConsoleURL: d.ConsoleURL, Log: d.log, Sessions: d.Sessions, Metrics: d.Metrics, Observe: d.observe, Work: make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
+		Now: d.now, ConsoleURL: d.ConsoleURL, Log: d.log, Sessions: d.Sessions, Metrics: d.Metrics, Observe: d.observe, Recent: d.recent, Work: make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
 		Body: upload.Options{Dir: d.paths.Spool, SpoolThreshold: d.cfg.SpoolThreshold, MaxInspect: d.cfg.MaxInspect, Budget: d.Bodies}})
 	dial := front.NewDialer(resolve)
 	if !loopback { // a shared proxy: web ports on other hosts only (front/connect_guard.go)

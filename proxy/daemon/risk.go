@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/api"
+	"github.com/sluice-dlp/sluice/proxy/policy"
 	"github.com/sluice-dlp/sluice/proxy/risk"
 	"github.com/sluice-dlp/sluice/store"
 )
@@ -84,4 +85,13 @@ func (c *deptCache) of(user string) string {
 	}
 	c.m[user] = deptEntry{dept: dept, at: time.Now()}
 	return dept
+}
+
+// recent says what user's uploads that left since since carried, for the split-list check.
+func (d *Daemon) recent(user string, since time.Time) *policy.Recent {
+	contacts, ids := d.Risk.Recent(user, since)
+	if contacts == 0 && len(ids) == 0 {
+		return nil
+	}
+	return &policy.Recent{ContactRecords: contacts, Customers: ids}
 }

@@ -69,6 +69,16 @@ func (a ArchiveSettings) KeepMessage(hasFindings bool) bool {
 	return a.Messages == "on" || a.Messages == "sensitive_only" && hasFindings
 }
 
+func (p *Policy) validateWindow(root *yaml.Node) error {
+	switch w := &p.Sensitive.WindowMinutes; {
+	case *w == 0:
+		*w = 60
+	case *w < 0 || *w > 7*24*60:
+		return p.problem(lineOf(root, "sensitive"), "sensitive.window_minutes = %d 须在 0（默认 60）到 10080 之间", "sensitive.window_minutes = %d must be between 0 (default 60) and 10080", *w)
+	}
+	return nil
+}
+
 func (p *Policy) validateArchive(root *yaml.Node) error {
 	switch p.Archive.Messages {
 	case "":

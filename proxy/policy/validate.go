@@ -80,6 +80,9 @@ func (p *Policy) validate(root *yaml.Node) error {
 	if err := p.validateArchive(root); err != nil {
 		return err
 	}
+	if err := p.validateWindow(root); err != nil {
+		return err
+	}
 	switch p.PAC.Fallback {
 	case "":
 		p.PAC.Fallback = "direct"

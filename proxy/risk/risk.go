@@ -33,6 +33,7 @@ type point struct {
 	refused  int
 	bytes    int64
 	ids      []uint64
+	left     bool // the upload was forwarded (allowed or watermarked)
 }
 
 // Engine keeps recent activity per user in memory (rebuilt from the audit log at start).
@@ -65,9 +66,31 @@ func (e *Engine) Observe(user string, ev *store.Event) {
 	if ev.Verdict == "approval" || ev.Verdict == "block" {
 		p.refused = 1
 	}
+	p.left = ev.Verdict == "allow" || ev.Verdict == "watermark"
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.points[user] = append(e.points[user], p)
+}
+
+// Recent returns the contact records and customer-list entries of user's uploads that left since since.
+func (e *Engine) Recent(user string, since time.Time) (contacts int, ids []uint64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	seen := map[uint64]bool{}
+	for _, p := range e.points[user] {
+		if !p.left || p.t.Before(since) {
+			continue
+		}
+		contacts += p.contacts
+		for _, id := range p.ids {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.Sort(ids)
+	return contacts, ids
 }
 
 // Alerted records that user was reported at t (so a restart does not report them again in the window).
