@@ -122,7 +122,7 @@ func monthThenBurst(t *testing.T, robotURL string) *testEnv {
 }
 
 // TestRiskPageInChromium: after the burst, an admin opens the Risk page on a phone-size screen in real
-// Chromium: the bursting rep is first and marked, the others are not.
+// Chromium: the bursting rep is first and marked with all four lists (160 contact records), the others are not.
 func TestRiskPageInChromium(t *testing.T) {
 	testtool.Require(t, "node")
 	testtool.Require(t, "chromium")
@@ -149,7 +149,7 @@ func TestRiskPageInChromium(t *testing.T) {
 			ranks = append(ranks, f[1]+" "+f[2])
 		}
 	}
-	if len(ranks) < 20 || ranks[0] != "u07 true" || strings.HasSuffix(ranks[1], "true") || !strings.Contains(string(text), "联系人记录 120") {
+	if len(ranks) < 20 || ranks[0] != "u07 true" || strings.HasSuffix(ranks[1], "true") || !strings.Contains(string(text), "联系人记录 160") {
 		t.Fatalf("the Risk page shows:\n%s", text)
 	}
 	t.Logf("Risk page screenshot: %s", filepath.Join(out, "risk-phone.png"))
