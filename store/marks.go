@@ -92,6 +92,17 @@ func (db *DB) PutOutbound(o *Outbound) error {
 	})
 }
 
+// HasMarks reports whether any file was ever marked (an unmarked archive record does not count).
+func (db *DB) HasMarks() (bool, error) {
+	var found bool
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketMarks).Cursor().First()
+		found = k != nil && k[0] != 'u' // marks are keyed by their id, unmarked records by "u" and a sequence
+		return nil
+	})
+	return found, err
+}
+
 // Outbound loads the archive record of a mark id, or ErrNotFound.
 func (db *DB) Outbound(markID uint64) (*Outbound, error) {
 	var o Outbound

@@ -63,7 +63,7 @@ func ValidateUser(u *User) error {
 	}
 	for _, r := range u.Roles {
 		if !slices.Contains(ValidRoles, r) {
-			return l10n.Errorf(l10n.Invalid, "用户 %s 的角色 %q 无效；可用：%s", "unknown role %q for user %s; use one of %s",
+			return l10n.Errorf(l10n.Invalid, "用户 %[2]s 的角色 %[1]q 无效；可用：%[3]s", "unknown role %[1]q for user %[2]s; use one of %[3]s",
 				r, u.Name, strings.Join(ValidRoles, ", "))
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
+	"github.com/sluice-dlp/sluice/internal/marking"
 	"github.com/sluice-dlp/sluice/internal/ops"
 	"github.com/sluice-dlp/sluice/proxy/daemon"
 	"github.com/sluice-dlp/sluice/proxy/policy"
@@ -104,10 +105,13 @@ func direct(c *cli.Context, db *store.DB, as string) (ops.Ops, error) {
 		}
 	}
 	l := &ops.Local{DB: db, Policy: pol}
-	if key, err := os.ReadFile(p.MarkKey); err == nil && len(key) > 0 {
-		if k, err := watermark.LoadOrCreateKey(p.MarkKey); err == nil {
-			l.Marker = watermark.NewMarker(k)
+	if _, err := os.Stat(p.MarkKey); err == nil { // without a key file, jobs that need it say so themselves
+		k, err := marking.LoadKey(p.MarkKey, db)
+		if err != nil {
+			db.Close()
+			return nil, err
 		}
+		l.Marker = watermark.NewMarker(k)
 	}
 	var actor *store.User
 	if as != "" {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sluice-dlp/sluice/internal/api"
 	"github.com/sluice-dlp/sluice/internal/l10n"
+	"github.com/sluice-dlp/sluice/internal/marking"
 	"github.com/sluice-dlp/sluice/internal/metrics"
 	"github.com/sluice-dlp/sluice/internal/ops"
 	"github.com/sluice-dlp/sluice/proxy/console"
@@ -161,7 +162,7 @@ func New(cfg Config) (d *Daemon, err error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := watermark.LoadOrCreateKey(d.paths.MarkKey)
+	key, err := marking.LoadKey(d.paths.MarkKey, d.DB)
 	if err != nil {
 		return nil, err
 	}
