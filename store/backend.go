@@ -34,11 +34,14 @@ type Tx interface {
 	TokenUser(key []byte) (string, error)
 	PutToken(key []byte, user string) error
 	DeleteTokens(user string) (int, error)
+	ForEachToken(fn func(key []byte, user string) error) error
 
 	// NextEventID hands out the next audit id: gapless, in commit order (only one Update runs at a time).
 	NextEventID() (uint64, error)
 	// EventSeq is the last audit id handed out (an id handed out and never stored shows a deleted tail).
 	EventSeq() (uint64, error)
+	// SetEventSeq sets the last audit id handed out (copying a store).
+	SetEventSeq(seq uint64) error
 	PutEvent(id uint64, v []byte) error
 	Event(id uint64) ([]byte, error)
 	LastEventID() (uint64, error)
@@ -68,11 +71,13 @@ type Tx interface {
 
 	HasCustomerHash(sum []byte) (bool, error)
 	PutCustomerHash(sum []byte, entry uint64, field string) error
-	ForEachCustomerHash(fn func(sum []byte, entry uint64) error) error
+	ForEachCustomerHash(fn func(sum []byte, entry uint64, field string) error) error
 	CountCustomerHashes() (int, error)
 	HasCustomerEntry(key []byte) (bool, error)
 	AddCustomerEntry(key, v []byte) (uint64, error)
-	ForEachCustomerEntry(fn func(v []byte) error) error
+	ForEachCustomerEntry(fn func(id uint64, key, v []byte) error) error
+	// PutCustomerEntry stores an entry under a given id (copying a store).
+	PutCustomerEntry(id uint64, key, v []byte) error
 	ClearCustomers() error
 
 	PutFingerprint(sha256, firstBlockMD5, md5 string, v []byte) error

@@ -115,8 +115,13 @@ func (db *DB) SweepBlobs(minAge time.Duration) (BlobSweep, error) {
 		}
 	}
 	bs, err := db.blob.List()
+	archivedAge := minAge
+	if _, shared := db.blob.(*pgBlobs); shared {
+		// another node may have committed a record and archived its blob after refs was read
+		archivedAge = max(minAge, time.Hour)
+	}
 	for _, b := range bs {
-		if !refs[b.sum] && time.Since(b.mod) >= minAge && db.blob.Remove(b.sum) == nil {
+		if !refs[b.sum] && time.Since(b.mod) >= archivedAge && db.blob.Remove(b.sum) == nil {
 			s.Removed = append(s.Removed, b.sum)
 			s.RemovedBytes += b.size
 			db.blobs.total.Add(-b.size)

@@ -138,7 +138,12 @@ func (t boltTx) DeleteTokens(user string) (int, error) {
 	return len(keys), nil
 }
 
+func (t boltTx) ForEachToken(fn func([]byte, string) error) error {
+	return t.b(bucketTokens).ForEach(func(k, v []byte) error { return fn(k, string(v)) })
+}
+
 func (t boltTx) NextEventID() (uint64, error) { return t.b(bucketEvents).NextSequence() }
+func (t boltTx) SetEventSeq(seq uint64) error { return t.b(bucketEvents).SetSequence(seq) }
 func (t boltTx) EventSeq() (uint64, error)    { return t.b(bucketEvents).Sequence(), nil }
 func (t boltTx) PutEvent(id uint64, v []byte) error {
 	return t.b(bucketEvents).Put(u64(id), v)
@@ -258,7 +263,7 @@ func (t boltTx) PutCustomerHash(sum []byte, entry uint64, field string) error {
 	return b.Put(sum, append(u64(entry), field...))
 }
 
-func (t boltTx) ForEachCustomerHash(fn func([]byte, uint64) error) error {
+func (t boltTx) ForEachCustomerHash(fn func([]byte, uint64, string) error) error {
 	b, err := t.customers(subHashes)
 	if b == nil || err != nil {
 		return err
@@ -267,7 +272,7 @@ func (t boltTx) ForEachCustomerHash(fn func([]byte, uint64) error) error {
 		if len(v) < 8 {
 			return l10n.New(l10n.Internal, "客户名单记录损坏", "malformed customer hash record")
 		}
-		return fn(k, binary.BigEndian.Uint64(v[:8]))
+		return fn(k, binary.BigEndian.Uint64(v[:8]), string(v[8:]))
 	})
 }
 
@@ -303,12 +308,42 @@ func (t boltTx) AddCustomerEntry(key, v []byte) (uint64, error) {
 	return id, kb.Put(key, u64(id))
 }
 
-func (t boltTx) ForEachCustomerEntry(fn func([]byte) error) error {
-	b, err := t.customers(subEntries)
-	if b == nil || err != nil {
+// ForEachCustomerEntry lists the entries through their keys (entry key → id → entry).
+func (t boltTx) ForEachCustomerEntry(fn func(uint64, []byte, []byte) error) error {
+	eb, err := t.customers(subEntries)
+	if eb == nil || err != nil {
 		return err
 	}
-	return b.ForEach(func(_, v []byte) error { return fn(v) })
+	kb, err := t.customers(subKeys)
+	if kb == nil || err != nil {
+		return err
+	}
+	return kb.ForEach(func(k, id []byte) error {
+		if v := eb.Get(id); v != nil && len(id) == 8 {
+			return fn(binary.BigEndian.Uint64(id), k, v)
+		}
+		return nil
+	})
+}
+
+func (t boltTx) PutCustomerEntry(id uint64, key, v []byte) error {
+	eb, err := t.customers(subEntries)
+	if err != nil {
+		return err
+	}
+	kb, err := t.customers(subKeys)
+	if err != nil {
+		return err
+	}
+	if id > eb.Sequence() {
+		if err := eb.SetSequence(id); err != nil {
+			return err
+		}
+	}
+	if err := eb.Put(u64(id), v); err != nil {
+		return err
+	}
+	return kb.Put(key, u64(id))
 }
 
 func (t boltTx) ClearCustomers() error {

@@ -169,7 +169,7 @@ func (db *DB) CustomerStats() (CustomerStats, error) {
 		if st.Values, err = tx.CountCustomerHashes(); err != nil {
 			return err
 		}
-		err = tx.ForEachCustomerEntry(func(v []byte) error {
+		err = tx.ForEachCustomerEntry(func(_ uint64, _, v []byte) error {
 			var rec entryRecord
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return err
@@ -239,7 +239,7 @@ func (db *DB) LoadCustomerIndex() (*CustomerIndex, error) {
 	ix := &CustomerIndex{salt: salt, m: map[[16]byte]uint64{}}
 	ix.pool.New = func() any { return hmac.New(sha256.New, ix.salt) }
 	err = db.view(func(tx Tx) error {
-		return tx.ForEachCustomerHash(func(k []byte, id uint64) error {
+		return tx.ForEachCustomerHash(func(k []byte, id uint64, _ string) error {
 			if len(k) != 32 {
 				return fmt.Errorf("malformed customer hash record")
 			}

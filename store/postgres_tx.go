@@ -98,6 +98,14 @@ func (t *pgTx) DeleteTokens(user string) (int, error) {
 	return int(tag.RowsAffected()), pgErr(err)
 }
 
+func (t *pgTx) ForEachToken(fn func([]byte, string) error) error {
+	return t.each(func(k, v []byte) error { return fn(k, string(v)) }, `SELECT key, username::bytea FROM sluice_tokens ORDER BY key`)
+}
+
+func (t *pgTx) SetEventSeq(seq uint64) error {
+	return t.exec(`UPDATE sluice_chain SET seq = $1 WHERE id = 1`, int64(seq))
+}
+
 func (t *pgTx) NextEventID() (uint64, error) {
 	var id uint64
 	err := t.tx.QueryRow(t.ctx, `UPDATE sluice_chain SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&id)
@@ -240,19 +248,20 @@ func (t *pgTx) PutCustomerHash(sum []byte, entry uint64, field string) error {
 	return t.exec(`INSERT INTO sluice_customer_hashes VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, sum, int64(entry), field)
 }
 
-func (t *pgTx) ForEachCustomerHash(fn func([]byte, uint64) error) error {
-	rows, err := t.tx.Query(t.ctx, `SELECT sum, entry FROM sluice_customer_hashes`)
+func (t *pgTx) ForEachCustomerHash(fn func([]byte, uint64, string) error) error {
+	rows, err := t.tx.Query(t.ctx, `SELECT sum, entry, field FROM sluice_customer_hashes`)
 	if err != nil {
 		return pgErr(err)
 	}
 	type row struct {
-		sum []byte
-		id  int64
+		sum   []byte
+		id    int64
+		field string
 	}
 	var all []row
 	for rows.Next() {
 		var r row
-		if err := rows.Scan(&r.sum, &r.id); err != nil {
+		if err := rows.Scan(&r.sum, &r.id, &r.field); err != nil {
 			rows.Close()
 			return pgErr(err)
 		}
@@ -263,7 +272,7 @@ func (t *pgTx) ForEachCustomerHash(fn func([]byte, uint64) error) error {
 		return pgErr(err)
 	}
 	for _, r := range all {
-		if err := fn(r.sum, uint64(r.id)); err != nil {
+		if err := fn(r.sum, uint64(r.id), r.field); err != nil {
 			return err
 		}
 	}
@@ -287,8 +296,41 @@ func (t *pgTx) AddCustomerEntry(key, v []byte) (uint64, error) {
 	return uint64(id), pgErr(err)
 }
 
-func (t *pgTx) ForEachCustomerEntry(fn func([]byte) error) error {
-	return t.each(func(_, v []byte) error { return fn(v) }, `SELECT key, data FROM sluice_customer_entries ORDER BY id`)
+func (t *pgTx) ForEachCustomerEntry(fn func(uint64, []byte, []byte) error) error {
+	rows, err := t.tx.Query(t.ctx, `SELECT id, key, data FROM sluice_customer_entries ORDER BY id`)
+	if err != nil {
+		return pgErr(err)
+	}
+	type row struct {
+		id     int64
+		key, v []byte
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.key, &r.v); err != nil {
+			rows.Close()
+			return pgErr(err)
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return pgErr(err)
+	}
+	for _, r := range all {
+		if err := fn(uint64(r.id), r.key, r.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *pgTx) PutCustomerEntry(id uint64, key, v []byte) error {
+	if err := t.exec(`INSERT INTO sluice_customer_entries (id, key, data) VALUES ($1, $2, $3)`, int64(id), key, v); err != nil {
+		return err
+	}
+	return t.exec(`SELECT setval(pg_get_serial_sequence('sluice_customer_entries', 'id'), greatest($1, (SELECT max(id) FROM sluice_customer_entries)))`, int64(id))
 }
 
 func (t *pgTx) ClearCustomers() error {

@@ -208,7 +208,7 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 	d.Hub = notify.NewHub(d.DB, d.Policy.ExtensionOrigins, d.cfg.AllowLoopbackWS)
 	d.auth = front.NewAuthenticator(d.DB, d.cfg.User, loopback)
 	d.Ops = &ops.Local{DB: d.DB, Policy: d.Policy, Marker: d.Marker, Scanner: d.Scanner, BaseURL: d.ConsoleURL(),
-		Notifier: d, InspectionChanged: d.ReloadInspection, CredentialsChanged: d.auth.Forget, Now: d.now}
+		Notifier: d, InspectionChanged: d.inspectionChanged, CredentialsChanged: d.credentialsChanged, Now: d.now}
 	d.Bodies = upload.NewBudget(d.cfg.BodyMemory)
 	d.Metrics = metrics.New()
 	d.Sessions = upload.NewSessions(upload.SessionOptions{Dir: d.paths.Spool, MaxFile: d.cfg.MaxInspect, MaxHeld: d.cfg.MaxHeld, Now: d.now})
@@ -238,6 +238,7 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 		s.ErrorLog = front.ErrorLog(d.log)
 	}
 	d.gauges(d.Metrics)
+	d.startCluster()
 }
 
 // compat records, at most once an hour per host, that a site broke under interception, with the fix.
