@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,8 +76,7 @@ func Main(m *testing.M) int {
 
 // Start makes and starts a new cluster; tb is used only to find the programs (testtool.Require).
 func Start(tb testing.TB, o Options) (*Server, error) {
-	initdb := testtool.Require(tb, "initdb")
-	s := &Server{bin: filepath.Dir(initdb)}
+	s := &Server{bin: serverBin(tb)}
 	if os.Geteuid() == 0 {
 		if _, err := user.Lookup("postgres"); err != nil {
 			return nil, fmt.Errorf("running as root, and initdb refuses root: the 'postgres' user (made by the postgresql package) is missing")
@@ -116,6 +116,23 @@ func Start(tb testing.TB, o Options) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// serverBin finds the server programs under /usr/lib/postgresql/*/bin (the newest version), else on
+// PATH; when there are none, the test fails naming the package (or skips, see internal/testtool).
+func serverBin(tb testing.TB) string {
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
+	if len(dirs) > 0 {
+		return filepath.Dir(dirs[0])
+	}
+	return filepath.Dir(testtool.Require(tb, "initdb"))
+}
+
+// version is the major version in /usr/lib/postgresql/N/bin/initdb.
+func version(p string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(p))))
+	return n
 }
 
 func (s *Server) run(prog string, args ...string) *exec.Cmd {
