@@ -68,16 +68,24 @@ func clusterDirs(t testing.TB, n int) (url string, dirs []string) {
 
 // nodeConfig is one node's configuration on the shared store.
 func nodeConfig(dir, url string, up *upstream, single bool) Config {
+	if up == nil {
+		return nodeConfigFor(dir, url, "", "", single)
+	}
+	return nodeConfigFor(dir, url, up.caFile, up.addr(), single)
+}
+
+// nodeConfigFor is nodeConfig with the upstream given by its CA file and address ("": none).
+func nodeConfigFor(dir, url, upCA, upAddr string, single bool) Config {
 	cfg := Config{DataDir: dir, Listen: "127.0.0.1:0", Console: "127.0.0.1:0",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AllowLoopbackWS: true,
 		Audit: AuditConfig{Store: url, SharedBlobs: true}}
 	if single {
 		cfg.User = testUser.Name
 	}
-	if up != nil {
-		cfg.UpstreamCAs = []string{up.caFile}
+	if upAddr != "" {
+		cfg.UpstreamCAs = []string{upCA}
 		for _, h := range watched {
-			cfg.Resolve = append(cfg.Resolve, h+":443="+up.addr())
+			cfg.Resolve = append(cfg.Resolve, h+":443="+upAddr)
 		}
 	}
 	return cfg
