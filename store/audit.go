@@ -45,9 +45,10 @@ type Event struct {
 	Hash      string            `json:"hash"`
 }
 
-// AppendEvent assigns the event its id, time (if unset) and chain MAC, and stores it.
+// AppendEvent assigns the event its id, time (if unset) and chain MAC, and stores it; concurrent
+// appends may share one transaction (batch.go).
 func (db *DB) AppendEvent(e *Event) error {
-	return db.update(func(tx Tx) error { return db.appendEventTx(tx, e) })
+	return db.batched(func(tx Tx) error { return db.appendEventTx(tx, e) })
 }
 
 // Event loads one audit event by id.

@@ -94,6 +94,10 @@ type Tx interface {
 	// PruneSessions deletes sessions that expired before now (Unix seconds) and returns how many.
 	PruneSessions(now int64) (int, error)
 
+	// ArchiveBlobs makes blobs staged in the shared store part of the archive, with the record naming
+	// them, and returns their bytes (bbolt keeps no blobs: 0).
+	ArchiveBlobs(sums []string) (int64, error)
+
 	// OnCommit runs fn after the transaction commits (never when it rolls back).
 	OnCommit(fn func())
 }

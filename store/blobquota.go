@@ -61,10 +61,13 @@ func (db *DB) pruneToQuota() {
 	}
 	db.blobs.total.Store(total)
 	if removed > 0 {
-		db.AppendEvent(&Event{Action: "archive.prune", User: "sluice", Extra: map[string]string{
-			"reason": "total archive quota exceeded (--archive-max-total); oldest blobs removed first",
-			"quota":  strconv.FormatInt(limit, 10), "removed": strconv.Itoa(removed), "removed_bytes": strconv.FormatInt(freed, 10),
-			"kept_bytes": strconv.FormatInt(total, 10), "oldest_removed": oldest.UTC().Format(time.RFC3339)}})
+		// not batched: this runs after a batch's commit, on the batch's own goroutine
+		db.update(func(tx Tx) error {
+			return db.appendEventTx(tx, &Event{Action: "archive.prune", User: "sluice", Extra: map[string]string{
+				"reason": "total archive quota exceeded (--archive-max-total); oldest blobs removed first",
+				"quota":  strconv.FormatInt(limit, 10), "removed": strconv.Itoa(removed), "removed_bytes": strconv.FormatInt(freed, 10),
+				"kept_bytes": strconv.FormatInt(total, 10), "oldest_removed": oldest.UTC().Format(time.RFC3339)}})
+		})
 	}
 }
 

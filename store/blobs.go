@@ -118,7 +118,8 @@ func (db *DB) PutBlob(r io.Reader) (sum string, size int64, err error) {
 		rest, err = io.Copy(h, r)
 		size += rest
 	}
-	if err == nil && !over {
+	_, shared := db.blob.(*pgBlobs)
+	if err == nil && !over && !shared { // a shared store makes the staged copy durable itself
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
@@ -134,6 +135,12 @@ func (db *DB) PutBlob(r io.Reader) (sum string, size int64, err error) {
 	}
 	if db.blob.Has(sum) {
 		db.blob.Touch(sum) // refresh for retention
+		return sum, size, nil
+	}
+	if shared, ok := db.blob.(*pgBlobs); ok {
+		if err := shared.stageBlob(sum, tmp.Name()); err != nil {
+			return fail(err)
+		}
 		return sum, size, nil
 	}
 	if err := os.MkdirAll(filepath.Join(db.blobDir, pendingDir), 0o700); err != nil {
@@ -153,7 +160,7 @@ func (db *DB) PutBlobBytes(data []byte) (string, error) {
 
 // referBlobs notes on e's files which originals were not archived, and puts the others in place once
 // tx commits.
-func (db *DB) referBlobs(tx Tx, e *Event) {
+func (db *DB) referBlobs(tx Tx, e *Event) error {
 	var sums []string
 	for i := range e.Files {
 		f := &e.Files[i]
@@ -168,11 +175,11 @@ func (db *DB) referBlobs(tx Tx, e *Event) {
 			sums = append(sums, f.Marked)
 		}
 	}
-	db.promoteOnCommit(tx, sums)
+	return db.promoteOnCommit(tx, sums)
 }
 
 // referOutbound does for an outbound record what referBlobs does for an event.
-func (db *DB) referOutbound(tx Tx, o *Outbound) {
+func (db *DB) referOutbound(tx Tx, o *Outbound) error {
 	var sums []string
 	for _, sum := range []string{o.OrigSHA256, o.MarkSHA256} {
 		if sum == "" {
@@ -187,12 +194,31 @@ func (db *DB) referOutbound(tx Tx, o *Outbound) {
 		}
 		sums = append(sums, sum)
 	}
-	db.promoteOnCommit(tx, sums)
+	return db.promoteOnCommit(tx, sums)
 }
 
-func (db *DB) promoteOnCommit(tx Tx, sums []string) {
-	if len(sums) > 0 {
-		tx.OnCommit(func() { db.promote(sums) })
+// promoteOnCommit puts the staged blobs in place with tx: moved into the folder once it commits, or
+// (shared blobs) marked archived in the same transaction.
+func (db *DB) promoteOnCommit(tx Tx, sums []string) error {
+	if len(sums) == 0 {
+		return nil
+	}
+	if _, ok := db.blob.(*pgBlobs); ok {
+		db.archiveBytes() // counted before this transaction archives more, so they are added once
+		added, err := tx.ArchiveBlobs(sums)
+		if err == nil && added > 0 {
+			tx.OnCommit(func() { db.added(added) })
+		}
+		return err
+	}
+	tx.OnCommit(func() { db.promote(sums) })
+	return nil
+}
+
+// added counts bytes newly archived and enforces the total quota.
+func (db *DB) added(n int64) {
+	if db.blobs.total.Add(n) > db.blobs.maxTotal && db.blobs.maxTotal > 0 {
+		db.pruneToQuota()
 	}
 }
 

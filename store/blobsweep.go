@@ -116,9 +116,26 @@ func (db *DB) SweepBlobs(minAge time.Duration) (BlobSweep, error) {
 	}
 	bs, err := db.blob.List()
 	archivedAge := minAge
-	if _, shared := db.blob.(*pgBlobs); shared {
-		// another node may have committed a record and archived its blob after refs was read
+	if shared, ok := db.blob.(*pgBlobs); ok {
+		// other nodes stage and archive blobs meanwhile (after refs was read): leave the recent ones
 		archivedAge = max(minAge, time.Hour)
+		staged, perr := shared.pendingBlobs()
+		for _, b := range staged {
+			switch {
+			case time.Since(b.mod) < archivedAge:
+			case refs[b.sum]:
+				if _, err := shared.Promote(b.sum, ""); err == nil {
+					s.Restored++
+				}
+			case db.blob.Remove(b.sum) == nil:
+				s.Removed = append(s.Removed, b.sum)
+				s.RemovedBytes += b.size
+				s.Unrecorded++
+			}
+		}
+		if err == nil {
+			err = perr
+		}
 	}
 	for _, b := range bs {
 		if !refs[b.sum] && time.Since(b.mod) >= archivedAge && db.blob.Remove(b.sum) == nil {

@@ -129,7 +129,9 @@ func (db *DB) appendKeyed(tx Tx, e *Event) error {
 	if len(head) >= 8+64 {
 		e.Prev = string(head[8 : 8+64])
 	}
-	db.referBlobs(tx, e)
+	if err := db.referBlobs(tx, e); err != nil {
+		return err
+	}
 	e.Hash = db.key.eventMAC(e)
 	data, err := marshal(e)
 	if err != nil {

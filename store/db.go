@@ -30,6 +30,7 @@ type DB struct {
 	blobs   blobState
 	tamper  tamperState
 	signals signalState
+	batch   batcher
 }
 
 // Options says where the records, blobs and the audit key are and how much the archive may hold.

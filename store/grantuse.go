@@ -57,7 +57,28 @@ func (db *DB) UseGrants(user, host, category string, sums []string, now time.Tim
 		return nil, errLegacy()
 	}
 	var out, forged []*Grant
-	err := db.update(func(tx Tx) error {
+	// most uploads have no grant: find that out without the writer lock (checked again under it)
+	var missing string
+	err := db.view(func(tx Tx) error {
+		for _, sum := range sums {
+			found, _, bad, err := db.findGrant(tx, user, sum, host, category, now)
+			if err != nil || found == nil {
+				missing, forged = sum, bad
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if missing != "" {
+		for _, g := range forged {
+			db.reportGrant(g)
+		}
+		return nil, noGrant(missing, forged)
+	}
+	err = db.update(func(tx Tx) error {
 		out, forged = nil, nil
 		byID := map[string]*Grant{}
 		old := map[string][]byte{}

@@ -78,7 +78,9 @@ func (db *DB) NewMarkID() (uint64, error) {
 // PutOutbound stores an outbound archive record (under its mark id, or a fresh key when unmarked).
 func (db *DB) PutOutbound(o *Outbound) error {
 	return db.update(func(tx Tx) error {
-		db.referOutbound(tx, o)
+		if err := db.referOutbound(tx, o); err != nil {
+			return err
+		}
 		data, err := marshal(o)
 		if err != nil {
 			return err

@@ -31,20 +31,57 @@ func (b *pgBlobs) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 10*time.Minute)
 }
 
+// stageBlob writes the bytes of src into the shared store as a pending blob (its own transaction, outside
+// the writer lock); the transaction of the record naming it makes it archived (ArchiveBlobs), and the
+// sweep removes pending blobs no record ever named.
+func (b *pgBlobs) stageBlob(sum, src string) error {
+	_, err := b.insert(sum, src, true)
+	return err
+}
+
+// Promote archives the copy src at once (the sweep, for a copy staged in the folder by a node that
+// crashed, and migrations); it returns the bytes added.
 func (b *pgBlobs) Promote(sum, src string) (int64, error) {
-	f, err := os.Open(src)
-	if err != nil {
-		return 0, err
+	n, err := b.insert(sum, src, false)
+	if err == nil && src != "" {
+		os.Remove(src)
 	}
-	defer f.Close()
+	return n, err
+}
+
+// insert writes sum with the bytes of src in 1 MiB chunks, in one transaction; a blob already there
+// (pending or not) is left as it is, except that an archived insert archives a pending one.
+func (b *pgBlobs) insert(sum, src string, pending bool) (int64, error) {
 	ctx, cancel := b.ctx()
 	defer cancel()
 	var size int64
-	err = pgx.BeginFunc(ctx, b.pg.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO sluice_blobs VALUES ($1, 0, now()) ON CONFLICT DO NOTHING`, sum)
-		if err != nil || tag.RowsAffected() == 0 {
-			return err // already archived (by this node or another): nothing to add
+	err := pgx.BeginFunc(ctx, b.pg.pool, func(tx pgx.Tx) error {
+		size = 0
+		if pending {
+			// no flush of its own: the record naming it commits later in the WAL, durably, and a
+			// durable commit makes every earlier WAL record durable too
+			if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+				return err
+			}
 		}
+		tag, err := tx.Exec(ctx, `INSERT INTO sluice_blobs VALUES ($1, 0, now(), $2) ON CONFLICT DO NOTHING`, sum, pending)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 { // there already
+			if !pending {
+				tag, err = tx.Exec(ctx, `UPDATE sluice_blobs SET pending = false, mod = now() WHERE sha256 = $1 AND pending`, sum)
+				if tag.RowsAffected() == 1 {
+					err = tx.QueryRow(ctx, `SELECT size FROM sluice_blobs WHERE sha256 = $1`, sum).Scan(&size)
+				}
+			}
+			return err
+		}
+		f, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
 		buf := make([]byte, blobChunk)
 		for n := 0; ; n++ {
 			k, err := io.ReadFull(f, buf)
@@ -64,13 +101,11 @@ func (b *pgBlobs) Promote(sum, src string) (int64, error) {
 		_, err = tx.Exec(ctx, `UPDATE sluice_blobs SET size = $2 WHERE sha256 = $1`, sum, size)
 		return err
 	})
-	if err != nil {
-		return 0, pgErr(err)
-	}
-	f.Close()
-	os.Remove(src)
-	return size, nil
+	return size, pgErr(err)
 }
+
+// pendingBlobs lists the staged blobs no record has named yet.
+func (b *pgBlobs) pendingBlobs() ([]archived, error) { return b.list(true) }
 
 func (b *pgBlobs) Has(sum string) bool {
 	ctx, cancel := b.ctx()
@@ -140,10 +175,12 @@ func (b *pgBlobs) Open(sum string) (*os.File, error) {
 	return os.Open(p)
 }
 
-func (b *pgBlobs) List() ([]archived, error) {
+func (b *pgBlobs) List() ([]archived, error) { return b.list(false) }
+
+func (b *pgBlobs) list(pending bool) ([]archived, error) {
 	ctx, cancel := b.ctx()
 	defer cancel()
-	rows, err := b.pg.pool.Query(ctx, `SELECT sha256, size, mod FROM sluice_blobs`)
+	rows, err := b.pg.pool.Query(ctx, `SELECT sha256, size, mod FROM sluice_blobs WHERE pending = $1`, pending)
 	if err != nil {
 		return nil, pgErr(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,8 +34,8 @@ func openPostgres(dsn string) (*pgBackend, error) {
 	if err != nil {
 		return nil, l10n.Wrap(err, l10n.Invalid, "--store 的 PostgreSQL 地址无法解析", "the PostgreSQL URL given to --store cannot be parsed")
 	}
-	if cfg.MaxConns < 8 {
-		cfg.MaxConns = 8
+	if !strings.Contains(dsn, "pool_max_conns") && cfg.MaxConns < 16 {
+		cfg.MaxConns = 16 // the writer, the readers of concurrent requests, blob staging
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -141,7 +142,7 @@ var migrations = []string{
 	INSERT INTO sluice_notice_seq VALUES (1, (extract(epoch from now()) * 1000)::bigint);
 	CREATE TABLE sluice_notices (id bigint PRIMARY KEY, username text NOT NULL, data bytea NOT NULL, created timestamptz NOT NULL DEFAULT now());
 	CREATE INDEX ON sluice_notices (username, id);
-	CREATE TABLE sluice_blobs (sha256 text PRIMARY KEY, size bigint NOT NULL, mod timestamptz NOT NULL);
+	CREATE TABLE sluice_blobs (sha256 text PRIMARY KEY, size bigint NOT NULL, mod timestamptz NOT NULL, pending boolean NOT NULL);
 	CREATE TABLE sluice_blob_chunks (sha256 text NOT NULL REFERENCES sluice_blobs ON DELETE CASCADE, n int NOT NULL, data bytea NOT NULL, PRIMARY KEY (sha256, n));`,
 }
 

@@ -386,4 +386,14 @@ func (t *pgTx) PruneSessions(now int64) (int, error) {
 	return int(tag.RowsAffected()), pgErr(err)
 }
 
+func (t *pgTx) ArchiveBlobs(sums []string) (int64, error) {
+	var n *int64
+	err := t.tx.QueryRow(t.ctx, `WITH a AS (UPDATE sluice_blobs SET pending = false, mod = now() WHERE sha256 = ANY($1) AND pending RETURNING size)
+		SELECT sum(size)::bigint FROM a`, sums).Scan(&n)
+	if n == nil {
+		return 0, pgErr(err)
+	}
+	return *n, pgErr(err)
+}
+
 func (t *pgTx) OnCommit(fn func()) { t.commit = append(t.commit, fn) }
