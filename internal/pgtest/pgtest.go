@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -83,11 +84,15 @@ func Start(tb testing.TB, o Options) (*Server, error) {
 		}
 		s.runAs = "postgres"
 	}
+	s.reapOrphans()
 	dir, err := os.MkdirTemp("", "sluice-pg-*")
 	if err != nil {
 		return nil, err
 	}
 	s.dir = dir
+	// the test binary's pid: a server whose binary died without stopping it (a timeout panic, a kill)
+	// is stopped by the next Start
+	os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644)
 	if s.runAs != "" {
 		if out, err := exec.Command("chown", s.runAs, dir).CombinedOutput(); err != nil {
 			os.RemoveAll(dir)
@@ -141,6 +146,20 @@ func (s *Server) run(prog string, args ...string) *exec.Cmd {
 		return exec.Command("runuser", append([]string{"-u", s.runAs, "--", path}, args...)...)
 	}
 	return exec.Command(path, args...)
+}
+
+// reapOrphans stops and removes the servers of test binaries that are no longer running.
+func (s *Server) reapOrphans() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "sluice-pg-*"))
+	for _, d := range dirs {
+		raw, err := os.ReadFile(filepath.Join(d, "owner.pid"))
+		pid, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
+		if err != nil || pid <= 0 || syscall.Kill(pid, 0) == nil {
+			continue // not ours to judge, or still running
+		}
+		s.run("pg_ctl", "stop", "-m", "immediate", "-w", "-D", filepath.Join(d, "data")).Run()
+		os.RemoveAll(d)
+	}
 }
 
 // freePort returns a loopback port that was free a moment ago.
