@@ -422,7 +422,7 @@ func (t boltTx) PruneSessions(now int64) (int, error) {
 }
 
 func (t boltTx) ArchiveBlobs([]string) (int64, error) { return 0, nil }
-func (t boltTx) OnCommit(fn func())                    { t.tx.OnCommit(fn) }
+func (t boltTx) OnCommit(fn func())                   { t.tx.OnCommit(fn) }
 
 // u64 encodes n as an 8-byte big-endian key so that keys sort numerically.
 func u64(n uint64) []byte {

@@ -160,7 +160,6 @@ type upstream struct {
 	addr, caFile string
 }
 
-
 func newUpstream(b *testing.B) *upstream {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mail.qq.com"}, DNSNames: []string{"mail.qq.com"},
