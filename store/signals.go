@@ -169,6 +169,11 @@ func (db *DB) AddNotice(user string, build func(id uint64) ([]byte, error)) (uin
 	defer cancel()
 	var id uint64
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		// a notice is a courtesy to the extension (the audit event is the record): its commit does not
+		// wait for the disk, so the counter's row lock is held only for a moment
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
 		if err := tx.QueryRow(ctx, `UPDATE sluice_notice_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&id); err != nil {
 			return err
 		}
