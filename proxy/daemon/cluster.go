@@ -1,6 +1,10 @@
 package daemon
 
 import (
+	"net"
+	"strings"
+
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/store"
 )
 
@@ -40,6 +44,27 @@ func (d *Daemon) announce(kind string) {
 	if err := d.DB.Publish(kind, ""); err != nil {
 		d.log.Error("cannot tell the other nodes", "signal", kind, "err", err)
 	}
+}
+
+// pacProxies is what the PAC's PROXY entry names: this node (addr), or every --pac-proxy in order, so
+// a browser goes on through the next node when one does not answer.
+func (d *Daemon) pacProxies(addr string) string {
+	if len(d.cfg.PACProxies) == 0 {
+		return addr
+	}
+	return strings.Join(d.cfg.PACProxies, "; PROXY ")
+}
+
+// checkPACProxies refuses a --pac-proxy that is not HOST:PORT: the values go into the PAC's JavaScript as they are.
+func checkPACProxies(proxies []string) error {
+	for _, p := range proxies {
+		host, port, err := net.SplitHostPort(p)
+		if err != nil || host == "" || port == "" || strings.ContainsAny(p, "\"'\\;<> \t\r\n") {
+			return l10n.Errorf(l10n.Invalid, "--pac-proxy %q 不是 HOST:PORT；请写成 sluice-a.corp:8080 这样的形式",
+				"--pac-proxy %q is not HOST:PORT; write it like sluice-a.corp:8080", p)
+		}
+	}
+	return nil
 }
 
 // startCluster acts on the other nodes' signals; after the listener reconnects (signals may have been

@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -140,5 +141,30 @@ func TestTwoNodesFollowChanges(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("B answers A's session with %d", resp.StatusCode)
+	}
+}
+
+// TestPACNamesEveryNode: with --pac-proxy the PAC sends browsers to the nodes in order, the next one
+// when a node does not answer.
+func TestPACNamesEveryNode(t *testing.T) {
+	env := startEnv(t, nil, nil, func(c *Config) { c.PACProxies = []string{"sluice-a.corp:8080", "sluice-b.corp:8080"} })
+	resp, err := http.Get("http://" + env.d.ConsoleAddr() + "/proxy.pac")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), `"PROXY sluice-a.corp:8080; PROXY sluice-b.corp:8080"`) {
+		t.Fatalf("PAC without both nodes:\n%s", body)
+	}
+}
+
+// TestPACProxyRefusesNonAddress: a --pac-proxy that is not HOST:PORT (it would break out of the PAC's
+// JavaScript string) stops the daemon before it starts.
+func TestPACProxyRefusesNonAddress(t *testing.T) {
+	for _, bad := range []string{"sluice-a.corp", `a.corp:8080"; alert(1); "`, ":8080", "a.corp:8080; DIRECT"} {
+		if _, err := New(Config{DataDir: t.TempDir(), PACProxies: []string{bad}}); err == nil || !strings.Contains(err.Error(), "--pac-proxy") {
+			t.Errorf("--pac-proxy %q: %v", bad, err)
+		}
 	}
 }

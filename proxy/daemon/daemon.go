@@ -53,6 +53,8 @@ type Config struct {
 	Limits front.Limits
 	Logger *slog.Logger
 	Audit  AuditConfig // audit key, chain-head witness, archive quotas (witness.go)
+	// PACProxies are the proxies the PAC names, in order (several nodes: a browser tries the next when one is down); default this node.
+	PACProxies []string
 }
 
 func (c *Config) defaults() {
@@ -117,6 +119,9 @@ func New(cfg Config) (d *Daemon, err error) {
 	if !loopback && cfg.User != "" {
 		return nil, l10n.Errorf(l10n.Invalid, "--listen %s 可从网络访问，每个用户都必须登录代理；请去掉 --user，并用 'sluice users add NAME' 添加用户",
 			"--listen %s is reachable from the network, so every user must log in to the proxy; drop --user and add users with 'sluice users add NAME'", cfg.Listen)
+	}
+	if err := checkPACProxies(cfg.PACProxies); err != nil {
+		return nil, err
 	}
 	if _, err := InitKeyed(cfg.DataDir, cfg.NameConstraints, cfg.Audit); err != nil {
 		return nil, err
@@ -227,7 +232,7 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 	d.Console = console.NewServer(console.Config{Ops: d.Ops, DB: d.DB, Hub: d.Hub, BaseURL: d.ConsoleURL(), Logger: d.log,
 		SecureCookies: d.cfg.SecureCookies, SpoolDir: d.paths.Spool,
 		Site: console.Site{CA: d.CA.Cert, CAPEM: d.CA.CertPEM, ProxyAddr: d.ProxyAddr,
-			PAC:    func(addr string) []byte { return d.Policy.Catalog().PAC(addr, d.Policy.PAC.Fallback) },
+			PAC:    func(addr string) []byte { return d.Policy.Catalog().PAC(d.pacProxies(addr), d.Policy.PAC.Fallback) },
 			Health: func() map[string]any { return map[string]any{"certs_cached": d.Certs.Len()} }}})
 	consoleLim := lim
 	consoleLim.MaxConns, consoleLim.MaxConnsPerIP = max(lim.MaxConns/4, 32), 0
