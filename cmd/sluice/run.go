@@ -54,6 +54,7 @@ func runCommand(l l10n.Lang) *cli.Command {
 			&cli.StringFlag{Name: "user", Usage: l.Pick("单用户本地代理：所有流量记在此用户名下", "single-user local proxy: attribute all traffic to this user"), EnvVars: []string{"SLUICE_USER"}},
 			&cli.Int64Flag{Name: "spool-threshold", Usage: l.Pick("上传内容超过此字节数后写入磁盘", "bytes of a body kept in memory before spilling to disk"), EnvVars: []string{"SLUICE_SPOOL_THRESHOLD"}, Value: 8 << 20},
 			&cli.Int64Flag{Name: "max-inspect", Usage: l.Pick("超过此大小的上传按“无法检查”处理", "bodies larger than this get the policy's uninspectable verdict"), EnvVars: []string{"SLUICE_MAX_INSPECT"}, Value: 512 << 20},
+			&cli.BoolFlag{Name: "upstream-http2", Usage: l.Pick("与支持 HTTP/2 的网站用 HTTP/2 通信（默认 HTTP/1.1）", "speak HTTP/2 to sites that offer it (default HTTP/1.1)"), EnvVars: []string{"SLUICE_UPSTREAM_HTTP2"}},
 			&cli.Int64Flag{Name: "body-memory", Usage: l.Pick("所有进行中的上传合计最多占用的内存字节数，超出部分写入磁盘", "bytes of memory all uploads in flight may use together; the rest spills to disk"), EnvVars: []string{"SLUICE_BODY_MEMORY"}, Value: 32 << 20},
 			&cli.Int64Flag{Name: "max-held", Usage: l.Pick("等待判定的分片上传最多在磁盘上暂存的总字节数", "bytes of sliced uploads held on disk at once while their files complete"), EnvVars: []string{"SLUICE_MAX_HELD"}, Value: 2 << 30},
 			&cli.DurationFlag{Name: "idle-timeout", Usage: l.Pick("长连接等待下一个请求的最长时间", "how long a keep-alive connection may wait for its next request"), EnvVars: []string{"SLUICE_IDLE_TIMEOUT"}, Value: 90 * time.Second},
@@ -107,7 +108,7 @@ func runDaemon(c *cli.Context) error {
 	d, err := daemon.New(daemon.Config{
 		DataDir: dataDir(c), Listen: c.String("listen"), Console: c.String("console"), PublicConsole: c.String("public-console"),
 		UpstreamCAs: c.StringSlice("upstream-ca"), Resolve: c.StringSlice("resolve"), User: c.String("user"),
-		SpoolThreshold: c.Int64("spool-threshold"), MaxInspect: c.Int64("max-inspect"), MaxHeld: c.Int64("max-held"), BodyMemory: c.Int64("body-memory"), NameConstraints: c.Bool("ca-name-constraints"),
+		SpoolThreshold: c.Int64("spool-threshold"), MaxInspect: c.Int64("max-inspect"), MaxHeld: c.Int64("max-held"), BodyMemory: c.Int64("body-memory"), UpstreamHTTP2: c.Bool("upstream-http2"), NameConstraints: c.Bool("ca-name-constraints"),
 		SecureCookies: c.Bool("secure-cookies"), Audit: audit, PACProxies: c.StringSlice("pac-proxy"),
 		Limits: front.Limits{Idle: c.Duration("idle-timeout"), Header: c.Duration("header-timeout"), Handshake: c.Duration("header-timeout"),
 			MinBodyRate: c.Int64("min-body-rate"), MaxConns: c.Int("max-conns"), MaxConnsPerIP: c.Int("max-conns-per-client")},

@@ -81,13 +81,14 @@ func LoadRoots(extra []string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// Transport is the verified, resolve-aware transport towards real sites.
-func Transport(roots *x509.CertPool, d *Dialer) *http.Transport {
+// Transport returns the shared upstream transport: pooled keep-alive connections to the sites, HTTP/1.1
+// unless http2 is set (then HTTP/2 where the site offers it).
+func Transport(roots *x509.CertPool, d *Dialer, http2 bool) *http.Transport {
 	return &http.Transport{
 		Proxy:                 nil, // never chain through environment proxies: we are the proxy
 		DialContext:           d.DialContext,
 		TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
-		ForceAttemptHTTP2:     true,
+		ForceAttemptHTTP2:     http2,
 		MaxIdleConns:          256,
 		MaxIdleConnsPerHost:   32,
 		IdleConnTimeout:       90 * time.Second,
