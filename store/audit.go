@@ -127,3 +127,20 @@ func (db *DB) Events(f EventFilter) ([]*Event, error) {
 func (db *DB) AuditAdmin(actor, action string, extra map[string]string) error {
 	return db.AppendEvent(&Event{Action: action, User: actor, Extra: extra})
 }
+
+// EventsAfter returns up to limit events with ids above id, oldest first (a node following what the
+// others record).
+func (db *DB) EventsAfter(id uint64, limit int) ([]*Event, error) {
+	var out []*Event
+	err := db.view(func(tx Tx) error {
+		return tx.ScanEvents(id+1, false, func(id uint64, v []byte) (bool, error) {
+			var e Event
+			if err := json.Unmarshal(v, &e); err != nil {
+				return false, l10n.Wrap(err, l10n.Internal, "审计记录 %d 无法读取", "audit record %d is unreadable", id)
+			}
+			out = append(out, &e)
+			return len(out) < limit, nil
+		})
+	})
+	return out, err
+}

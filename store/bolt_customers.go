@@ -114,8 +114,14 @@ func (t boltTx) PutCustomerEntry(id uint64, key, v []byte) error {
 	return kb.Put(key, u64(id))
 }
 
+// ClearCustomers drops the list but keeps the entry id sequence: records name entries by id, so an id
+// is never given to a later entry.
 func (t boltTx) ClearCustomers() error {
 	c := t.b(bucketCustomers)
+	var seq uint64
+	if eb := c.Bucket(subEntries); eb != nil {
+		seq = eb.Sequence()
+	}
 	for _, name := range [][]byte{subHashes, subEntries, subKeys} {
 		if c.Bucket(name) != nil {
 			if err := c.DeleteBucket(name); err != nil {
@@ -123,5 +129,12 @@ func (t boltTx) ClearCustomers() error {
 			}
 		}
 	}
-	return nil
+	if seq == 0 {
+		return nil
+	}
+	eb, err := t.customers(subEntries)
+	if err != nil {
+		return err
+	}
+	return eb.SetSequence(seq)
 }
