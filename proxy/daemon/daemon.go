@@ -96,6 +96,7 @@ type Daemon struct {
 	Bodies   *upload.Budget   // memory shared by request bodies in flight
 	Metrics  *metrics.Metrics // Prometheus counters, latencies and gauges (/metrics)
 	Risk     *risk.Engine     // early warning of unusual activity
+	riskFeed riskFeed         // what of the audit log the engine has had (risk_follow.go)
 	ocr      *inspect.OCREngine
 	front    *front.Front
 	Hub      *notify.Hub
@@ -302,6 +303,7 @@ func (d *Daemon) ConsoleURL() string {
 // Start serves both listeners (bound by New) in the background.
 func (d *Daemon) Start() error {
 	d.startAudit()
+	d.followRisk()
 	for i, ln := range []net.Listener{d.proxyLn, d.consoleLn} {
 		srv := d.servers[i]
 		d.wg.Add(1)
