@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // ChainProblem is one place where the audit chain does not verify.
@@ -19,18 +17,22 @@ type ChainProblem struct {
 // VerifyChain walks every audit event and reports edited, deleted, renumbered or reordered records,
 // a dropped tail and a head or chain not authenticated by the audit key.
 func (db *DB) VerifyChain() (count int, problems []ChainProblem, err error) {
-	err = db.bolt.View(func(tx *bolt.Tx) error {
-		count, problems = db.verifyTx(tx)
-		return nil
+	err = db.view(func(tx Tx) error {
+		var err error
+		count, problems, err = db.verifyTx(tx)
+		return err
 	})
 	return count, problems, err
 }
 
-func (db *DB) verifyTx(tx *bolt.Tx) (count int, problems []ChainProblem) {
+func (db *DB) verifyTx(tx Tx) (count int, problems []ChainProblem, err error) {
 	add := func(id uint64, format string, args ...any) {
 		problems = append(problems, ChainProblem{id, fmt.Sprintf(format, args...)})
 	}
-	m, _ := readMarker(tx)
+	m, err := readMarker(tx)
+	if err != nil {
+		return 0, nil, err
+	}
 	from := uint64(math.MaxUint64) // first keyed event
 	if m != nil {
 		from = m.From
@@ -39,9 +41,7 @@ func (db *DB) verifyTx(tx *bolt.Tx) (count int, problems []ChainProblem) {
 		}
 	}
 	prev, want := "", uint64(1)
-	c := tx.Bucket(bucketEvents).Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		id := binary.BigEndian.Uint64(k)
+	err = tx.ScanEvents(1, false, func(id uint64, v []byte) (bool, error) {
 		count++
 		if id != want {
 			add(want, "records %d to %d are missing (deleted)", want, id-1)
@@ -51,7 +51,7 @@ func (db *DB) verifyTx(tx *bolt.Tx) (count int, problems []ChainProblem) {
 		if err := json.Unmarshal(v, &e); err != nil {
 			add(id, "record is not valid JSON (edited)")
 			prev = ""
-			continue
+			return true, nil
 		}
 		keyed := id >= from
 		var hashOK bool
@@ -74,9 +74,16 @@ func (db *DB) verifyTx(tx *bolt.Tx) (count int, problems []ChainProblem) {
 			add(id, "the keyed chain does not start with the re-key record")
 		}
 		prev = e.Hash
+		return true, nil
+	})
+	if err != nil {
+		return count, problems, err
 	}
 	last := want - 1
-	head := tx.Bucket(bucketMeta).Get([]byte(metaAuditHead))
+	head, err := tx.Meta(metaAuditHead)
+	if err != nil {
+		return count, problems, err
+	}
 	switch {
 	case head == nil && count > 0:
 		add(last, "the chain head is missing (removed to hide records deleted at the end)")
@@ -94,13 +101,15 @@ func (db *DB) verifyTx(tx *bolt.Tx) (count int, problems []ChainProblem) {
 			add(hid, "last record does not match the chain head (edited)")
 		}
 	}
-	if seq := tx.Bucket(bucketEvents).Sequence(); seq > last {
+	if seq, err := tx.EventSeq(); err != nil {
+		return count, problems, err
+	} else if seq > last {
 		add(last+1, "%d records were numbered but the last is %d (records at the end were deleted)", seq, last)
 	}
 	if m == nil && count > 0 {
 		add(0, "the audit chain is not keyed, so anyone who can write the database could rewrite it: if this database predates keyed chains, stop sluice and run 'sluice audit rekey' once; if it was re-keyed before, its chain has been replaced")
 	}
-	return count, problems
+	return count, problems, nil
 }
 
 // jsonWithoutHash is the event JSON a chain hash or MAC covers.
@@ -117,11 +126,10 @@ func jsonWithoutHash(e *Event) []byte {
 func (db *DB) CheckWitness(heads []ChainHead) (checked int, problems []ChainProblem, err error) {
 	hs := append([]ChainHead(nil), heads...)
 	sort.SliceStable(hs, func(i, j int) bool { return hs[i].ID < hs[j].ID })
-	err = db.bolt.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketEvents)
-		var last uint64
-		if k, _ := b.Cursor().Last(); k != nil {
-			last = binary.BigEndian.Uint64(k)
+	err = db.view(func(tx Tx) error {
+		last, err := tx.LastEventID()
+		if err != nil {
+			return err
 		}
 		seen := map[ChainHead]bool{}
 		for _, h := range hs {
@@ -132,7 +140,10 @@ func (db *DB) CheckWitness(heads []ChainHead) (checked int, problems []ChainProb
 			seen[key] = true
 			checked++
 			when := h.Time.Format("2006-01-02 15:04:05Z07:00")
-			v := b.Get(u64(h.ID))
+			v, err := tx.Event(h.ID)
+			if err != nil {
+				return err
+			}
 			var e Event
 			switch {
 			case h.ID > last:

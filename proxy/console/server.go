@@ -63,7 +63,7 @@ func NewServer(c Config) *Server {
 		c.MaxUses = 1
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	s := &Server{c: c, sessions: newSessions(), limiter: newLimiter(), pages: parsePages(), previews: newPreviewCache(),
+	s := &Server{c: c, sessions: newSessions(c.DB), limiter: newLimiter(), pages: parsePages(), previews: newPreviewCache(),
 		pairFails: authguard.NewWindow(pairingMaxFails, 5*time.Minute, maxGuardKeys)}
 	mux := http.NewServeMux()
 	s.routes(mux)
