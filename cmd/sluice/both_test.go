@@ -36,6 +36,9 @@ func TestCommandsBehaveTheSameWithAndWithoutDaemon(t *testing.T) {
 		{"users add", "en", exitUsage, "", "see 'sluice users add --help'"},
 		{"mark", "zh-CN", exitUsage, "", "请给出 --user"},
 		{"policy check", "en", 0, "is valid", ""},
+		{"users add zz4 --role boss --password pass-word-5", "zh-CN", exitUsage, "", "用户 zz4 的角色 \"boss\" 无效"},
+		{"run --listen bogus", "en", exitUsage, "", `--listen "bogus" is not a HOST:PORT address`},
+		{"trace " + "no-such-file.png", "en", exitUndecided, "", "cannot read no-such-file.png"},
 	}
 	for _, mode := range []string{"direct", "daemon"} {
 		t.Run(mode, func(t *testing.T) {

@@ -19,7 +19,7 @@ import (
 const (
 	exitOK        = 0
 	exitUndecided = 1 // failed, or could not decide or verify
-	exitUsage     = 2 // the command as typed cannot be done: fix the arguments
+	exitUsage     = 2 // the command as typed cannot be done: fix the arguments, or it is not allowed (for you, or in this state)
 )
 
 // globalFlags may be written before or after the command; run moves them to the front.
@@ -53,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // exitCode maps an error from the jobs onto the documented exit codes.
 func exitCode(err error) int {
 	switch l10n.CodeOf(err) {
-	case l10n.Invalid, l10n.Conflict, l10n.NotFound:
+	case l10n.Invalid, l10n.Conflict, l10n.NotFound, l10n.Forbidden:
 		return exitUsage
 	}
 	return exitUndecided

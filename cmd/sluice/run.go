@@ -91,21 +91,13 @@ func runDaemon(c *cli.Context) error {
 	default:
 		return l10n.Errorf(l10n.Invalid, "--log-format 只能是 text 或 json，而不是 %q", "--log-format must be text or json, not %q", c.String("log-format"))
 	}
-	if err := refuseSecondCA(c); err != nil {
-		return err
-	}
 	audit, err := auditConfig(c)
 	if err != nil {
 		return err
 	}
 	audit.WitnessFile, audit.WitnessURL, audit.WitnessInterval = c.String("witness-file"), c.String("witness-url"), c.Duration("witness-interval")
 	audit.ArchiveMaxFile, audit.ArchiveMaxTotal = c.Int64("archive-max-file"), c.Int64("archive-max-total")
-	res, err := daemon.InitKeyed(dataDir(c), c.Bool("ca-name-constraints"), audit)
-	if err != nil {
-		return err
-	}
-	printInit(c, res)
-	d, err := daemon.New(daemon.Config{
+	cfg := daemon.Config{
 		DataDir: dataDir(c), Listen: c.String("listen"), Console: c.String("console"), PublicConsole: c.String("public-console"),
 		UpstreamCAs: c.StringSlice("upstream-ca"), Resolve: c.StringSlice("resolve"), User: c.String("user"),
 		SpoolThreshold: c.Int64("spool-threshold"), MaxInspect: c.Int64("max-inspect"), MaxHeld: c.Int64("max-held"), BodyMemory: c.Int64("body-memory"), UpstreamHTTP2: c.Bool("upstream-http2"), NameConstraints: c.Bool("ca-name-constraints"),
@@ -113,7 +105,19 @@ func runDaemon(c *cli.Context) error {
 		Limits: front.Limits{Idle: c.Duration("idle-timeout"), Header: c.Duration("header-timeout"), Handshake: c.Duration("header-timeout"),
 			MinBodyRate: c.Int64("min-body-rate"), MaxConns: c.Int("max-conns"), MaxConnsPerIP: c.Int("max-conns-per-client")},
 		Logger: slog.New(handler),
-	})
+	}
+	if err := cfg.Validate(); err != nil { // before anything is created or locked
+		return err
+	}
+	if err := refuseSecondCA(c); err != nil {
+		return err
+	}
+	res, err := daemon.InitKeyed(dataDir(c), c.Bool("ca-name-constraints"), audit)
+	if err != nil {
+		return err
+	}
+	printInit(c, res)
+	d, err := daemon.New(cfg)
 	if err != nil {
 		return err
 	}

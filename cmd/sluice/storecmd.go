@@ -137,7 +137,7 @@ func checkStore(c *cli.Context) error {
 		fmt.Fprintf(c.App.Writer, "%s %s: %s\n", db.Backend(), cleanText(db.Path()), l.Pick(
 			fmt.Sprintf("审计链 %d 条记录，%d 处问题", n, len(problems)), fmt.Sprintf("audit chain of %d records, %d problems", n, len(problems))))
 		for _, p := range problems {
-			fmt.Fprintf(c.App.Writer, "  %d: %s\n", p.ID, cleanText(p.Reason))
+			fmt.Fprintf(c.App.Writer, "  %d: %s\n", p.ID, cleanText(p.Text(l == l10n.ZH)))
 		}
 	}
 	if len(problems) > 0 {
@@ -161,7 +161,7 @@ func migrateStore(c *cli.Context) error {
 	verify := func(db *store.DB, when string) (int, error) {
 		n, problems, err := db.VerifyChain()
 		if err == nil && len(problems) > 0 {
-			err = cli.Exit(l.Pick(fmt.Sprintf("%s：审计链有 %d 处问题（第一处：记录 %d：%s）；用 'sluice audit verify' 查看，未迁移", when, len(problems), problems[0].ID, problems[0].Reason),
+			err = cli.Exit(l.Pick(fmt.Sprintf("%s：审计链有 %d 处问题（第一处：记录 %d：%s）；用 'sluice audit verify' 查看，未迁移", when, len(problems), problems[0].ID, problems[0].Text(true)),
 				fmt.Sprintf("%s: the audit chain has %d problems (the first: record %d: %s); see 'sluice audit verify'; nothing migrated", when, len(problems), problems[0].ID, problems[0].Reason)), exitUndecided)
 		}
 		return n, err

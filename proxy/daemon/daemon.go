@@ -117,17 +117,30 @@ type Daemon struct {
 	compatSeen         map[string]time.Time // host → when its last compatibility problem was recorded
 }
 
+// Validate checks the settings that need no files: the addresses, --user against a network listener,
+// the PAC's proxies. sluice run calls it before anything is created; New calls it again.
+func (c Config) Validate() error {
+	c.defaults()
+	for _, a := range [][2]string{{"--listen", c.Listen}, {"--console", c.Console}} {
+		if _, port, err := net.SplitHostPort(a[1]); err != nil || port == "" {
+			return l10n.Errorf(l10n.Invalid, "%s %q 不是 主机:端口 形式的地址；例如 127.0.0.1:8080，或 :8080 监听所有地址",
+				"%s %q is not a HOST:PORT address; e.g. 127.0.0.1:8080, or :8080 for every address", a[0], a[1])
+		}
+	}
+	if !front.IsLoopback(c.Listen) && c.User != "" {
+		return l10n.Errorf(l10n.Invalid, "--listen %s 可从网络访问，每个用户都必须登录代理；请去掉 --user，并用 'sluice users add NAME' 添加用户",
+			"--listen %s is reachable from the network, so every user must log in to the proxy; drop --user and add users with 'sluice users add NAME'", c.Listen)
+	}
+	return checkPACProxies(c.PACProxies)
+}
+
 // New prepares a daemon: creates the data dir on first start, loads CA, policy and store, binds both listeners.
 func New(cfg Config) (d *Daemon, err error) {
-	cfg.defaults()
-	loopback := front.IsLoopback(cfg.Listen)
-	if !loopback && cfg.User != "" {
-		return nil, l10n.Errorf(l10n.Invalid, "--listen %s 可从网络访问，每个用户都必须登录代理；请去掉 --user，并用 'sluice users add NAME' 添加用户",
-			"--listen %s is reachable from the network, so every user must log in to the proxy; drop --user and add users with 'sluice users add NAME'", cfg.Listen)
-	}
-	if err := checkPACProxies(cfg.PACProxies); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg.defaults()
+	loopback := front.IsLoopback(cfg.Listen)
 	if _, err := InitKeyed(cfg.DataDir, cfg.NameConstraints, cfg.Audit); err != nil {
 		return nil, err
 	}
