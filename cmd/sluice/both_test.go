@@ -58,6 +58,11 @@ func TestCommandsBehaveTheSameWithAndWithoutDaemon(t *testing.T) {
 					t.Errorf("sluice %s: the program is named more than once: %s", s.args, errOut)
 				}
 			}
+			if mode == "daemon" { // a token the daemon does not know is named as the problem
+				if code, _, errOut := runLang(t, dir, "en", "users", "list", "--token", "slc_bogus"); code == 0 || !strings.Contains(errOut, "the token is not valid, was revoked") {
+					t.Errorf("a bad token: exit %d: %s", code, errOut)
+				}
+			}
 			code, out := runCaptured(t, dir, "users", "list", "--json")
 			var us api.Users
 			if code != 0 || json.Unmarshal([]byte(out), &us) != nil {
