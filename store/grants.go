@@ -72,7 +72,8 @@ func (db *DB) Act(id, actor, action, comment string, now time.Time) (*Request, e
 			return l10n.Errorf(l10n.Forbidden, "%s 不是有效用户", "%s is not an active user", actor)
 		}
 		if req.Final() {
-			return l10n.Errorf(l10n.Conflict, "申请 %s 已经是最终状态（%s）", "request %s is already %s", id, req.Status)
+			zh := map[string]string{StatusApproved: "已批准", StatusDenied: "已拒绝", StatusExpired: "已过期", StatusWithdrawn: "已撤回"}[req.Status]
+			return l10n.Errorf(l10n.Conflict, "申请 %[1]s %[3]s，不能再审批", "request %[1]s is already %[2]s", id, req.Status, zh)
 		}
 		if !now.Before(req.DecideBy) {
 			return l10n.Errorf(l10n.Conflict, "申请 %s 已超过审批期限 %s", "request %s passed its decision deadline %s", id, req.DecideBy.Local().Format("2006-01-02 15:04"))
