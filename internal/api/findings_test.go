@@ -76,3 +76,21 @@ func TestPastApprovalText(t *testing.T) {
 		t.Errorf("en expired: %q", got)
 	}
 }
+
+func TestUntranslatedFindsEnglishPhrases(t *testing.T) {
+	bad := []string{"unmarked: not a PDF or image", "not allowed: you cannot approve your own request", "Held for approval"}
+	good := []string{"Sluice", "English", "mail.qq.com", "R-5SEUIA5N", "#12 upload", "SHA-256 ab12", "2026-12-01 19:10",
+		"不能批准自己的申请", "申请 R-ABC 已使用 1/1 次", "phone", ""}
+	if got := Untranslated(append(append([]string{}, bad...), good...)); len(got) != len(bad) {
+		t.Fatalf("flagged %q, want %q", got, bad)
+	}
+	page := `<html><head><style>a b c d</style><title>申请</title></head><body><p>需要审批</p><p>unmarked: not a PDF or image</p>` +
+		`<input placeholder="e.g. receiver name"><script>var a = "not shown here"</script></body></html>`
+	if got := Untranslated(HTMLTexts(page)); len(got) != 2 || got[0] != "unmarked: not a PDF or image" || got[1] != "e.g. receiver name" {
+		t.Fatalf("page: %q", got)
+	}
+	js := []byte(`{"error": "held_for_approval", "message": "the file is kept", "reasons": ["「a」含客户资料"], "x": {"findings": ["60 mobile numbers"]}}`)
+	if got := Untranslated(JSONTexts(js, "message", "reasons", "findings")); len(got) != 2 {
+		t.Fatalf("json: %q", got)
+	}
+}
