@@ -50,6 +50,8 @@ type page struct {
 	ChainOK  bool
 	Verified bool
 
+	Warnings []string // set-up problems an admin should fix (from the daemon)
+
 	status int               // HTTP status when not 200
 	names  map[string]string // login name → display name, for Who
 }
@@ -136,6 +138,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *
 		p.LangURL = r.URL.Path + "?" + q.Encode()
 	} else {
 		p.LangURL = "/?" + "lang=" + q.Get("lang")
+	}
+	if p.User != nil && p.User.HasRole(store.RoleAdmin) {
+		for _, w := range s.warnings(l10n.Lang(p.Lang)) {
+			p.Warnings = append(p.Warnings, w["message"])
+		}
 	}
 	if p.User != nil {
 		p.names = map[string]string{}
