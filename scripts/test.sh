@@ -10,16 +10,18 @@ cd "$(dirname "$0")/.."
 declare -A pkg=(
   [chromium]=chromium [pdftotext]=poppler-utils [pdftoppm]=poppler-utils [qpdf]=qpdf
   [certutil]=libnss3-tools [node]=nodejs [npm]=npm [cwebp]=webp [tesseract]=tesseract-ocr [firefox-esr]=firefox-esr
+  [convert-im6.q16]=imagemagick [pngquant]=pngquant [gs]=ghostscript [mutool]=mupdf-tools [heif-convert]=libheif-examples
 )
 missing=()
 for tool in "${!pkg[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${pkg[$tool]}")
 done
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
-# file → Debian package: OCR language data, and photos for the OCR tests' harmless images
+# file → Debian package: OCR language data, and real photos (OCR tests' harmless images, the watermark corpus)
 compgen -G '/usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata' >/dev/null || missing+=(tesseract-ocr-chi-sim)
 compgen -G '/usr/share/tesseract-ocr/*/tessdata/eng.traineddata' >/dev/null || missing+=(tesseract-ocr-eng)
 [ -e /usr/share/backgrounds/Dragonfly_by_Bolly.jpg ] || missing+=(lomiri-wallpapers-16.04)
+[ -e /usr/share/backgrounds/Bridge_by_Sander_Klootwijk.jpg ] || missing+=(lomiri-wallpapers-16.04)
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   echo "installing: ${missing[*]}"

@@ -21,6 +21,8 @@ type FileRecord struct {
 	MarkID   string   `json:"mark_id,omitempty"`  // set when the file left with a watermark
 	Marked   string   `json:"marked_sha256,omitempty"`
 	Kind     string   `json:"kind,omitempty"` // "message" for an upload's text fields; "" for a file
+	// Customers are the customer-list entries the file carried (EncodeCustomers), for "who sent these customers".
+	Customers string `json:"customers,omitempty"`
 	// Unarchived says why the original was not kept (over the archive quota); SHA256 and Size still name it.
 	Unarchived string `json:"unarchived,omitempty"`
 }

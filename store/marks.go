@@ -35,6 +35,11 @@ type Outbound struct {
 	ApprovalID  string    `json:"approval,omitempty"`
 	GrantID     string    `json:"grant,omitempty"`
 	Note        string    `json:"note,omitempty"` // e.g. "unmarked: integrity-checked upload"
+	// ResendOf is the mark the file already carried when it was sent again (kept in the file, so trace
+	// names the first sender and lists this send among the re-sends).
+	ResendOf uint64 `json:"resend_of,omitempty"`
+	// Weak is set when the mark just made could not be read back from the marked file.
+	Weak bool `json:"weak,omitempty"`
 }
 
 // MarkIDString formats a mark id the way people see it: 12 hex digits.

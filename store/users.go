@@ -38,6 +38,10 @@ type User struct {
 	PasswordHash string    `json:"password_hash,omitempty"` // bcrypt
 	Disabled     bool      `json:"disabled,omitempty"`
 	Created      time.Time `json:"created"`
+	// Departing is the date (YYYY-MM-DD) the person leaves the company; while set, their uploads follow the
+	// policy's stricter departing section, and the hand-over report covers LookbackDays before it.
+	Departing    string `json:"departing,omitempty"`
+	LookbackDays int    `json:"lookback_days,omitempty"`
 }
 
 // HasRole reports whether the user holds role r.
@@ -68,6 +72,14 @@ func ValidateUser(u *User) error {
 	}
 	if u.Lead != "" && u.Lead == u.Head {
 		return l10n.Errorf(l10n.Invalid, "用户 %s 的直属上级和部门负责人都是 %s；审批需要两个不同的人", "user %s has %s as both lead and head; approval needs two different people", u.Name, u.Lead)
+	}
+	if u.Departing != "" {
+		if _, err := time.Parse("2006-01-02", u.Departing); err != nil {
+			return l10n.Errorf(l10n.Invalid, "离职日期 %q 不是 YYYY-MM-DD 格式的日期", "leaving date %q is not a date like YYYY-MM-DD", u.Departing)
+		}
+		if u.LookbackDays < 1 || u.LookbackDays > 365 {
+			return l10n.Errorf(l10n.Invalid, "回溯天数 %d 须在 1 到 365 之间", "look-back of %d days must be between 1 and 365", u.LookbackDays)
+		}
 	}
 	return nil
 }
@@ -182,6 +194,9 @@ func (db *DB) UpdateUser(actor, name string, change func(u *User) error) (*User,
 		if len(ex) == 1 && ex["password"] != "" {
 			action = "user.passwd"
 		}
+		if ex["departing"] != "" {
+			action = "user.depart"
+		}
 		return db.appendEventTx(tx, &Event{Action: action, User: actor, Extra: withTarget(ex, name)})
 	})
 	if err != nil {
@@ -203,7 +218,8 @@ func (db *DB) SetPassword(actor, name, password string) error {
 // userFields lists the audited fields of a user as text.
 func userFields(u *User) map[string]string {
 	return map[string]string{"display_name": u.DisplayName, "staff_id": u.StaffID, "department": u.Department,
-		"lead": u.Lead, "head": u.Head, "roles": strings.Join(u.Roles, ","), "disabled": strconv.FormatBool(u.Disabled)}
+		"lead": u.Lead, "head": u.Head, "roles": strings.Join(u.Roles, ","), "disabled": strconv.FormatBool(u.Disabled),
+		"departing": u.Departing, "lookback_days": strconv.Itoa(u.LookbackDays)}
 }
 
 func withTarget(ex map[string]string, target string) map[string]string {

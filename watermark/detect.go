@@ -2,7 +2,9 @@ package watermark
 
 import (
 	"math"
+	"runtime"
 	"sort"
+	"sync"
 )
 
 // Soft-value normalisation: a block's correlation is divided by its texture
@@ -13,16 +15,10 @@ const (
 	// syncAccept is the minimum normalised sync correlation of an accepted
 	// candidate; unmarked images stay below it (see the robustness harness).
 	syncAccept = 0.25
-	// candidatesPerOffset bounds how many tile shifts are RS-decoded.
-	candidatesPerOffset = 6
+	// candidatesPerFrame bounds how many (grid offset, tile shift) pairs
+	// of one frame are RS-decoded.
+	candidatesPerFrame = 32
 )
-
-// offsetsTried is how many grid offsets, best energy first, are decoded.
-// Each try adds a chance that noise passes Reed-Solomon and the keyed check,
-// so only the two that can be the true one are tried: on documents the
-// paper field ranks the true offset first, where the whole-window field let
-// text lines outrank it.
-const offsetsTried = 2
 
 // corrField holds, for every position of an 8×8 window in a canonical Y2
 // plane, the soft correlation with the keyed kernel.
@@ -32,49 +28,10 @@ type corrField struct {
 	ok   []bool // window lies fully inside the suspect image
 }
 
-func newCorrField(y2 *plane, valid []bool, k *keyed) corrField {
-	w, h := y2.w-7, y2.h-7
-	if w <= 0 || h <= 0 {
-		return corrField{}
-	}
-	f := corrField{w: w, h: h, z: correlateKernel(y2.v, y2.w, y2.h, k), ok: windowsInside(y2, valid)}
-	s1, s2 := integral(y2.v, nil, y2.w, y2.h), integral(y2.v, y2.v, y2.w, y2.h)
-	iw := y2.w + 1
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			m := boxSum(s1, iw, x, y) / 64
-			vr := boxSum(s2, iw, x, y)/64 - m*m
-			f.z[y*w+x] = softValue(float64(f.z[y*w+x]), vr)
-		}
-	}
-	return f
-}
-
 // softValue normalises a window's correlation by its texture and clips it.
 func softValue(corr, variance float64) float32 {
 	z := corr / (math.Sqrt(math.Max(variance, 0)) + softFloor)
 	return float32(math.Max(-softClip, math.Min(softClip, z)))
-}
-
-// correlateKernel returns, for every 8×8 window position of the w×h plane
-// v, its correlation with the keyed kernel; each kernel row's 8 taps are
-// held in registers.
-func correlateKernel(v []float32, w, h int, k *keyed) []float32 {
-	ow, oh := w-7, h-7
-	out := make([]float32, ow*oh)
-	for y := 0; y < oh; y++ {
-		row := out[y*ow : (y+1)*ow]
-		for r := 0; r < 8; r++ {
-			kr := k.kernel[r*8 : r*8+8 : r*8+8]
-			k0, k1, k2, k3, k4, k5, k6, k7 := kr[0], kr[1], kr[2], kr[3], kr[4], kr[5], kr[6], kr[7]
-			src := v[(y+r)*w : (y+r)*w+ow+7]
-			for x := range row {
-				p := src[x : x+8 : x+8]
-				row[x] += k0*p[0] + k1*p[1] + k2*p[2] + k3*p[3] + k4*p[4] + k5*p[5] + k6*p[6] + k7*p[7]
-			}
-		}
-	}
-	return out
 }
 
 // windowsInside marks the 8×8 windows whose corners all came from inside
@@ -139,75 +96,121 @@ type candidate struct {
 	correction int
 }
 
-// decodeField searches grid offsets and tile shifts of one canonical frame.
-// best is the highest sync correlation seen, found or not.
-func decodeField(f *corrField, k *keyed) (c candidate, best float64, ok bool) {
-	if f.w < 8 || f.h < 8 {
-		return candidate{}, 0, false
+// orientations is the number of flips and quarter turns searched (the
+// dihedral group of the square): bit 2 transposes, bit 0 mirrors x, bit 1
+// mirrors y (in that order).
+const orientations = 8
+
+// orient maps (x, y) on an n×n grid by orientation o.
+func orient(o, x, y, n int) (int, int) {
+	if o&4 != 0 {
+		x, y = y, x
 	}
-	type off struct {
-		ox, oy int
-		e      float64
-		cells  [tileSlots]float64
+	if o&1 != 0 {
+		x = n - 1 - x
 	}
-	offs := make([]off, 0, 64)
-	for oy := 0; oy < 8; oy++ {
-		for ox := 0; ox < 8; ox++ {
-			cells, n := f.accumulate(ox, oy)
-			if n == 0 {
-				continue
-			}
-			e := 0.0
-			for _, c := range cells {
-				e += c * c
-			}
-			offs = append(offs, off{ox, oy, e / float64(n), cells})
-		}
+	if o&2 != 0 {
+		y = n - 1 - y
 	}
-	sort.Slice(offs, func(i, j int) bool { return offs[i].e > offs[j].e })
-	for oi := 0; oi < len(offs) && oi < offsetsTried; oi++ {
-		c, s, ok := decodeCells(&offs[oi].cells, k)
-		best = math.Max(best, s)
-		if ok {
-			return c, best, true
-		}
-	}
-	return candidate{}, best, false
+	return x, y
 }
 
-// decodeCells tries the tile shifts with the best sync correlation.
-// Candidates under syncAccept are not decoded.
-func decodeCells(cells *[tileSlots]float64, k *keyed) (candidate, float64, bool) {
-	rms := 0.0
-	for _, c := range cells {
-		rms += c * c
+// frameCells holds, for one canonical frame, the accumulated tile cells of
+// every orientation and grid offset.
+type frameCells struct {
+	cells [orientations][64]*[tileSlots]float64 // nil: no window at that offset
+	rms   [orientations][64]float64
+}
+
+// accumulateAll computes the correlation field of each orientation's
+// kernel over y2 (over paper pixels only when paper ≥ 0) and sums it into
+// tile cells for all 64 grid offsets. One field is held at a time.
+func (k *keyed) accumulateAll(y2 *plane, valid []bool, paper float32) *frameCells {
+	fc := &frameCells{}
+	src := newFieldSource(y2, valid, paper)
+	if src == nil || src.w < 8 || src.h < 8 {
+		return fc
 	}
-	rms = math.Sqrt(rms / tileSlots)
-	if rms == 0 {
-		return candidate{}, 0, false
+	defer src.release()
+	// The orientations are independent: two workers (trace runs on small
+	// servers; more would only add memory).
+	var wg sync.WaitGroup
+	next := make(chan int, orientations)
+	for o := 0; o < orientations; o++ {
+		next <- o
 	}
-	type shift struct {
-		dx, dy int
-		s      float64
-	}
-	shifts := make([]shift, 0, tileSlots)
-	for dy := 0; dy < tileBlocks; dy++ {
-		for dx := 0; dx < tileBlocks; dx++ {
-			s := 0.0
-			for i, p := range k.syncPos {
-				s += cells[shiftedCell(p, dx, dy)] * float64(k.syncSign[i]*k.scramble[p])
+	close(next)
+	for w := 0; w < min(2, runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := getBuf(src.w * src.h)
+			defer putBuf(buf)
+			for o := range next {
+				f := src.field(k.orientBand[o], buf)
+				for off := 0; off < 64; off++ {
+					cells, n := f.accumulate(off%8, off/8)
+					if n == 0 {
+						continue
+					}
+					rms := 0.0
+					for _, c := range cells {
+						rms += c * c
+					}
+					if rms == 0 {
+						continue
+					}
+					fc.cells[o][off] = &cells
+					fc.rms[o][off] = math.Sqrt(rms / tileSlots)
+				}
 			}
-			shifts = append(shifts, shift{dx, dy, s / (rms * syncBits)})
+		}()
+	}
+	wg.Wait()
+	return fc
+}
+
+// decodeCells ranks every (orientation, grid offset, tile shift) of one
+// frame by its sync correlation and RS-decodes the best candidatesPerFrame
+// with sync ≥ syncAccept. best is the highest sync correlation seen.
+func (k *keyed) decodeCells(fc *frameCells) (c candidate, best float64, ok bool) {
+	type cand struct {
+		o, off, dx, dy int
+		s              float64
+	}
+	var top []cand
+	for o := 0; o < orientations; o++ {
+		for off := 0; off < 64; off++ {
+			cells := fc.cells[o][off]
+			if cells == nil {
+				continue
+			}
+			norm := fc.rms[o][off] * syncBits
+			for dy := 0; dy < tileBlocks; dy++ {
+				for dx := 0; dx < tileBlocks; dx++ {
+					s := 0.0
+					for i, p := range k.syncPos {
+						s += cells[k.cellOf(p, o, dx, dy)] * float64(k.syncSign[i]*k.scramble[p])
+					}
+					s /= norm
+					best = math.Max(best, s)
+					if s < syncAccept || len(top) == candidatesPerFrame && s <= top[len(top)-1].s {
+						continue
+					}
+					top = append(top, cand{o, off, dx, dy, s})
+					sort.Slice(top, func(i, j int) bool { return top[i].s > top[j].s })
+					if len(top) > candidatesPerFrame {
+						top = top[:candidatesPerFrame]
+					}
+				}
+			}
 		}
 	}
-	sort.Slice(shifts, func(i, j int) bool { return shifts[i].s > shifts[j].s })
-	for _, sh := range shifts[:candidatesPerOffset] {
-		if sh.s < syncAccept {
-			break
-		}
+	for _, t := range top {
+		cells := fc.cells[t.o][t.off]
 		var aligned [tileSlots]float64
 		for p := range aligned {
-			aligned[p] = cells[shiftedCell(p, sh.dx, sh.dy)]
+			aligned[p] = cells[k.cellOf(p, t.o, t.dx, t.dy)]
 		}
 		id, corr, ok := k.decodeSoft(&aligned)
 		if !ok {
@@ -219,15 +222,16 @@ func decodeCells(cells *[tileSlots]float64, k *keyed) (candidate, float64, bool)
 			agree += v * float64(signs[p])
 			tot += abs(v)
 		}
-		return candidate{id: id, sync: sh.s, agreement: agree / tot, correction: corr}, shifts[0].s, true
+		return candidate{id: id, sync: t.s, agreement: agree / tot, correction: corr}, best, true
 	}
-	return candidate{}, shifts[0].s, false
+	return candidate{}, best, false
 }
 
-// shiftedCell maps tile slot p under tile shift (dx, dy) to the cell index
-// the decoder accumulated it in.
-func shiftedCell(p, dx, dy int) int {
-	x := (p%tileBlocks - dx + tileBlocks) % tileBlocks
-	y := (p/tileBlocks - dy + tileBlocks) % tileBlocks
+// cellOf maps tile slot p, under orientation o and tile shift (dx, dy), to
+// the cell the decoder accumulated it in.
+func (k *keyed) cellOf(p, o, dx, dy int) int {
+	x, y := orient(o, p%tileBlocks, p/tileBlocks, tileBlocks)
+	x = (x - dx + tileBlocks) % tileBlocks
+	y = (y - dy + tileBlocks) % tileBlocks
 	return y*tileBlocks + x
 }

@@ -3,7 +3,6 @@ package watermark
 import (
 	"image"
 	"math"
-	"slices"
 )
 
 // Embedding strength (luma units, RMS per pixel of the added pattern).
@@ -23,10 +22,14 @@ func embedHidden(img *image.NRGBA, k *keyed, signs *[tileSlots]int8) {
 // embedHiddenAt is embedHidden with a fixed strength when fixed > 0
 // (used for the PDF pattern layer, which has no host texture to adapt to).
 func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed float64) {
+	doc := fixed <= 0 && documentLike(img)
+	if !doc && fixed <= 0 {
+		embedPhoto(img, k, signs, nil)
+		return
+	}
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	nbx, nby := w/16, h/16
 	amps := make([]float64, nbx*nby)
-	doc := fixed <= 0 && documentLike(img)
 	// shifts[i] < 0 is the common paper darkening of a document block (all
 	// blocks of the PDF pattern tile, which is white paper).
 	var shifts []float64
@@ -51,30 +54,9 @@ func embedHiddenAt(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, fixed flo
 			amps[i] = math.Min(strengthMax, math.Max(strengthMin, strengthPerSigma*maskingSigma(&y2)))
 		}
 	}
-	if fixed > 0 || doc {
-		// The PDF layer has no host; a document's paper is not a photo
-		// (the 42 dB cap is for photos) and its pattern is already faint.
-		applyAmps(img, k, signs, amps, shifts, nbx, nby)
-		return
-	}
-	capDistortion(amps, w*h, maxPatternMSE, strengthMin)
-	orig := slices.Clone(img.Pix)
-	applyAmps(img, k, signs, amps, nil, nbx, nby)
-	// Clip-avoiding shifts and rounding add to the planned distortion:
-	// measure it and, while it is over, redo with proportionally less,
-	// letting flat blocks go under strengthMin (saturated areas, where the
-	// shifts cost most, are what pushes a photo over).
-	floor := strengthMin
-	for pass := 0; pass < 4; pass++ {
-		m := pixMSE(orig, img.Pix)
-		if m <= maxPatternMSE {
-			return
-		}
-		copy(img.Pix, orig)
-		floor *= 0.75
-		capDistortion(amps, w*h, plannedMSE(amps, w*h, 1, 0)*maxPatternMSE/m, floor)
-		applyAmps(img, k, signs, amps, nil, nbx, nby)
-	}
+	// The PDF layer has no host; a document's paper is not a photo (the
+	// 42 dB cap is for photos) and its pattern is already faint.
+	applyAmps(img, k, signs, amps, shifts, nbx, nby)
 }
 
 // blockY2 fills y2 with the 2×2 mean luma of the 16×16 block at (x0, y0).
@@ -126,40 +108,6 @@ func pixMSE(a, b []byte) float64 {
 		return 0
 	}
 	return float64(s) / float64(n)
-}
-
-// maxPatternMSE is the pattern energy allowed per pixel: 42.5 dB PSNR
-// (255²/10^4.25), a little above the 42 dB target to leave room for rounding.
-const maxPatternMSE = 255 * 255 / 17782.8
-
-// capDistortion scales the blocks' amplitudes down (never below floor)
-// until the planned pattern energy per pixel stays within limit.
-func capDistortion(amps []float64, pixels int, limit, floor float64) {
-	if plannedMSE(amps, pixels, 1, floor) <= limit {
-		return
-	}
-	lo, hi := 0.0, 1.0
-	for i := 0; i < 20; i++ {
-		if mid := (lo + hi) / 2; plannedMSE(amps, pixels, mid, floor) > limit {
-			hi = mid
-		} else {
-			lo = mid
-		}
-	}
-	for i, a := range amps {
-		amps[i] = math.Max(floor, math.Min(a, a*lo))
-	}
-}
-
-// plannedMSE is the pattern energy per pixel with every amplitude scaled by
-// f (but kept at or above floor, and never raised).
-func plannedMSE(amps []float64, pixels int, f, floor float64) float64 {
-	s := 0.0
-	for _, a := range amps {
-		v := math.Min(a, math.Max(floor, a*f))
-		s += v * v
-	}
-	return s * 256 / float64(pixels)
 }
 
 // applyBlock adds the 8×8 pattern d (nearest-upsampled to 16×16) to every

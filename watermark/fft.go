@@ -35,19 +35,25 @@ func fft(x []complex128, inverse bool) {
 	}
 }
 
-// fft2 transforms an n×n row-major array in place.
+// fft2 transforms an n×n row-major array in place (rows, then columns,
+// each split over two workers).
 func fft2(x []complex128, n int, inverse bool) {
-	for r := 0; r < n; r++ {
-		fft(x[r*n:(r+1)*n], inverse)
-	}
-	col := make([]complex128, n)
-	for c := 0; c < n; c++ {
-		for r := 0; r < n; r++ {
-			col[r] = x[r*n+c]
+	half := n / 2
+	parallelDo(2, func(part int) {
+		for r := part * half; r < (part+1)*half; r++ {
+			fft(x[r*n:(r+1)*n], inverse)
 		}
-		fft(col, inverse)
-		for r := 0; r < n; r++ {
-			x[r*n+c] = col[r]
+	})
+	parallelDo(2, func(part int) {
+		col := make([]complex128, n)
+		for c := part * half; c < (part+1)*half; c++ {
+			for r := 0; r < n; r++ {
+				col[r] = x[r*n+c]
+			}
+			fft(col, inverse)
+			for r := 0; r < n; r++ {
+				x[r*n+c] = col[r]
+			}
 		}
-	}
+	})
 }

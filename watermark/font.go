@@ -30,11 +30,11 @@ var fontTTF = sync.OnceValues(func() ([]byte, error) {
 var parsedFont = sync.OnceValues(func() (*opentype.Font, error) {
 	ttf, err := fontTTF()
 	if err != nil {
-		return nil, fmt.Errorf("sluice: embedded watermark font is damaged: %w; rebuild it with watermark/fonts/build_font.sh", err)
+		return nil, fmt.Errorf("embedded watermark font is damaged: %w; rebuild it with watermark/fonts/build_font.sh", err)
 	}
 	f, err := opentype.Parse(ttf)
 	if err != nil {
-		return nil, fmt.Errorf("sluice: embedded watermark font does not parse: %w; rebuild it with watermark/fonts/build_font.sh", err)
+		return nil, fmt.Errorf("embedded watermark font does not parse: %w; rebuild it with watermark/fonts/build_font.sh", err)
 	}
 	return f, nil
 })

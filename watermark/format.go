@@ -19,7 +19,7 @@ import (
 var MaxPixels = 64 << 20
 
 // ErrTooLarge means the image header declares more than MaxPixels pixels.
-var ErrTooLarge = errors.New("sluice: image too large to watermark or decode")
+var ErrTooLarge = errors.New("image too large to watermark or decode")
 
 // sniff returns the short type of data from its magic bytes.
 func sniff(data []byte) string {
@@ -38,6 +38,8 @@ func sniff(data []byte) string {
 		return "bmp"
 	case bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*")):
 		return "tiff"
+	case isoBrand(data) != "":
+		return isoBrand(data)
 	}
 	return ""
 }
@@ -147,7 +149,7 @@ func encodeLike(img image.Image, typ string, q int) ([]byte, error) {
 		return nil, ErrUnsupported
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sluice: cannot encode marked %s: %w", typ, err)
+		return nil, fmt.Errorf("cannot encode marked %s: %w", typ, err)
 	}
 	return buf.Bytes(), nil
 }

@@ -2,12 +2,14 @@ package watermark
 
 import (
 	"bytes"
+	"errors"
 	"image"
 	"image/gif"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"golang.org/x/image/bmp"
@@ -57,6 +59,15 @@ func TestDecodeOtherFormats(t *testing.T) {
 	} else {
 		t.Log("cwebp not installed (Debian package webp): WebP not checked")
 	}
+	// HEIC (iPhone) and AVIF, encoded by libheif's heif-enc, read back
+	// through heif-convert.
+	if tool, err := exec.LookPath("heif-enc"); err == nil {
+		for name, args := range map[string][]string{"heic-q60": {"-q", "60"}, "avif-q60": {"-A", "-q", "60"}} {
+			encoders[name] = func(i image.Image) ([]byte, error) { return heifEnc(t, tool, i, args) }
+		}
+	} else if os.Getenv("CI") != "" {
+		t.Error("heif-enc not installed (Debian libheif-examples): HEIC and AVIF not checked")
+	}
 	for name, enc := range encoders {
 		for _, c := range []struct {
 			img    image.Image
@@ -93,4 +104,34 @@ func cwebp(t *testing.T, tool string, img image.Image, args []string) ([]byte, e
 	}
 	run(t, tool, append(append([]string{"-quiet"}, args...), src, "-o", dst)...)
 	return os.ReadFile(dst)
+}
+
+// heifEnc encodes img to HEIC or AVIF with libheif's heif-enc.
+func heifEnc(t *testing.T, tool string, img image.Image, args []string) ([]byte, error) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "in.png"), filepath.Join(dir, "out.heif")
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(src, b.Bytes(), 0o600); err != nil {
+		return nil, err
+	}
+	run(t, tool, append(args, "-o", dst, src)...)
+	return os.ReadFile(dst)
+}
+
+// TestHEIFWithoutTool checks that without heif-convert a HEIC file is
+// refused with the command that converts it, not answered.
+func TestHEIFWithoutTool(t *testing.T) {
+	m := NewMarker(testKey)
+	m.HEIFTool = "-"
+	heic := append([]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), make([]byte, 64)...)
+	if sniff(heic) != "heic" {
+		t.Fatalf("sniff = %q, want heic", sniff(heic))
+	}
+	r, err := m.Decode(heic)
+	if r.Found || !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "heif-convert") {
+		t.Fatalf("Decode without the tool: %+v %v", r, err)
+	}
 }

@@ -18,11 +18,19 @@ const (
 	residualClip = 6
 )
 
+// frameEst is a canonical frame implied by the lattice, with the
+// significance of its peak: its prominence over the 90th percentile of all
+// candidate peaks' (an unmarked photo's best peak is 1.3–2 times that).
+type frameEst struct {
+	t   affine
+	sig float64
+}
+
 // estimateFrames finds the tile lattice in the suspect image from the
 // autocorrelation of its high-pass residual (the repeated tile shows as
 // peaks at the tile period, scaled and rotated with the image) and returns
 // the canonical frames it implies, best first.
-func estimateFrames(lum *plane) []affine {
+func estimateFrames(lum *plane) []frameEst {
 	y2, _ := canonicalY2(lum, identity)
 	ww, wh := min(y2.w, acWindow), min(y2.h, acWindow)
 	if ww < 2*minLag || wh < 2*minLag {
@@ -69,6 +77,7 @@ func estimateFrames(lum *plane) []affine {
 		x, y float64
 		v    float64
 	}
+	var proms []float64
 	findPeaks := func(horizontal bool) []peak {
 		var ps []peak
 		for l := minLag; l <= maxLag; l++ {
@@ -100,6 +109,9 @@ func estimateFrames(lum *plane) []affine {
 			}
 		}
 		sort.Slice(ps, func(i, j int) bool { return ps[i].v > ps[j].v })
+		for _, p := range ps {
+			proms = append(proms, p.v)
+		}
 		if len(ps) > 5 {
 			ps = ps[:5]
 		}
@@ -129,14 +141,19 @@ func estimateFrames(lum *plane) []affine {
 		addSim(p.y, -p.x, p.v) // rotate the vertical lattice vector onto x
 	}
 	sort.Slice(sims, func(i, j int) bool { return sims[i].score > sims[j].score })
-	var out, half []affine
+	sort.Float64s(proms)
+	ref := 1.0
+	if len(proms) > 0 {
+		ref = math.Max(proms[len(proms)*9/10], 1e-9)
+	}
+	var out, half []frameEst
 	for i := 0; i < len(sims) && i < 3; i++ {
 		c, sn := math.Cos(sims[i].r), math.Sin(sims[i].r)
-		sc := sims[i].s
-		out = append(out, affine{a: sc * c, b: -sc * sn, c: sc * sn, d: sc * c})
+		sc, sig := sims[i].s, sims[i].score/ref
+		out = append(out, frameEst{affine{a: sc * c, b: -sc * sn, c: sc * sn, d: sc * c}, sig})
 		// The lattice may have been found at twice the period.
 		if sc*tilePeriodY2/2 >= minLag*0.9 {
-			half = append(half, affine{a: sc / 2 * c, b: -sc / 2 * sn, c: sc / 2 * sn, d: sc / 2 * c})
+			half = append(half, frameEst{affine{a: sc / 2 * c, b: -sc / 2 * sn, c: sc / 2 * sn, d: sc / 2 * c}, sig})
 		}
 	}
 	return append(out, half...)

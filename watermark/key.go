@@ -19,33 +19,33 @@ func LoadOrCreateKey(path string) ([]byte, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		key := make([]byte, KeySize)
 		if _, err := rand.Read(key); err != nil {
-			return nil, fmt.Errorf("sluice: cannot generate mark key: %w", err)
+			return nil, fmt.Errorf("cannot generate mark key: %w", err)
 		}
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
-			return nil, fmt.Errorf("sluice: cannot create mark key %s: %w; check that the data directory exists and is writable", path, err)
+			return nil, fmt.Errorf("cannot create mark key %s: %w; check that the data directory exists and is writable", path, err)
 		}
 		if _, err := f.Write(key); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("sluice: cannot write mark key %s: %w", path, err)
+			return nil, fmt.Errorf("cannot write mark key %s: %w", path, err)
 		}
 		if err := f.Close(); err != nil {
-			return nil, fmt.Errorf("sluice: cannot write mark key %s: %w", path, err)
+			return nil, fmt.Errorf("cannot write mark key %s: %w", path, err)
 		}
 		return key, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sluice: cannot read mark key %s: %w", path, err)
+		return nil, fmt.Errorf("cannot read mark key %s: %w", path, err)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("sluice: mark key %s is readable by group or others (mode %v); run: chmod 600 %s", path, st.Mode().Perm(), path)
+		return nil, fmt.Errorf("mark key %s is readable by group or others (mode %v); run: chmod 600 %s", path, st.Mode().Perm(), path)
 	}
 	key, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("sluice: cannot read mark key %s: %w", path, err)
+		return nil, fmt.Errorf("cannot read mark key %s: %w", path, err)
 	}
 	if len(key) < 16 {
-		return nil, fmt.Errorf("sluice: mark key %s is only %d bytes; restore it from backup (marks made with another key cannot be traced)", path, len(key))
+		return nil, fmt.Errorf("mark key %s is only %d bytes; restore it from backup (marks made with another key cannot be traced)", path, len(key))
 	}
 	return key, nil
 }

@@ -7,16 +7,14 @@ import (
 	"math"
 	"runtime"
 	"time"
-
-	"github.com/disintegration/imaging"
 )
 
 // ErrUnsupported means the format cannot be marked (for example GIF or WebP
 // input to Stamp); callers treat the file as unmarkable.
-var ErrUnsupported = errors.New("sluice: file format cannot be watermarked")
+var ErrUnsupported = errors.New("file format cannot be watermarked")
 
 // ErrCorrupt means the input could not be parsed as the format it claims.
-var ErrCorrupt = errors.New("sluice: file is corrupt or truncated")
+var ErrCorrupt = errors.New("file is corrupt or truncated")
 
 // Mark is what gets embedded: the hidden id and the visible text parts.
 type Mark struct {
@@ -32,7 +30,7 @@ type Result struct {
 	Found      bool    // a mark cleared the calibrated margin; false is never a guess
 	MarkID     uint64  // the embedded mark id when Found
 	Confidence float64 // 0..1
-	Layer      string  // "image", "pdf-content" or "pdf-render"
+	Layer      string  // "image", "pdf-content", "pdf-text", "pdf-image" or "pdf-render"
 }
 
 // Marker stamps and decodes marks with one secret key.
@@ -41,6 +39,13 @@ type Marker struct {
 	// RenderTool is the pdftoppm binary Decode uses to render a PDF whose
 	// content token is gone; "" looks it up in PATH, "-" disables rendering.
 	RenderTool string
+	// TextTool is the pdftotext binary Decode uses to read the invisible
+	// text token of a PDF whose content token is gone; "" looks it up in
+	// PATH, "-" disables it.
+	TextTool string
+	// HEIFTool is the heif-convert binary Decode uses to read HEIC and AVIF
+	// files; "" looks it up in PATH, "-" disables it.
+	HEIFTool string
 
 	slots chan struct{} // bounds concurrent Stamp calls (memory)
 }
@@ -50,72 +55,21 @@ func NewMarker(key []byte) *Marker {
 	return &Marker{k: newKeyed(key), slots: make(chan struct{}, max(1, runtime.NumCPU()))}
 }
 
-// Stamp detects the format by magic bytes and returns the marked file in the
-// same format (JPEG at about the input's quality, PNG as PNG, same pixel
-// size; PDF with visible and hidden layers) plus its short type.
-func (m *Marker) Stamp(data []byte, mark Mark) (out []byte, typ string, err error) {
-	if mark.ID > MaxMarkID {
-		return nil, "", fmt.Errorf("sluice: mark id %d does not fit in 48 bits", mark.ID)
-	}
-	typ = sniff(data)
-	// Only a few stamps run at once, whoever calls: a decoded 12 MP photo
-	// takes about 200 MB.
-	m.slots <- struct{}{}
-	defer func() { <-m.slots }()
-	switch typ {
-	case "jpeg", "png":
-		out, err = m.stampImage(data, typ, mark)
-	case "pdf":
-		out, err = m.stampPDF(data, mark)
-	case "":
-		err = fmt.Errorf("%w: unknown format", ErrUnsupported)
-	default:
-		err = fmt.Errorf("%w: %s", ErrUnsupported, typ)
-	}
-	if err != nil {
-		return nil, typ, err
-	}
-	return out, typ, nil
-}
-
-// StampImage marks a decoded image in place: the visible text, then the
-// hidden payload over it, so both survive.
-func (m *Marker) StampImage(img *image.NRGBA, mark Mark) error {
-	if err := drawVisible(img, VisibleText(mark)); err != nil {
-		return err
-	}
-	signs := m.k.tileSigns(mark.ID)
-	embedHidden(img, m.k, &signs)
-	return nil
-}
-
-func (m *Marker) stampImage(data []byte, typ string, mark Mark) ([]byte, error) {
-	src, err := decodeImage(data)
-	if err != nil {
-		return nil, err
-	}
-	img := imaging.Clone(src)
-	if err := m.StampImage(img, mark); err != nil {
-		return nil, err
-	}
-	q := 0
-	if typ == "jpeg" {
-		q = min(max(jpegQuality(data), 60), 95)
-		if q == 60 && jpegQuality(data) == 0 {
-			q = 85
-		}
-	}
-	return encodeLike(img, typ, q)
-}
-
 // Decode blindly looks for a mark in a suspect file (PDF, PNG, JPEG, WebP,
-// BMP, GIF, TIFF). Found is false unless a payload decodes and its keyed
-// check matches; it is never a guess.
+// BMP, GIF, TIFF; HEIC and AVIF through heif-convert, see HEIFTool). Found
+// is false unless a payload decodes and its keyed check matches; it is
+// never a guess.
 func (m *Marker) Decode(data []byte) (Result, error) {
 	typ := sniff(data)
 	switch typ {
 	case "pdf":
 		return m.decodePDF(data)
+	case "heic", "avif":
+		img, err := m.decodeHEIF(data, typ)
+		if err != nil {
+			return Result{}, err
+		}
+		return m.DecodeImage(img), nil
 	case "":
 		return Result{}, fmt.Errorf("%w: unknown format", ErrUnsupported)
 	}
@@ -123,20 +77,18 @@ func (m *Marker) Decode(data []byte) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if g := lumaOnly(img); g != img {
+		// Free the colour planes before the search allocates its own.
+		img = g
+		runtime.GC()
+	}
 	return m.DecodeImage(img), nil
 }
 
-// DecodeImage blindly looks for the hidden mark in a decoded image.
+// DecodeImage blindly looks for the hidden mark in a decoded image: at
+// every flip and quarter turn, scale and small rotation, within bounded work.
 func (m *Marker) DecodeImage(img image.Image) Result {
-	lum := lumaPlane(img)
-	c, ok := m.k.decodeLuma(&lum)
-	// Marks enlarged beyond the lattice search range (a page rendered at
-	// 300 dpi, a 2× HiDPI screenshot) are found again at half size.
-	for !ok && lum.w >= 1200 && lum.h >= 1200 {
-		half, _ := canonicalY2(&lum, identity)
-		lum = half
-		c, ok = m.k.decodeLuma(&lum)
-	}
+	c, ok := m.k.decodePicture(img)
 	if !ok {
 		return Result{}
 	}

@@ -54,34 +54,50 @@ func readPDF(data []byte, validate bool) (ctx *model.Context, err error) {
 	return ctx, nil
 }
 
-func (m *Marker) stampPDF(data []byte, mark Mark) (out []byte, err error) {
+// stampPDF adds the visible and hidden layers. A PDF that already carries
+// a content token of this key keeps it (it comes first, so trace names the
+// first sender) and its pattern layer; only the new token and the visible
+// mark are added.
+func (m *Marker) stampPDF(data []byte, mark Mark) (r StampResult, err error) {
 	ctx, err := readPDF(data, true)
 	if err != nil {
-		return nil, err
+		return r, err
 	}
 	if ctx.PageCount == 0 || ctx.PageCount > MaxPDFPages {
-		return nil, fmt.Errorf("%w: %d pages (limit %d)", ErrUnsupported, ctx.PageCount, MaxPDFPages)
+		return r, fmt.Errorf("%w: %d pages (limit %d)", ErrUnsupported, ctx.PageCount, MaxPDFPages)
 	}
 	defer func() {
-		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("%w: pdf writer failed: %v", ErrCorrupt, r)
+		if e := recover(); e != nil {
+			r, err = StampResult{}, fmt.Errorf("%w: pdf writer failed: %v", ErrCorrupt, e)
 		}
 	}()
+	r.MarkID = mark.ID
+	if id, ok := m.findPDFToken(ctx); ok {
+		r.Existing = Result{Found: true, MarkID: id, Confidence: 1, Layer: "pdf-content"}
+		r.MarkID = id
+	}
 	dims, err := ctx.PageDims()
 	if err != nil || len(dims) == 0 {
-		return nil, fmt.Errorf("%w: page sizes: %v", ErrCorrupt, err)
+		return r, fmt.Errorf("%w: page sizes: %v", ErrCorrupt, err)
 	}
-	if err := m.addHiddenPDF(ctx, mark.ID); err != nil {
-		return nil, err
+	if err := m.addHiddenPDF(ctx, mark.ID, !r.Existing.Found, VisibleText(mark)); err != nil {
+		return r, err
 	}
 	if err := addVisiblePDF(ctx, VisibleText(mark), dims[0]); err != nil {
-		return nil, err
+		return r, err
 	}
 	var buf bytes.Buffer
 	if err := api.WriteContext(ctx, &buf); err != nil {
-		return nil, fmt.Errorf("sluice: cannot write marked PDF: %w", err)
+		return r, fmt.Errorf("cannot write marked PDF: %w", err)
 	}
-	return buf.Bytes(), nil
+	r.Out = buf.Bytes()
+	if c, err := readPDF(r.Out, false); err == nil {
+		if id, ok := m.findPDFToken(c); ok {
+			r.Verified = Result{Found: true, MarkID: id, Confidence: 1, Layer: "pdf-content"}
+		}
+	}
+	r.Weak = !r.Verified.Found || r.Verified.MarkID != r.MarkID
+	return r, nil
 }
 
 // addVisiblePDF stamps a transparent PNG of the tiled mark text on every
@@ -102,14 +118,14 @@ func addVisiblePDF(ctx *model.Context, text string, dim types.Dim) error {
 	}
 	var pb bytes.Buffer
 	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&pb, overlay); err != nil {
-		return fmt.Errorf("sluice: cannot encode visible mark: %w", err)
+		return fmt.Errorf("cannot encode visible mark: %w", err)
 	}
 	wm, err := api.ImageWatermarkForReader(bytes.NewReader(pb.Bytes()), "scalefactor:1 rel, rotation:0, opacity:1, position:c", true, false, types.POINTS)
 	if err != nil {
-		return fmt.Errorf("sluice: visible PDF mark: %w", err)
+		return fmt.Errorf("visible PDF mark: %w", err)
 	}
 	if err := api.WatermarkContext(ctx, nil, wm); err != nil {
-		return fmt.Errorf("sluice: visible PDF mark: %w", err)
+		return fmt.Errorf("visible PDF mark: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package watermark
 import (
 	"bytes"
 	"fmt"
+	"github.com/sluice-dlp/sluice/internal/testtool"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 func needTool(t *testing.T, name string) string {
 	t.Helper()
+	testtool.Require(t, name) // missing test tools fail unless SLUICE_ALLOW_MISSING_TOOLS=1
 	p, err := exec.LookPath(name)
 	if err != nil {
 		t.Skipf("%s not installed", name)

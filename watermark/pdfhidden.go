@@ -1,10 +1,12 @@
 package watermark
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"image"
 	"math"
@@ -32,19 +34,50 @@ func (k *keyed) pdfTag(b []byte) []byte {
 	return h.Sum(nil)[:4]
 }
 
-// pdfToken returns the content-stream operators carrying id.
-func (k *keyed) pdfToken(id uint64) ([]byte, error) {
+// tokenBytes returns a fresh token for id: nonce(4) ‖ payload⊕pad(8) ‖ tag(4).
+func (k *keyed) tokenBytes(id uint64) ([16]byte, error) {
 	var t [16]byte
 	if _, err := rand.Read(t[:4]); err != nil {
-		return nil, fmt.Errorf("sluice: random nonce: %w", err)
+		return t, fmt.Errorf("random nonce: %w", err)
 	}
 	pad := k.pdfPad(t[:4])
 	for i, b := range k.dataBytes(id) {
 		t[4+i] = b ^ pad[i]
 	}
 	copy(t[12:], k.pdfTag(t[:12]))
+	return t, nil
+}
+
+// checkToken verifies a token and returns its mark id.
+func (k *keyed) checkToken(t [16]byte) (uint64, bool) {
+	if !hmac.Equal(k.pdfTag(t[:12]), t[12:]) {
+		return 0, false
+	}
+	pad := k.pdfPad(t[:4])
+	var d [8]byte
+	for i := range d {
+		d[i] = t[4+i] ^ pad[i]
+	}
+	v := binary.BigEndian.Uint64(d[:])
+	id := v >> 16
+	return id, uint16(v) == k.check16(id)
+}
+
+// pdfToken returns the content-stream operators carrying id.
+func (k *keyed) pdfToken(id uint64) ([]byte, error) {
+	t, err := k.tokenBytes(id)
+	if err != nil {
+		return nil, err
+	}
 	n := func(i int) uint16 { return binary.BigEndian.Uint16(t[2*i:]) }
 	return fmt.Appendf(nil, "q %d %d m %d %d l %d %d l %d %d l n Q\n", n(0), n(1), n(2), n(3), n(4), n(5), n(6), n(7)), nil
+}
+
+// textToken returns a fresh token for id as 32 hex digits, for the
+// invisible text line (see hiddenTextOps).
+func (k *keyed) textToken(id uint64) (string, error) {
+	t, err := k.tokenBytes(id)
+	return fmt.Sprintf("%X", t[:]), err
 }
 
 // findToken scans content for a valid token and returns its mark id.
@@ -60,17 +93,33 @@ func (k *keyed) findToken(content []byte) (uint64, bool) {
 			}
 			binary.BigEndian.PutUint16(t[2*i:], uint16(v))
 		}
-		if !ok || !hmac.Equal(k.pdfTag(t[:12]), t[12:]) {
+		if !ok {
 			continue
 		}
-		pad := k.pdfPad(t[:4])
-		var d [8]byte
-		for i := range d {
-			d[i] = t[4+i] ^ pad[i]
-		}
-		v := binary.BigEndian.Uint64(d[:])
-		if id := v >> 16; uint16(v) == k.check16(id) {
+		if id, ok := k.checkToken(t); ok {
 			return id, true
+		}
+	}
+	return 0, false
+}
+
+// textTokenRE finds runs of hex digits in extracted text.
+var textTokenRE = regexp.MustCompile(`[0-9A-F]{32,}`)
+
+// findTextToken scans extracted text for a valid text token. Extractors
+// may break the invisible line anywhere, so white space is ignored and
+// every 32-digit window of a longer run is tried.
+func (k *keyed) findTextToken(text []byte) (uint64, bool) {
+	text = bytes.Join(bytes.Fields(text), nil)
+	for _, run := range textTokenRE.FindAll(text, 64) {
+		for i := 0; i+32 <= len(run) && i < 256; i++ {
+			var t [16]byte
+			if _, err := hex.Decode(t[:], run[i:i+32]); err != nil {
+				continue
+			}
+			if id, ok := k.checkToken(t); ok {
+				return id, true
+			}
 		}
 	}
 	return 0, false
@@ -95,10 +144,19 @@ func (k *keyed) renderTile(id uint64) []byte {
 }
 
 // addHiddenPDF appends to every page (a) a stream that draws the pattern
-// layer and (b) the invisible token, after wrapping the original content in
-// q/Q so its graphics state cannot leak into ours.
-func (m *Marker) addHiddenPDF(ctx *model.Context, id uint64) error {
+// layer (when pattern is true), (b) the invisible token and (c) footer as
+// a line of real text (see pdftext.go), after wrapping the original
+// content in q/Q so its graphics state cannot leak into ours.
+func (m *Marker) addHiddenPDF(ctx *model.Context, id uint64, pattern bool, footer string) error {
 	xt := ctx.XRefTable
+	var font *types.IndirectRef
+	var codes map[rune]byte
+	if footer != "" {
+		var err error
+		if font, codes, err = type3Font(xt, footer+hexDigits); err != nil {
+			return err
+		}
+	}
 	tileW := float64(tileBlocks*16) * 72 / renderDPI
 	img, err := newStream(xt, m.k.renderTile(id), types.Dict{
 		"Type": types.Name("XObject"), "Subtype": types.Name("Image"),
@@ -119,7 +177,7 @@ func (m *Marker) addHiddenPDF(ctx *model.Context, id uint64) error {
 	}
 	gs, err := xt.IndRefForNewObject(types.Dict{"Type": types.Name("ExtGState"), "BM": types.Name("Multiply")})
 	if err != nil {
-		return fmt.Errorf("sluice: PDF pattern state: %w", err)
+		return fmt.Errorf("PDF pattern state: %w", err)
 	}
 	pre, err := newStream(xt, []byte("q\n"), types.Dict{})
 	if err != nil {
@@ -143,8 +201,21 @@ func (m *Marker) addHiddenPDF(ctx *model.Context, id uint64) error {
 		if err != nil {
 			return err
 		}
-		body := fmt.Appendf(nil, "q /SlGs gs /Pattern cs /SlPat scn %.2f %.2f %.2f %.2f re f Q\n%s",
-			mb.LL.X, mb.LL.Y, mb.Width(), mb.Height(), tok)
+		body := tok
+		if pattern {
+			body = fmt.Appendf(nil, "q /SlGs gs /Pattern cs /SlPat scn %.2f %.2f %.2f %.2f re f Q\n%s",
+				mb.LL.X, mb.LL.Y, mb.Width(), mb.Height(), tok)
+		}
+		if font != nil {
+			body = append(body, footerOps(footer, codes, mb.LL.X+24, mb.LL.Y+12)...)
+			tt, err := m.k.textToken(id)
+			if err != nil {
+				return err
+			}
+			// At the top margin, away from the footer line, so extractors
+			// keep the footer on one line.
+			body = append(body, hiddenTextOps(tt, codes, mb.LL.X+24, mb.UR.Y-8)...)
+		}
 		ours, err := newStream(xt, body, types.Dict{})
 		if err != nil {
 			return err
@@ -152,7 +223,11 @@ func (m *Marker) addHiddenPDF(ctx *model.Context, id uint64) error {
 		if err := wrapContents(xt, d, pre, post, ours); err != nil {
 			return fmt.Errorf("%w: page %d: %v", ErrCorrupt, p, err)
 		}
-		if err := addPageResources(xt, d, inh, *gs, *pat); err != nil {
+		res := []resource{{"ExtGState", "SlGs", *gs}, {"Pattern", "SlPat", *pat}}
+		if font != nil {
+			res = append(res, resource{"Font", "SlFt", *font})
+		}
+		if err := addPageResources(xt, d, inh, res); err != nil {
 			return fmt.Errorf("%w: page %d resources: %v", ErrCorrupt, p, err)
 		}
 	}
@@ -163,17 +238,17 @@ func (m *Marker) addHiddenPDF(ctx *model.Context, id uint64) error {
 func newStream(xt *model.XRefTable, content []byte, d types.Dict) (*types.IndirectRef, error) {
 	sd, err := xt.NewStreamDictForBuf(content)
 	if err != nil {
-		return nil, fmt.Errorf("sluice: PDF stream: %w", err)
+		return nil, fmt.Errorf("PDF stream: %w", err)
 	}
 	for k, v := range d {
 		sd.Insert(k, v)
 	}
 	if err := sd.Encode(); err != nil {
-		return nil, fmt.Errorf("sluice: PDF stream: %w", err)
+		return nil, fmt.Errorf("PDF stream: %w", err)
 	}
 	ref, err := xt.IndRefForNewObject(*sd)
 	if err != nil {
-		return nil, fmt.Errorf("sluice: PDF stream: %w", err)
+		return nil, fmt.Errorf("PDF stream: %w", err)
 	}
 	return ref, nil
 }
@@ -198,9 +273,15 @@ func wrapContents(xt *model.XRefTable, d types.Dict, pre, post, ours *types.Indi
 	return nil
 }
 
+// resource is one named entry of a page's Resources (category, name).
+type resource struct {
+	cat, name string
+	ref       types.IndirectRef
+}
+
 // addPageResources gives the page its own Resources dict (a copy of the
-// effective one) with our ExtGState and Pattern added.
-func addPageResources(xt *model.XRefTable, d types.Dict, inh *model.InheritedPageAttrs, gs, pat types.IndirectRef) error {
+// effective one) with ours added.
+func addPageResources(xt *model.XRefTable, d types.Dict, inh *model.InheritedPageAttrs, add []resource) error {
 	res := types.Dict{}
 	var src types.Dict
 	if o, found := d.Find("Resources"); found {
@@ -215,10 +296,7 @@ func addPageResources(xt *model.XRefTable, d types.Dict, inh *model.InheritedPag
 	for k, v := range src {
 		res[k] = v
 	}
-	for _, e := range []struct {
-		cat, name string
-		ref       types.IndirectRef
-	}{{"ExtGState", "SlGs", gs}, {"Pattern", "SlPat", pat}} {
+	for _, e := range add {
 		sub := types.Dict{}
 		if o, found := res.Find(e.cat); found {
 			r, err := xt.DereferenceDict(o)
@@ -247,6 +325,20 @@ func (m *Marker) decodePDF(data []byte) (res Result, err error) {
 			res, err = Result{}, fmt.Errorf("%w: pdf parser failed: %v", ErrCorrupt, r)
 		}
 	}()
+	if id, ok := m.findPDFToken(ctx); ok {
+		return Result{Found: true, MarkID: id, Confidence: 1, Layer: "pdf-content"}, nil
+	}
+	if r := m.decodePDFText(data); r.Found {
+		return r, nil
+	}
+	if r := m.decodePDFImages(data); r.Found {
+		return r, nil
+	}
+	return m.decodePDFRender(data)
+}
+
+// findPDFToken returns the id of the first valid content token, page by page.
+func (m *Marker) findPDFToken(ctx *model.Context) (uint64, bool) {
 	for p := 1; p <= ctx.PageCount && p <= MaxPDFPages; p++ {
 		d, _, _, err := ctx.PageDict(p, false)
 		if err != nil || d == nil {
@@ -257,8 +349,8 @@ func (m *Marker) decodePDF(data []byte) (res Result, err error) {
 			continue
 		}
 		if id, ok := m.k.findToken(content); ok {
-			return Result{Found: true, MarkID: id, Confidence: 1, Layer: "pdf-content"}, nil
+			return id, true
 		}
 	}
-	return m.decodePDFRender(data)
+	return 0, false
 }

@@ -143,3 +143,93 @@ func canonicalY2(src *plane, t affine) (plane, []bool) {
 	}
 	return out, valid
 }
+
+// lumaRow writes the luma of pixels [x0, x0+len(dst)) of row y (image
+// coordinates relative to the bounds' origin) into dst.
+func lumaRow(img image.Image, y, x0 int, dst []float32) {
+	b := img.Bounds()
+	switch m := img.(type) {
+	case *image.YCbCr:
+		row := m.Y[m.YOffset(b.Min.X+x0, b.Min.Y+y):]
+		for i := range dst {
+			dst[i] = float32(row[i])
+		}
+	case *image.NRGBA:
+		o := m.PixOffset(b.Min.X+x0, b.Min.Y+y)
+		for i := range dst {
+			q := m.Pix[o+4*i : o+4*i+3 : o+4*i+3]
+			dst[i] = float32(lumaOf8(q[0], q[1], q[2]))
+		}
+	case *image.RGBA:
+		o := m.PixOffset(b.Min.X+x0, b.Min.Y+y)
+		for i := range dst {
+			q := m.Pix[o+4*i : o+4*i+3 : o+4*i+3]
+			dst[i] = float32(lumaOf8(q[0], q[1], q[2]))
+		}
+	case *image.Gray:
+		o := m.PixOffset(b.Min.X+x0, b.Min.Y+y)
+		for i := range dst {
+			dst[i] = float32(m.Pix[o+i])
+		}
+	default:
+		for i := range dst {
+			r, g, bb, a := img.At(b.Min.X+x0+i, b.Min.Y+y).RGBA()
+			// Composite over white so transparent areas read as paper.
+			wt := float64(0xffff-a) / 257
+			dst[i] = float32(0.299*(float64(r)/257+wt) + 0.587*(float64(g)/257+wt) + 0.114*(float64(bb)/257+wt))
+		}
+	}
+}
+
+// lumaLevel returns pyramid level l of img's luma (means of 2^l×2^l
+// pixels), cropped to its centre window of at most window pixels per side.
+// Only that window is read, so a 24 MP photo never becomes a float plane.
+func lumaLevel(img image.Image, l, window int) plane {
+	b := img.Bounds()
+	f := 1 << l
+	w, h := min(b.Dx()/f, window), min(b.Dy()/f, window)
+	x0, y0 := (b.Dx()-w*f)/2, (b.Dy()-h*f)/2
+	p := plane{w: w, h: h, v: make([]float32, w*h)}
+	row := make([]float32, w*f)
+	inv := 1 / float32(f*f)
+	for y := 0; y < h; y++ {
+		out := p.v[y*w : y*w+w]
+		for dy := 0; dy < f; dy++ {
+			lumaRow(img, y0+y*f+dy, x0, row)
+			for x := range out {
+				s := float32(0)
+				for _, v := range row[x*f : x*f+f] {
+					s += v
+				}
+				out[x] += s
+			}
+		}
+		for x := range out {
+			out[x] *= inv
+		}
+	}
+	return p
+}
+
+// lumaOnly returns a large image's luma as an 8-bit grey image (all the
+// search reads), so the colour planes can be freed: a 24 MP photo then
+// holds 24 MB instead of 72–96.
+func lumaOnly(img image.Image) image.Image {
+	b := img.Bounds()
+	if b.Dx()*b.Dy() < 4<<20 {
+		return img
+	}
+	if _, ok := img.(*image.Gray); ok {
+		return img
+	}
+	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+	row := make([]float32, b.Dx())
+	for y := 0; y < b.Dy(); y++ {
+		lumaRow(img, y, 0, row)
+		out := g.Pix[y*g.Stride : y*g.Stride+b.Dx()]
+		for x, v := range row {
+			out[x] = uint8(min(255, max(0, v+0.5)))
+		}
+	}
+	return g
+}

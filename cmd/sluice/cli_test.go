@@ -166,3 +166,28 @@ func startDaemon(t *testing.T, dir string) *daemon.Daemon {
 	t.Cleanup(func() { d.Close() })
 	return d
 }
+
+// TestResentMarkedFileNamesBothSenders: a marked photo sent again by someone else keeps its first mark;
+// trace names the first sender and lists the re-send.
+func TestResentMarkedFileNamesBothSenders(t *testing.T) {
+	dir := t.TempDir()
+	runCaptured(t, dir, "init")
+	runCaptured(t, dir, "users", "add", "zhangsan", "--display-name", "张三", "--staff-id", "A1024", "--password", "pass-word-2")
+	runCaptured(t, dir, "users", "add", "zhaoliu", "--display-name", "赵六", "--staff-id", "A1031", "--password", "pass-word-3")
+	in := filepath.Join(dir, "photo.jpg")
+	os.WriteFile(in, fixture.JPEG(fixture.Photo(1000, 750, 4), 90), 0o644)
+	first, second := filepath.Join(dir, "a.jpg"), filepath.Join(dir, "b.jpg")
+	if code, _ := runCaptured(t, dir, "mark", "--user", "zhangsan", "--dest", "mail.qq.com", "-o", first, in); code != 0 {
+		t.Fatal("first mark failed")
+	}
+	code, out, _ := runLang(t, dir, "en", "mark", "--user", "zhaoliu", "--dest", "pan.baidu.com", "-o", second, first)
+	if code != 0 || !strings.Contains(out, "a re-send") {
+		t.Fatalf("second mark (exit %d): %s", code, out)
+	}
+	code, js := runCaptured(t, dir, "trace", "--json", second)
+	var tr api.Trace
+	if code != 0 || json.Unmarshal([]byte(js), &tr) != nil || !tr.Found || tr.User != "zhangsan" || len(tr.Resends) != 1 ||
+		tr.Resends[0].User != "zhaoliu" || tr.Resends[0].Destination != "pan.baidu.com" {
+		t.Fatalf("trace of the re-sent copy: exit %d %s", code, js)
+	}
+}

@@ -142,7 +142,7 @@ func newApp(lang l10n.Lang, stdout, stderr io.Writer) *cli.App {
 	t := lang.Pick
 	cmds := []*cli.Command{initCommand(lang), runCommand(lang), caCommand(lang), usersCommand(lang), auditCommand(lang),
 		policyCommand(lang), scanCommand(lang), customersCommand(lang), fingerprintsCommand(lang), approvalsCommand(lang),
-		markCommand(lang), traceCommand(lang), archiveCommand(lang), deployCommand(lang)}
+		markCommand(lang), traceCommand(lang), archiveCommand(lang), deployCommand(lang), reportCommand(lang)}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
 	setUsageErrors(cmds, lang)
 	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: t("显示版本", "print the version")}

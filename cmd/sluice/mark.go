@@ -45,6 +45,15 @@ func markFile(c *cli.Context) error {
 	if err := os.WriteFile(c.String("out"), out, 0o644); err != nil {
 		return l10n.Wrap(err, l10n.Internal, "无法写入 %s", "cannot write %s", c.String("out"))
 	}
-	fmt.Fprintln(c.App.Writer, lang(c).Pick(fmt.Sprintf("已加水印：%s（水印编号 %s）", clean(c.String("out")), clean(m.MarkID)), fmt.Sprintf("marked: %s (mark %s)", clean(c.String("out")), clean(m.MarkID))))
+	l := lang(c)
+	fmt.Fprintln(c.App.Writer, l.Pick(fmt.Sprintf("已加水印：%s（水印编号 %s）", clean(c.String("out")), clean(m.MarkID)), fmt.Sprintf("marked: %s (mark %s)", clean(c.String("out")), clean(m.MarkID))))
+	if m.ResendOf != "" {
+		fmt.Fprintln(c.App.Writer, l.Pick(fmt.Sprintf("  文件原有水印 %s（再次发送）：保留原水印，追查时会同时列出这次发送", clean(m.ResendOf)),
+			fmt.Sprintf("  the file already carried mark %s (a re-send): it keeps it, and trace lists this send too", clean(m.ResendOf))))
+	}
+	if m.Weak {
+		fmt.Fprintln(c.App.ErrWriter, l.Pick("  警告：隐藏水印过弱，无法从加水印后的文件中读回（图片过小或过于杂乱）；可见水印仍在",
+			"  warning: the hidden mark is weak and could not be read back from the marked file (the image is too small or too busy); the visible mark is there"))
+	}
 	return nil
 }

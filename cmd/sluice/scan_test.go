@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"github.com/sluice-dlp/sluice/internal/fixture"
 	"github.com/sluice-dlp/sluice/internal/testtool"
+	"github.com/sluice-dlp/sluice/proxy/inspect"
+	"github.com/sluice-dlp/sluice/store"
 	"github.com/sluice-dlp/sluice/watermark"
 	"os"
 	"path/filepath"
@@ -216,5 +218,42 @@ func TestScanReadsTextInImages(t *testing.T) {
 	code, out, _ := runLang(t, dir, "zh-CN", "scan", "--no-store", "--dest", "wx.qq.com", shot)
 	if code != 0 || !strings.Contains(out, "识别自图片文字") || !strings.Contains(out, "图片文字识别：1 张图片，识别 1 张") || !strings.Contains(out, "含客户资料：是") {
 		t.Errorf("scan of a screenshot (exit %d):\n%s", code, out)
+	}
+}
+
+// TestTraceByCustomers: `sluice trace` of a file without a mark names who sent the customers it holds.
+func TestTraceByCustomers(t *testing.T) {
+	dir := t.TempDir()
+	list := genCustomers(30, 0)
+	csvPath := filepath.Join(dir, "list.csv")
+	writeGBKCSV(t, csvPath, list)
+	if code := sluice(t, dir, "customers", "import", csvPath); code != 0 {
+		t.Fatalf("import exit %d", code)
+	}
+	// a recorded upload of customers 10–24 by zhangsan (as the proxy records it)
+	db, err := store.Open(filepath.Join(dir, "sluice.db"), filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, _ := db.LoadCustomerIndex()
+	var ids []uint64
+	for _, c := range list[10:25] {
+		if id, ok := ix.LookupCustomer(inspect.FieldPhone, c.phone); ok {
+			ids = append(ids, id)
+		}
+	}
+	db.AppendEvent(&store.Event{Action: "upload", User: "zhangsan", Host: "mail.qq.com", Category: "webmail", Verdict: "approval",
+		Files: []store.FileRecord{{Name: "报价客户.xlsx", Customers: store.EncodeCustomers(ids)}}})
+	db.Close()
+	leak := writeCustomerText(t, dir, list[12:22])
+	code, out, errOut := runLang(t, dir, "en", "trace", leak)
+	out += errOut
+	if code != 0 || !strings.Contains(out, "10 of 10 customers were in 报价客户.xlsx sent by zhangsan on") || !strings.Contains(out, "to mail.qq.com (hold for approval)") {
+		t.Errorf("trace by customers (exit %d):\n%s", code, out)
+	}
+	stranger := filepath.Join(dir, "none.txt")
+	os.WriteFile(stranger, []byte("明天下午三点开会\n"), 0o600)
+	if code, out, _ := runLang(t, dir, "en", "trace", stranger); code != exitUndecided || !strings.Contains(out, "holds no customer of the company list") {
+		t.Errorf("a file without customers (exit %d):\n%s", code, out)
 	}
 }

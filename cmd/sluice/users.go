@@ -41,6 +41,7 @@ func usersCommand(l l10n.Lang) *cli.Command {
 			{Name: "passwd", Usage: l.Pick("设置用户密码", "set a user's password"), ArgsUsage: name, Flags: userFlags(l), Action: usersPasswd},
 			{Name: "token", Usage: l.Pick("为浏览器扩展或命令行创建 API 令牌", "create an API token for the extension or the CLI"), ArgsUsage: name, Flags: connFlags(l), Action: usersToken},
 			{Name: "revoke", Usage: l.Pick("吊销用户的全部 API 令牌", "revoke every API token of a user"), ArgsUsage: name, Flags: connFlags(l), Action: usersRevoke},
+			departCommand(l),
 		},
 	}
 }

@@ -14,16 +14,18 @@ import (
 
 // User is a person as the API shows them: never a password hash.
 type User struct {
-	Name        string    `json:"name"`
-	DisplayName string    `json:"display_name"`
-	StaffID     string    `json:"staff_id"`
-	Department  string    `json:"department,omitempty"`
-	Lead        string    `json:"lead,omitempty"`
-	Head        string    `json:"head,omitempty"`
-	Roles       []string  `json:"roles"`
-	Disabled    bool      `json:"disabled,omitempty"`
-	HasPassword bool      `json:"has_password"`
-	Created     time.Time `json:"created"`
+	Name         string    `json:"name"`
+	DisplayName  string    `json:"display_name"`
+	StaffID      string    `json:"staff_id"`
+	Department   string    `json:"department,omitempty"`
+	Lead         string    `json:"lead,omitempty"`
+	Head         string    `json:"head,omitempty"`
+	Roles        []string  `json:"roles"`
+	Disabled     bool      `json:"disabled,omitempty"`
+	HasPassword  bool      `json:"has_password"`
+	Created      time.Time `json:"created"`
+	Departing    string    `json:"departing,omitempty"`     // leaving date (YYYY-MM-DD): the departing rules apply
+	LookbackDays int       `json:"lookback_days,omitempty"` // days before it the hand-over report covers
 }
 
 // UserOf shows a stored user.
@@ -33,7 +35,8 @@ func UserOf(u *store.User) User {
 		roles = []string{}
 	}
 	return User{Name: u.Name, DisplayName: u.DisplayName, StaffID: u.StaffID, Department: u.Department, Lead: u.Lead,
-		Head: u.Head, Roles: roles, Disabled: u.Disabled, HasPassword: u.PasswordHash != "", Created: u.Created}
+		Head: u.Head, Roles: roles, Disabled: u.Disabled, HasPassword: u.PasswordHash != "", Created: u.Created,
+		Departing: u.Departing, LookbackDays: u.LookbackDays}
 }
 
 // NewUser is the body of POST /api/admin/users: a user that must not exist yet.
@@ -51,6 +54,9 @@ type UserChange struct {
 	Head        *string   `json:"head,omitempty"`
 	Roles       *[]string `json:"roles,omitempty"`
 	Disabled    *bool     `json:"disabled,omitempty"`
+	// Departing sets the leaving date (YYYY-MM-DD; "" ends departing mode); LookbackDays the report's window.
+	Departing    *string `json:"departing,omitempty"`
+	LookbackDays *int    `json:"lookback_days,omitempty"`
 }
 
 // Apply writes the given fields into u.
@@ -70,6 +76,15 @@ func (c UserChange) Apply(u *store.User) {
 	}
 	if c.Disabled != nil {
 		u.Disabled = *c.Disabled
+	}
+	set(&u.Departing, c.Departing)
+	if c.LookbackDays != nil {
+		u.LookbackDays = *c.LookbackDays
+	}
+	if u.Departing == "" {
+		u.LookbackDays = 0
+	} else if u.LookbackDays <= 0 {
+		u.LookbackDays = 30
 	}
 }
 
@@ -224,8 +239,10 @@ func (m MarkRequest) Values() url.Values {
 
 // Marked describes a file marked by hand; the marked bytes travel beside it (the response body).
 type Marked struct {
-	MarkID string `json:"mark_id"`
-	Type   string `json:"type"`
+	MarkID   string `json:"mark_id"`
+	Type     string `json:"type"`
+	ResendOf string `json:"resend_of,omitempty"` // the mark the file already carried (it keeps it)
+	Weak     bool   `json:"weak,omitempty"`      // the new mark could not be read back
 }
 
 // Trace is the answer of `sluice trace` and POST /api/admin/trace (DESIGN.md).
@@ -244,6 +261,46 @@ type Trace struct {
 	Confidence  float64 `json:"confidence"`
 	Layer       string  `json:"layer,omitempty"`
 	Note        string  `json:"note,omitempty"`
+	// Resends are later sends of the same marked file (it kept its first mark), oldest first.
+	Resends []Resend `json:"resends,omitempty"`
+	// Provenance answers "who sent these customers" for a file without a mark: the uploads that carried
+	// the most of the customer-list entries this file holds.
+	Provenance *Provenance `json:"provenance,omitempty"`
+}
+
+// Resend is one later send of a file that already carried a mark.
+type Resend struct {
+	MarkID      string `json:"mark_id"`
+	User        string `json:"user"`
+	DisplayName string `json:"display_name,omitempty"`
+	StaffID     string `json:"staff_id,omitempty"`
+	Time        string `json:"time"`
+	Destination string `json:"destination"`
+	FileName    string `json:"file_name"`
+	Approval    string `json:"approval,omitempty"`
+	EventID     uint64 `json:"event_id"`
+}
+
+// Provenance ranks recorded uploads by how many of a file's customer-list entries each carried.
+type Provenance struct {
+	Customers int         `json:"customers"` // customer-list entries found in the file
+	Matches   []Provenant `json:"matches"`   // best first; empty when no upload carried any of them
+}
+
+// Provenant is one recorded upload (sent, held or blocked) and its overlap with the file.
+type Provenant struct {
+	Overlap     int    `json:"overlap"` // entries of the file this upload carried
+	Carried     int    `json:"carried"` // entries the upload carried in all
+	EventID     uint64 `json:"event_id"`
+	Time        string `json:"time"`
+	User        string `json:"user"`
+	DisplayName string `json:"display_name,omitempty"`
+	StaffID     string `json:"staff_id,omitempty"`
+	Host        string `json:"destination"`
+	Category    string `json:"category,omitempty"`
+	FileName    string `json:"file_name"`
+	Verdict     string `json:"verdict"`
+	Approval    string `json:"approval,omitempty"`
 }
 
 // ArchiveRecord is one outbound archive record with the people who approved it.
@@ -408,4 +465,43 @@ type Alert struct {
 	RequestID   string    `json:"request_id,omitempty"`
 	Time        time.Time `json:"time"`
 	ConsoleURL  string    `json:"console_url,omitempty"`
+	To          []string  `json:"to,omitempty"` // the people it is for (a rep's lead and head), by name
+}
+
+// DepartureReport is the hand-over report of a leaving employee: everything they sent out, tried to send,
+// or had held or blocked in the look-back window (GET /api/admin/report/departing/{name}).
+type DepartureReport struct {
+	User      User          `json:"user"`
+	From      time.Time     `json:"from"`
+	To        time.Time     `json:"to"`
+	Sent      int           `json:"sent"`      // uploads and messages that left (allowed or watermarked)
+	Held      int           `json:"held"`      // held for approval
+	Blocked   int           `json:"blocked"`   // blocked
+	Customers int           `json:"customers"` // distinct customer-list entries in everything above
+	Events    []ReportEvent `json:"events"`    // oldest first
+	Requests  []string      `json:"requests"`  // approval requests filed in the window
+}
+
+// ReportEvent is one upload or message in a report.
+type ReportEvent struct {
+	ID       uint64       `json:"id"`
+	Time     time.Time    `json:"time"`
+	Action   string       `json:"action"`
+	Host     string       `json:"host"`
+	Category string       `json:"category"`
+	Verdict  string       `json:"verdict"`
+	Reasons  []string     `json:"reasons,omitempty"`
+	Approval string       `json:"approval,omitempty"`
+	Files    []ReportFile `json:"files"`
+}
+
+// ReportFile is one file or message of a reported event, with its findings in words and a link to its archived copy.
+type ReportFile struct {
+	Name      string `json:"name"`
+	Type      string `json:"type,omitempty"`
+	Size      int64  `json:"size"`
+	Findings  string `json:"findings,omitempty"`
+	Customers int    `json:"customers,omitempty"`
+	MarkID    string `json:"mark_id,omitempty"`
+	Copy      string `json:"copy,omitempty"` // console link to the archived copy
 }

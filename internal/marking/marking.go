@@ -42,10 +42,11 @@ func Mark(db *store.DB, m *watermark.Marker, r Request) ([]byte, *store.Outbound
 	if now.IsZero() {
 		now = time.Now()
 	}
-	out, typ, err := m.Stamp(r.Data, watermark.Mark{ID: id, Name: r.User.Label(), StaffID: r.User.StaffID, Time: now, Template: r.Template})
+	res, err := m.StampFile(r.Data, watermark.Mark{ID: id, Name: r.User.Label(), StaffID: r.User.StaffID, Time: now, Template: r.Template})
 	if err != nil {
 		return nil, nil, err
 	}
+	out, typ := res.Out, res.Type
 	orig, err := db.PutBlobBytes(r.Data)
 	if err != nil {
 		return nil, nil, err
@@ -56,7 +57,10 @@ func Mark(db *store.DB, m *watermark.Marker, r Request) ([]byte, *store.Outbound
 	}
 	o := &store.Outbound{MarkID: id, Time: now.UTC(), User: r.User.Name, DisplayName: r.User.Label(), StaffID: r.User.StaffID,
 		Host: r.Dest.Host, Category: string(r.Dest.Category), Path: r.Path, FileName: r.FileName, Type: typ,
-		OrigSHA256: orig, MarkSHA256: marked}
+		OrigSHA256: orig, MarkSHA256: marked, Weak: res.Weak}
+	if res.Existing.Found && res.MarkID != id { // sent again: the file keeps its first mark
+		o.ResendOf = res.MarkID
+	}
 	if r.Grant != nil {
 		o.ApprovalID, o.GrantID = r.Grant.RequestID, r.Grant.ID
 	}

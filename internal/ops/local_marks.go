@@ -3,6 +3,7 @@ package ops
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/api"
@@ -50,7 +51,11 @@ func (l *Local) Mark(ctx context.Context, req api.MarkRequest, data []byte) ([]b
 	if err := l.DB.PutOutbound(o); err != nil {
 		return nil, api.Marked{}, err
 	}
-	return out, api.Marked{MarkID: store.MarkIDString(o.MarkID), Type: o.Type}, nil
+	m := api.Marked{MarkID: store.MarkIDString(o.MarkID), Type: o.Type, Weak: o.Weak}
+	if o.ResendOf != 0 {
+		m.ResendOf = store.MarkIDString(o.ResendOf)
+	}
+	return out, m, nil
 }
 
 // Trace decodes the hidden mark of a leaked file and names who sent it, when, where and under which approval.
@@ -59,20 +64,28 @@ func (l *Local) Trace(ctx context.Context, data []byte) (api.Trace, error) {
 	if err := l.needInvestigator(); err != nil {
 		return api.Trace{}, err
 	}
-	if l.Marker == nil {
-		return api.Trace{}, l10n.New(l10n.Unavailable, "没有水印密钥；请在 Sluice 服务器上运行，或用 --data 指向其数据目录",
-			"no mark key; run this on the Sluice server or point --data at its data dir")
-	}
 	lg := lang(ctx)
-	res, err := l.Marker.Decode(data)
-	out := api.Trace{Found: res.Found, Confidence: res.Confidence, Layer: res.Layer}
-	switch {
-	case errors.Is(err, watermark.ErrCorrupt) || errors.Is(err, watermark.ErrUnsupported):
+	var res watermark.Result
+	var err error
+	out := api.Trace{}
+	if l.Marker == nil { // the customers can still be traced
+		err = l10n.New(l10n.Unavailable, "没有水印密钥，未检查隐藏水印；请在 Sluice 服务器上运行，或用 --data 指向其数据目录",
+			"no mark key, so no hidden mark was looked for; run this on the Sluice server or point --data at its data dir")
 		out.Note = l10n.Text(err, lg)
-	case err != nil:
-		return out, err
+	} else {
+		res, err = l.Marker.Decode(data)
+		out = api.Trace{Found: res.Found, Confidence: res.Confidence, Layer: res.Layer}
+		switch {
+		case errors.Is(err, watermark.ErrCorrupt) || errors.Is(err, watermark.ErrUnsupported):
+			out.Note = l10n.Text(err, lg)
+		case err != nil:
+			return out, err
+		}
 	}
-	if !res.Found {
+	if !res.Found { // no mark: who sent the customers this file holds?
+		if out.Provenance, err = l.provenance(ctx, data); err != nil {
+			return out, err
+		}
 		return out, nil
 	}
 	out.MarkID = store.MarkIDString(res.MarkID)
@@ -84,6 +97,26 @@ func (l *Local) Trace(ctx context.Context, data []byte) (api.Trace, error) {
 	out.User, out.DisplayName, out.StaffID = o.User, o.DisplayName, o.StaffID
 	out.Time, out.Destination, out.Category = o.Time.Format(time.RFC3339), o.Host, o.Category
 	out.FileName, out.Approval, out.EventID = o.FileName, o.ApprovalID, o.EventID
+	if out.Resends, err = l.resends(res.MarkID); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// resends lists the later sends of a file that kept mark id, oldest first.
+func (l *Local) resends(id uint64) ([]api.Resend, error) {
+	recs, err := l.DB.Archive(store.ArchiveFilter{Limit: 100000})
+	if err != nil {
+		return nil, err
+	}
+	var out []api.Resend
+	for i := len(recs) - 1; i >= 0; i-- { // the archive is newest first
+		o := recs[i]
+		if o.ResendOf == id {
+			out = append(out, api.Resend{MarkID: store.MarkIDString(o.MarkID), User: o.User, DisplayName: o.DisplayName, StaffID: o.StaffID,
+				Time: o.Time.Format(time.RFC3339), Destination: o.Host, FileName: o.FileName, Approval: o.ApprovalID, EventID: o.EventID})
+		}
+	}
 	return out, nil
 }
 
@@ -94,6 +127,11 @@ func (l *Local) Archive(ctx context.Context, f store.ArchiveFilter) ([]api.Archi
 	}
 	recs, err := l.DB.Archive(f)
 	if err != nil {
+		return nil, err
+	}
+	// every look into the archive (files and kept messages) is itself recorded
+	if err := l.DB.AppendEvent(&store.Event{Action: "archive.search", User: l.who(), Extra: map[string]string{
+		"user": f.User, "host": f.Host, "q": f.Text, "since": fmtDay(f.Since), "until": fmtDay(f.Until), "results": strconv.Itoa(len(recs))}}); err != nil {
 		return nil, err
 	}
 	out := make([]api.ArchiveRecord, 0, len(recs))
@@ -115,4 +153,11 @@ func (l *Local) Archive(ctx context.Context, f store.ArchiveFilter) ([]api.Archi
 		out = append(out, ar)
 	}
 	return out, nil
+}
+
+func fmtDay(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("2006-01-02")
 }

@@ -37,6 +37,7 @@ type People interface {
 type Audit interface {
 	Events(ctx context.Context, f store.EventFilter) ([]*store.Event, error)
 	VerifyAudit(ctx context.Context, witnessed []store.ChainHead) (api.Verify, error)
+	DepartureReport(ctx context.Context, name string) (api.DepartureReport, error)
 }
 
 // Inspection manages what the inspector matches (customer list, registered files) and scans files.

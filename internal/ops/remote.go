@@ -156,6 +156,12 @@ func (r *Remote) VerifyAudit(ctx context.Context, witnessed []store.ChainHead) (
 	return out, r.getJSON(ctx, "/api/admin/audit/verify", &out)
 }
 
+// DepartureReport asks the daemon for a leaving employee's hand-over report.
+func (r *Remote) DepartureReport(ctx context.Context, name string) (api.DepartureReport, error) {
+	var out api.DepartureReport
+	return out, r.getJSON(ctx, "/api/admin/report/departing/"+url.PathEscape(name), &out)
+}
+
 // ImportCustomers sends a customer-list table to the daemon.
 func (r *Remote) ImportCustomers(ctx context.Context, name string, data []byte, cols customers.Columns) (customers.Result, error) {
 	q := cols.Query()
@@ -204,7 +210,8 @@ func (r *Remote) Mark(ctx context.Context, req api.MarkRequest, data []byte) ([]
 	if err != nil {
 		return nil, api.Marked{}, err
 	}
-	return out, api.Marked{MarkID: h.Get("X-Sluice-Mark-Id"), Type: h.Get("X-Sluice-Type")}, nil
+	return out, api.Marked{MarkID: h.Get("X-Sluice-Mark-Id"), Type: h.Get("X-Sluice-Type"), ResendOf: h.Get("X-Sluice-Resend-Of"),
+		Weak: h.Get("X-Sluice-Mark-Weak") == "1"}, nil
 }
 
 // Trace has the daemon decode a leaked file with its mark key.

@@ -43,6 +43,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/admin/scan", s.api(s.adminScan))
 	mux.HandleFunc("POST /api/admin/mark", s.api(s.adminMark))
 	mux.HandleFunc("POST /api/admin/trace", s.api(s.adminTrace))
+	s.reportRoutes(mux)
 }
 
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request, o *ops.Local) {
@@ -199,6 +200,12 @@ func (s *Server) adminMark(w http.ResponseWriter, r *http.Request, o *ops.Local)
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("X-Sluice-Mark-Id", m.MarkID)
 	w.Header().Set("X-Sluice-Type", m.Type)
+	if m.ResendOf != "" {
+		w.Header().Set("X-Sluice-Resend-Of", m.ResendOf)
+	}
+	if m.Weak {
+		w.Header().Set("X-Sluice-Mark-Weak", "1")
+	}
 	w.Write(out)
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"embed"
 	"github.com/sluice-dlp/sluice/internal/authguard"
+	"github.com/sluice-dlp/sluice/proxy/risk"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -38,6 +39,8 @@ type Config struct {
 	SecureCookies bool   // set the Secure flag on the session cookie (console served over HTTPS)
 	MaxUses       int    // default number of sends a grant allows; 1 when zero
 	SpoolDir      string // where large uploaded files wait (the data dir's spool/)
+	// Risk ranks users by early-warning score (nil: no Risk page).
+	Risk func() []risk.Standing
 }
 
 // Server is the console: pages, API, PAC, CA page and /ws.

@@ -27,6 +27,7 @@ import (
 	"github.com/sluice-dlp/sluice/proxy/notify"
 	"github.com/sluice-dlp/sluice/proxy/pipeline"
 	"github.com/sluice-dlp/sluice/proxy/policy"
+	"github.com/sluice-dlp/sluice/proxy/risk"
 	"github.com/sluice-dlp/sluice/proxy/upload"
 	"github.com/sluice-dlp/sluice/store"
 	"github.com/sluice-dlp/sluice/watermark"
@@ -92,6 +93,7 @@ type Daemon struct {
 	Sessions *upload.Sessions // files sent in slices, held until whole
 	Bodies   *upload.Budget   // memory shared by request bodies in flight
 	Metrics  *metrics.Metrics // Prometheus counters, latencies and gauges (/metrics)
+	Risk     *risk.Engine     // early warning of unusual activity
 	ocr      *inspect.OCREngine
 	front    *front.Front
 	Hub      *notify.Hub
@@ -172,6 +174,9 @@ func New(cfg Config) (d *Daemon, err error) {
 	if err := d.ReloadInspection(); err != nil {
 		return nil, err
 	}
+	if err := d.startRisk(); err != nil {
+		return nil, err
+	}
 	if d.proxyLn, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, l10n.Wrap(err, l10n.Unavailable, "无法在 %s 上监听代理端口；请用 --listen 换一个", "cannot listen on %s for the proxy; choose another with --listen", cfg.Listen)
 	}
@@ -218,7 +223,7 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 	d.Metrics = metrics.New()
 	d.Sessions = upload.NewSessions(upload.SessionOptions{Dir: d.paths.Spool, MaxFile: d.cfg.MaxInspect, MaxHeld: d.cfg.MaxHeld, Now: d.now})
 	d.Pipeline = pipeline.New(&pipeline.Deps{Scanner: d.Scanner, Policy: d.Policy, DB: d.DB, Marker: d.Marker, Notifier: d,
-		Now: d.now, ConsoleURL: d.ConsoleURL, Log: d.log, Sessions: d.Sessions, Metrics: d.Metrics, Work: make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
+		Now: d.now, ConsoleURL: d.ConsoleURL, Log: d.log, Sessions: d.Sessions, Metrics: d.Metrics, Observe: d.observe, Recent: d.recent, Work: make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
 		Body: upload.Options{Dir: d.paths.Spool, SpoolThreshold: d.cfg.SpoolThreshold, MaxInspect: d.cfg.MaxInspect, Budget: d.Bodies}})
 	dial := front.NewDialer(resolve)
 	if !loopback { // a shared proxy: web ports on other hosts only (front/connect_guard.go)
@@ -230,7 +235,7 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 	d.front = front.New(front.Config{Certs: d.Certs, Auth: d.auth, Policy: d.Policy, Pipeline: d.Pipeline, Limits: lim,
 		Transport: front.Transport(roots, dial, d.cfg.UpstreamHTTP2), Dial: dial, ConsoleURL: d.ConsoleURL, Log: d.log, Now: d.now, Compat: d.compat, Learn: d.Sessions.Learn, Metrics: d.Metrics})
 	d.Console = console.NewServer(console.Config{Ops: d.Ops, DB: d.DB, Hub: d.Hub, BaseURL: d.ConsoleURL(), Logger: d.log,
-		SecureCookies: d.cfg.SecureCookies, SpoolDir: d.paths.Spool,
+		SecureCookies: d.cfg.SecureCookies, SpoolDir: d.paths.Spool, Risk: func() []risk.Standing { return d.Risk.Ranking(d.now()) },
 		Site: console.Site{CA: d.CA.Cert, CAPEM: d.CA.CertPEM, ProxyAddr: d.ProxyAddr,
 			PAC:      func(addr string) []byte { return d.Policy.Catalog().PAC(addr, d.Policy.PAC.Fallback) },
 			Health:   func() map[string]any { return map[string]any{"certs_cached": d.Certs.Len()} },

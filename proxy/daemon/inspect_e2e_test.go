@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluice-dlp/sluice/proxy/pipeline"
 	"github.com/sluice-dlp/sluice/store"
@@ -187,5 +188,33 @@ func TestListSplitAcrossFilesIsStillTheList(t *testing.T) {
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	if code, ref := env.send(t, req); code != http.StatusForbidden || ref.Verdict != "approval" {
 		t.Fatalf("a list split into five files: %d %+v", code, ref)
+	}
+}
+
+// TestListSentInPiecesIsStillTheList: a list sent as several uploads of a few rows each by the same rep
+// within the window is judged as one: the second piece is held; a harmless file is not; after the window
+// a piece passes again.
+func TestListSentInPiecesIsStillTheList(t *testing.T) {
+	up := newUpstream(t, 1<<20)
+	env := startEnv(t, up, watched, nil)
+	rows := strings.Split(strings.TrimSpace(string(customerCSV(40))), "\n")[1:]
+	piece := func(i int) []byte {
+		return []byte("客户名称,联系人,手机,邮箱\n" + strings.Join(rows[i*8:(i+1)*8], "\n") + "\n")
+	}
+	now := time.Now()
+	env.d.SetClock(func() time.Time { return now })
+	if code, ref := env.upload(t, "https://mail.163.com/upload", "名单-1.csv", piece(0)); code != 200 {
+		t.Fatalf("the first piece (8 contacts, under every threshold): %d %+v", code, ref)
+	}
+	code, ref := env.upload(t, "https://mail.163.com/upload", "名单-2.csv", piece(1))
+	if code != http.StatusForbidden || ref.Verdict != "approval" || !strings.Contains(strings.Join(ref.Reasons, " "), "最近 60 分钟") {
+		t.Fatalf("the second piece: %d %+v", code, ref)
+	}
+	if code, _ := env.upload(t, "https://mail.163.com/upload", "notes.txt", []byte("会议纪要")); code != 200 {
+		t.Errorf("a harmless file after the pieces: %d", code)
+	}
+	env.d.SetClock(func() time.Time { return now.Add(61 * time.Minute) })
+	if code, ref := env.upload(t, "https://mail.163.com/upload", "名单-3.csv", piece(2)); code != 200 {
+		t.Errorf("a piece after the window: %d %+v", code, ref)
 	}
 }

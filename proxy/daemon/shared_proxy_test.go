@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"github.com/sluice-dlp/sluice/internal/api"
 	"io"
 	"net"
 	"net/http"
@@ -213,5 +214,32 @@ func TestProxyAuthFloodThroughTheDaemon(t *testing.T) {
 	// Another address is not affected by the flood.
 	if st, _, body := rawConnect(t, proxy, "127.0.0.2", "pan.baidu.com:443", testUser.Name, "secret-password"); st != http.StatusOK {
 		t.Fatalf("right password from another address after the flood: %d %s", st, body)
+	}
+}
+
+// TestDisabledUserIsCutOffOnLiveConnections: a login disabled while the browser holds an intercepted
+// connection open stops working on that connection at the next request, not when the browser reconnects.
+func TestDisabledUserIsCutOffOnLiveConnections(t *testing.T) {
+	up := newUpstream(t, 1<<20)
+	env, addr := sharedEnv(t, up, watched)
+	cl := sharedClient(env, addr, up)
+	get := func() int {
+		resp, err := cl.Get("https://pan.baidu.com/disk/home")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get(); code != 200 {
+		t.Fatalf("before: %d", code)
+	}
+	yes := true
+	if code := env.api(t, env.adminToken(t), "PATCH", "/api/admin/users/zhangsan", api.UserChange{Disabled: &yes}, nil); code != 200 {
+		t.Fatalf("disable: %d", code)
+	}
+	if code := get(); code != http.StatusProxyAuthRequired {
+		t.Errorf("a disabled user on the same connection: %d", code)
 	}
 }

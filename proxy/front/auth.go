@@ -43,6 +43,7 @@ type Authenticator struct {
 	slots    chan struct{}           // bcrypt comparisons running at once
 	gen      uint64                  // bumped by Forget: a check that started before it caches nothing
 	checks   atomic.Int64
+	one      authEntry // the --user user, read again every few seconds (and after Forget)
 }
 
 type authEntry struct {
@@ -78,7 +79,7 @@ func (a *Authenticator) Identify(r *http.Request) (*store.User, error) {
 	if h == "" {
 		switch {
 		case a.single != "":
-			return a.db.User(a.single)
+			return a.singleUser()
 		case a.loopback:
 			return localUser(), nil
 		}
@@ -214,6 +215,29 @@ func (a *Authenticator) Forget() {
 	a.mu.Lock()
 	a.ok = map[[32]byte]authEntry{}
 	a.failed = map[[32]byte]time.Time{}
+	a.one = authEntry{}
 	a.gen++
 	a.mu.Unlock()
+}
+
+// singleUser returns the --user user, read from the store at most every two seconds (every request of a
+// local proxy asks; a change of role or departing date reaches the next requests within that time, and at
+// once through Forget).
+func (a *Authenticator) singleUser() (*store.User, error) {
+	now := time.Now()
+	a.mu.Lock()
+	if a.one.user != nil && now.Before(a.one.expires) {
+		u := a.one.user
+		a.mu.Unlock()
+		return u, nil
+	}
+	a.mu.Unlock()
+	u, err := a.db.User(a.single)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.one = authEntry{user: u, expires: now.Add(2 * time.Second)}
+	a.mu.Unlock()
+	return u, nil
 }

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/sluice-dlp/sluice/store"
 )
 
 // connect handles a CONNECT: it authenticates it, reads the client's first bytes (the TLS ClientHello
@@ -80,7 +78,7 @@ func (f *Front) connect(w http.ResponseWriter, r *http.Request) {
 	if net.ParseIP(host) != nil {
 		target = r.URL.Host
 	}
-	f.serveIntercepted(replay, name, port, target, isTLS, u, r.RemoteAddr)
+	f.serveIntercepted(replay, name, port, target, isTLS, r)
 }
 
 // writeResponse writes resp through w.
@@ -182,7 +180,7 @@ func (f *Front) tunnel(client net.Conn, target string) {
 
 // serveIntercepted terminates the client's TLS with a leaf for name (or reads plain HTTP) and serves
 // the connection's requests through the pipeline with the limits' timeouts.
-func (f *Front) serveIntercepted(conn net.Conn, name, port, target string, isTLS bool, u *store.User, remote string) {
+func (f *Front) serveIntercepted(conn net.Conn, name, port, target string, isTLS bool, connect *http.Request) {
 	var c net.Conn = conn
 	scheme := "http"
 	if isTLS {
@@ -199,7 +197,7 @@ func (f *Front) serveIntercepted(conn net.Conn, name, port, target string, isTLS
 	if !(isTLS && port == "443" || !isTLS && port == "80") {
 		hostport = net.JoinHostPort(name, port)
 	}
-	st := &connState{user: u}
+	st, remote := &connState{connect: connect}, connect.RemoteAddr
 	ln := newOneConnListener(c)
 	srv := f.lim.Server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.URL.Scheme, r.URL.Host, r.Host, r.RemoteAddr = scheme, hostport, hostport, remote

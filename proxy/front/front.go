@@ -53,9 +53,11 @@ type Front struct {
 	closed bool
 }
 
-// connState is carried in the context of an intercepted connection's requests: who is on it.
+// connState is carried in the context of an intercepted connection's requests: the CONNECT that
+// opened it, whose credentials are checked again for every request (a revoked login, a role or a
+// departing date changed meanwhile apply at once, not when the browser reconnects).
 type connState struct {
-	user *store.User
+	connect *http.Request
 }
 
 type flowKey struct{}
@@ -92,7 +94,12 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (f *Front) handleRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Request, *http.Response) {
 	var u *store.User
 	if cs, ok := req.Context().Value(connKey{}).(*connState); ok {
-		u = cs.user
+		var err error
+		if u, err = f.c.Auth.Identify(cs.connect); err != nil {
+			resp := ProxyAuthRequired(req)
+			resp.Header.Set("Connection", "close")
+			return req, resp
+		}
 	} else {
 		var err error
 		if u, err = f.c.Auth.Identify(req); err != nil {

@@ -271,6 +271,16 @@ func shortHash(h string) string {
 	return h
 }
 
+// CustomerIDs returns the ids of the customer-list entries found so far, sorted.
+func (d *Detector) CustomerIDs() []uint64 {
+	ids := make([]uint64, 0, len(d.customers))
+	for id := range d.customers {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // Findings returns what was found so far, one Finding per kind with a count, in a fixed
 // order; customer_match counts distinct customer-list entries. Never nil.
 func (d *Detector) Findings() []Finding {

@@ -45,6 +45,9 @@ type Result struct {
 	Findings []Finding  `json:"findings"`          // never nil after Scan
 	Excerpt  string     `json:"excerpt,omitempty"` // short masked text excerpt for reviewers
 	OCR      *OCRReport `json:"ocr,omitempty"`     // what OCR did; nil when it was off or met no image
+	// Customers are the ids of the customer-list entries found (sorted): what the file carries of the
+	// list, kept with the audit record so a leaked copy can be traced to who sent those customers.
+	Customers []uint64 `json:"-"`
 }
 
 // Count returns the count of findings of kind k (0 if absent).

@@ -62,6 +62,7 @@ func (s *Scanner) Scan(ctx context.Context, r io.ReaderAt, size int64, name stri
 	d.CheckFingerprint(res.SHA256)
 	own := res.Findings
 	res.Findings = append(d.Findings(), own...)
+	res.Customers = d.CustomerIDs()
 	res.Excerpt = MaskText(res.Excerpt)
 	if res.OCR != nil {
 		res.OCR.Text = MaskText(res.OCR.Text)
@@ -79,7 +80,7 @@ func (s *Scanner) scan(ctx context.Context, r io.ReaderAt, size int64, name stri
 	} else {
 		h := sha256.New()
 		if _, err := io.Copy(h, io.NewSectionReader(rec, 0, size)); err != nil {
-			return nil, fmt.Errorf("sluice: reading the part to scan: %w", err)
+			return nil, fmt.Errorf("reading the part to scan: %w", err)
 		}
 		res.SHA256 = hex.EncodeToString(h.Sum(nil))
 	}
@@ -102,10 +103,10 @@ func (s *Scanner) scan(ctx context.Context, r io.ReaderAt, size int64, name stri
 	}
 	w.settle(top, res.Type, werr)
 	if rec.err != nil {
-		return nil, fmt.Errorf("sluice: reading the part to scan: %w", rec.err)
+		return nil, fmt.Errorf("reading the part to scan: %w", rec.err)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("sluice: scan cancelled: %w", err)
+		return nil, fmt.Errorf("scan cancelled: %w", err)
 	}
 	res.Findings = w.own
 	if res.Findings == nil {

@@ -193,6 +193,9 @@ func alertTitle(al Alert) string {
 	if al.Kind == "request" {
 		return fmt.Sprintf("Sluice 审批申请 %s：%s → %s", al.RequestID, who, al.Destination)
 	}
+	if al.Kind == "risk" {
+		return fmt.Sprintf("Sluice 异常预警：%s 短期内接触的客户资料远超平时", who)
+	}
 	if al.Kind == "tamper" {
 		return fmt.Sprintf("Sluice 审计警报：数据库中有伪造或被改动的记录（%s → %s）", who, al.Destination)
 	}
@@ -203,7 +206,13 @@ func alertTitle(al Alert) string {
 func alertMarkdown(al Alert) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s\n", alertTitle(al))
-	fmt.Fprintf(&b, "> 员工：%s (%s)\n> 目的地：%s\n", al.DisplayName, al.User, al.Destination)
+	fmt.Fprintf(&b, "> 员工：%s (%s)\n", al.DisplayName, al.User)
+	if al.Destination != "" {
+		fmt.Fprintf(&b, "> 目的地：%s\n", al.Destination)
+	}
+	if len(al.To) > 0 {
+		fmt.Fprintf(&b, "> 请 %s 关注\n", strings.Join(al.To, "、"))
+	}
 	if len(al.Files) > 0 {
 		fmt.Fprintf(&b, "> 文件：%s\n", strings.Join(al.Files, "、"))
 	}

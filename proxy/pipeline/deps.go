@@ -26,6 +26,10 @@ type Deps struct {
 	Body       upload.Options   // how bodies are read: spool dir, thresholds, limits
 	Sessions   *upload.Sessions // files sent in slices, held until whole (nil: slices are judged one by one)
 	Metrics    *metrics.Metrics // counters and latencies (nil: off)
+	// Recent, when set, says what a user's uploads that left since a time carried (a list sent in pieces).
+	Recent func(user string, since time.Time) *policy.Recent
+	// Observe, when set, is told every recorded upload or message with its user (early warning).
+	Observe func(u *store.User, e *store.Event)
 	// Work bounds how many flows inspect or watermark at once (their memory and CPU); the others wait
 	// their turn on the disk spool. nil: no bound.
 	Work chan struct{}

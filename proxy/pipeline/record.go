@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/proxy/inspect"
@@ -30,6 +31,9 @@ func (s recordStep) Run(f *Flow) error {
 		return nil
 	}
 	if err := record(s.d, f); err != nil {
+		return err
+	}
+	if err := archiveMessage(s.d, f); err != nil {
 		return err
 	}
 	for _, x := range f.FilesOnly() {
@@ -62,7 +66,7 @@ func (s recordStep) Run(f *Flow) error {
 // record writes the flow's one audit event: the verdict, each file with its findings (held originals
 // kept as blobs for the reviewers), the grants that released it and, once forwarded, the upstream status.
 func record(d *Deps, f *Flow) error {
-	e := &store.Event{Action: "upload", User: f.User.Name, Host: f.Dest.Host, Category: string(f.Dest.Category),
+	e := &store.Event{Time: d.now().UTC(), Action: "upload", User: f.User.Name, Host: f.Dest.Host, Category: string(f.Dest.Category),
 		Method: f.Req.Method, Path: f.Req.URL.Path, Verdict: string(f.Decision.Verdict), Reasons: f.Decision.Texts("zh-CN"),
 		Extra: map[string]string{}}
 	if len(f.FilesOnly()) == 0 && len(f.Files) > 0 {
@@ -104,6 +108,9 @@ func record(d *Deps, f *Flow) error {
 		}
 	}
 	d.Metrics.Upload(string(f.Dest.Category), string(f.Decision.Verdict), files, sensitive)
+	if d.Observe != nil {
+		d.Observe(f.User, e)
+	}
 	return nil
 }
 
@@ -118,6 +125,7 @@ func fileRecords(f *Flow) []store.FileRecord {
 		if x.Result != nil {
 			fr.Type = x.Result.Type
 			fr.Findings = Summarize(x.Result)
+			fr.Customers = store.EncodeCustomers(x.Result.Customers)
 		}
 		if x.Out != nil {
 			fr.MarkID, fr.Marked, fr.Blob = store.MarkIDString(x.Out.MarkID), x.Out.MarkSHA256, x.Out.OrigSHA256
@@ -138,4 +146,37 @@ func Summarize(r *inspect.Result) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// findingWords names a result's findings for people (手机号 3 个、联系人记录 2 条).
+func findingWords(r *inspect.Result) string {
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, inspect.CountText(f.Kind, f.Count, l10n.ZH))
+	}
+	return strings.Join(out, "、")
+}
+
+// archiveMessage keeps the text of a message that left for a personal channel in the outbound archive,
+// as the policy's archive.messages says (so chat records survive the rep deleting them).
+func archiveMessage(d *Deps, f *Flow) error {
+	if !f.Dest.Personal() || f.Decision.Verdict != policy.Allow && f.Decision.Verdict != policy.Watermark {
+		return nil
+	}
+	for _, x := range f.Files {
+		if !x.Message || x.Result == nil || !d.Policy.Archive.KeepMessage(len(x.Result.Findings) > 0) {
+			continue
+		}
+		sum, _, err := d.DB.PutBlob(x.Part.Data.Reader())
+		if err != nil {
+			return err
+		}
+		o := &store.Outbound{Time: d.now().UTC(), User: f.User.Name, DisplayName: f.User.Label(), StaffID: f.User.StaffID, Host: f.Dest.Host,
+			Category: string(f.Dest.Category), Path: f.Req.URL.Path, FileName: "消息 / message", Type: "message", OrigSHA256: sum,
+			EventID: f.Event.ID, Note: findingWords(x.Result)}
+		if err := d.DB.PutOutbound(o); err != nil {
+			return err
+		}
+	}
+	return nil
 }

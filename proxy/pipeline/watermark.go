@@ -35,7 +35,7 @@ func (s watermarkStep) Run(f *Flow) error {
 		if err == nil {
 			start := time.Now()
 			x.Marked, x.Out, err = marking.Mark(s.d.DB, s.d.Marker, marking.Request{User: f.User, Dest: f.Dest, Path: f.Req.URL.Path,
-				FileName: x.Name, Data: data, Template: s.d.Policy.Watermark.Template, Grant: x.Grant, Now: s.d.now()})
+				FileName: x.Name, Data: data, Template: s.d.template(f), Grant: x.Grant, Now: s.d.now()})
 			s.d.Metrics.Watermarked(time.Since(start))
 		}
 		if err != nil {
@@ -57,4 +57,12 @@ func (s watermarkStep) Run(f *Flow) error {
 		}
 	}
 	return nil
+}
+
+// template is the visible watermark of a flow: the policy's, with the departing note for a leaving user.
+func (d *Deps) template(f *Flow) string {
+	if f.User.Departing != "" && d.Policy.Departing.MarkNote != "" {
+		return d.Policy.Watermark.Template + " · " + d.Policy.Departing.MarkNote
+	}
+	return d.Policy.Watermark.Template
 }

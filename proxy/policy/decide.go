@@ -16,6 +16,15 @@ type Input struct {
 	Names     []string          // declared file names, parallel to Results (optional)
 	Messages  []*inspect.Result // text fields, chat messages, mail bodies
 	Integrity bool              // the upload declares the original's hash or size (cannot be rewritten)
+	Departing bool              // the user is leaving the company: the departing section applies too
+	// Recent is what the same user's uploads carried that left within sensitive.window_minutes (nil: none).
+	Recent *Recent
+}
+
+// Recent is the customer data a user's recent uploads carried that already left.
+type Recent struct {
+	ContactRecords int
+	Customers      []uint64 // customer-list entry ids, sorted
 }
 
 // Reason explains a verdict in both languages.
@@ -136,6 +145,12 @@ func (p *Policy) Decide(in Input) Decision {
 	if !d.Sensitive && !in.Dest.Opaque {
 		p.sumOfParts(in, add, &d, rule, where)
 	}
+	if !d.Sensitive && !in.Dest.Opaque && in.Recent != nil {
+		p.sumOfWindow(in, add, &d, rule, where)
+	}
+	if in.Departing {
+		p.departing(in, add, where)
+	}
 	for _, m := range in.Messages {
 		if m == nil {
 			continue
@@ -168,6 +183,37 @@ func (p *Policy) sumOfParts(in Input, add func(Verdict, string, string, string),
 		d.Sensitive = true
 		add(rule.SensitiveFile, "sensitive_upload", fmt.Sprintf("这次上传的 %d 个文件和字段合计含客户资料：%s（发往%s）", parts, strings.Join(zh, "、"), where),
 			fmt.Sprintf("the %d files and fields of this upload together hold customer data: %s (to %s)", parts, strings.Join(en, ", "), where))
+	}
+}
+
+// sumOfWindow adds what the same person sent in the last window to this upload, when this upload
+// carries customer data of its own: a list sent in pieces of a few rows each is still the list.
+func (p *Policy) sumOfWindow(in Input, add func(Verdict, string, string, string), d *Decision, rule Rule, where string) {
+	contacts, ids := in.Recent.ContactRecords, map[uint64]bool{}
+	for _, id := range in.Recent.Customers {
+		ids[id] = true
+	}
+	own := 0
+	for _, r := range append(append([]*inspect.Result(nil), in.Results...), in.Messages...) {
+		if r == nil {
+			continue
+		}
+		own += r.Count(inspect.KindContactRecord) + len(r.Customers)
+		contacts += r.Count(inspect.KindContactRecord)
+		for _, id := range r.Customers {
+			ids[id] = true
+		}
+	}
+	if own == 0 {
+		return
+	}
+	t := p.Sensitive.Files
+	if t.ContactRecords > 0 && contacts >= t.ContactRecords || t.CustomerMatches > 0 && len(ids) >= t.CustomerMatches {
+		d.Sensitive = true
+		add(rule.SensitiveFile, "sensitive_window", fmt.Sprintf("这次上传与最近 %d 分钟内已发出的上传合计含客户资料：联系人记录 %d 条、命中客户名单 %d 条（发往%s）",
+			p.Sensitive.WindowMinutes, contacts, len(ids), where),
+			fmt.Sprintf("with what was sent in the last %d minutes, this upload makes %d contact records and %d customer-list entries (to %s)",
+				p.Sensitive.WindowMinutes, contacts, len(ids), where))
 	}
 }
 

@@ -45,6 +45,15 @@ func Stricter(a, b Verdict) Verdict {
 	return a
 }
 
+// SensitiveSettings say when content holds customer data: thresholds for files and for messages, and
+// the window over which one person's uploads are added up.
+type SensitiveSettings struct {
+	Files, Messages Thresholds
+	// WindowMinutes: a list split into several uploads by the same person within this many minutes is
+	// judged as one (default 60; what already left is added to the upload being judged).
+	WindowMinutes int `yaml:"window_minutes"`
+}
+
 // Thresholds say when content counts as sensitive: reaching any one non-zero threshold is enough.
 type Thresholds struct {
 	CustomerMatches int `yaml:"customer_matches"`
@@ -104,18 +113,21 @@ type AlertChannel struct {
 
 // Policy is a validated policy file.
 type Policy struct {
-	Version          int                                  `yaml:"version"`
-	CompanyDomains   []string                             `yaml:"company_domains"`
-	Sensitive        struct{ Files, Messages Thresholds } `yaml:"sensitive"`
-	Rules            map[Category]Rule                    `yaml:"rules"`
-	Inspect          InspectSettings                      `yaml:"inspect"`
-	Watermark        WatermarkSettings                    `yaml:"watermark"`
-	Alerts           []AlertChannel                       `yaml:"alerts"`
-	ExtraDestination []Service                            `yaml:"extra_destinations"`
-	ExtensionOrigins []string                             `yaml:"extension_origins"`
-	Bypass           BypassSettings                       `yaml:"bypass"`
-	PAC              PACSettings                          `yaml:"pac"`
-	AllowedPorts     Ports                                `yaml:"allowed_ports"` // tunnel ports of a shared proxy (ports.go)
+	Version          int               `yaml:"version"`
+	CompanyDomains   []string          `yaml:"company_domains"`
+	Sensitive        SensitiveSettings `yaml:"sensitive"`
+	Rules            map[Category]Rule `yaml:"rules"`
+	Departing        DepartingSettings `yaml:"departing"`
+	Risk             RiskSettings      `yaml:"risk"`
+	Archive          ArchiveSettings   `yaml:"archive"`
+	Inspect          InspectSettings   `yaml:"inspect"`
+	Watermark        WatermarkSettings `yaml:"watermark"`
+	Alerts           []AlertChannel    `yaml:"alerts"`
+	ExtraDestination []Service         `yaml:"extra_destinations"`
+	ExtensionOrigins []string          `yaml:"extension_origins"`
+	Bypass           BypassSettings    `yaml:"bypass"`
+	PAC              PACSettings       `yaml:"pac"`
+	AllowedPorts     Ports             `yaml:"allowed_ports"` // tunnel ports of a shared proxy (ports.go)
 
 	catalog *Catalog
 	file    string

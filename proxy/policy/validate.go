@@ -71,6 +71,18 @@ func (p *Policy) validate(root *yaml.Node) error {
 	if err := p.validateOCR(root); err != nil {
 		return err
 	}
+	if err := p.validateDeparting(root); err != nil {
+		return err
+	}
+	if err := p.validateRisk(root); err != nil {
+		return err
+	}
+	if err := p.validateArchive(root); err != nil {
+		return err
+	}
+	if err := p.validateWindow(root); err != nil {
+		return err
+	}
 	switch p.PAC.Fallback {
 	case "":
 		p.PAC.Fallback = "direct"
@@ -210,8 +222,8 @@ func (p *Policy) validateAlerts(root *yaml.Node) error {
 			return bad(lineOf(root, "alerts"), "alerts[%d] 的类型 %q 未知；可用 wecom、dingtalk、webhook 或 smtp", "alerts[%d] has unknown type %q; use wecom, dingtalk, webhook or smtp", i, a.Type)
 		}
 		for _, on := range a.On {
-			if on != "block" && on != "request" {
-				return bad(lineOf(root, "alerts"), "alerts[%d] on: %q；可用 block 和/或 request", "alerts[%d] on: %q; use block and/or request", i, on)
+			if on != "block" && on != "request" && on != "risk" {
+				return bad(lineOf(root, "alerts"), "alerts[%d] on: %q；可用 block、request、risk", "alerts[%d] on: %q; use block, request and/or risk", i, on)
 			}
 		}
 	}

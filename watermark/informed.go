@@ -1,0 +1,370 @@
+package watermark
+
+import (
+	"container/heap"
+	"image"
+	"math"
+)
+
+// Informed embedding: the embedder knows the host and the detector, so
+// instead of adding the same pattern everywhere it spends the distortion
+// budget where the host works against a slot's sign. Each block's soft
+// value (what the detector computes: correlation with the kernel over the
+// window's texture, clipped) is raised step by step, always for the slot
+// that is currently weakest relative to the noise an attack adds, and in
+// that slot on the block that gains most per unit of (masked) distortion.
+const (
+	// informedStep is one increment of a block's pattern, in projection
+	// units (8 × luma RMS).
+	informedStep = 1.0
+	// attackNoise is the projection noise (luma units over a window) that
+	// recompression and resampling add; it sets how much a flat block's
+	// soft value can be trusted.
+	attackNoise = 4.0
+	// informedCap bounds a block's pattern at this multiple of its masking
+	// amplitude, so no block becomes visible on its own.
+	informedCap = 2.2
+	// informedBase is the share of the masking amplitude every block gets
+	// first, so every part of the image carries the mark (crops, lattice).
+	informedBase = 0.35
+)
+
+// blockHost is what the detector will see of one block before marking.
+type blockHost struct {
+	p    float64 // projection of the window onto the kernel
+	r    float64 // window variance orthogonal to the kernel
+	mask float64 // masking amplitude in projection units (8 × luma RMS)
+	slot int
+	sign float64 // the slot's sign
+	// room is the least of head: a pattern whose largest pixel delta
+	// stays under it cannot clip, so it is computed in closed form.
+	room float64
+	// head, when not nil, holds per half-resolution pixel the room left
+	// before a near-white pixel clips at 255 ([0]) or a near-black one at
+	// 0 ([1]); +Inf where there is none. The pattern is then shifted
+	// (see shiftFor), which costs distortion the planner accounts for.
+	head *[2][64]float64
+}
+
+// shiftFor returns the DC shift that keeps the block's pattern at
+// amplitude d (signed) from clipping near-white or near-black pixels, and
+// ok false when no shift can (both ends would clip).
+func (b *blockHost) shiftFor(k *keyed, d float64) (shift float64, ok bool) {
+	if b.head == nil {
+		return 0, true
+	}
+	up, down := 0.0, 0.0
+	for j, kv := range k.kernel {
+		e := d * float64(kv)
+		up = math.Max(up, e-b.head[0][j])
+		down = math.Max(down, -e-b.head[1][j])
+	}
+	switch {
+	case up > 0 && down > 0:
+		return 0, false
+	case up > 0:
+		return -up, true
+	}
+	return down, true
+}
+
+// cost is the squared distortion (summed over the half-resolution window)
+// of the block's pattern at amplitude d with its shift.
+func (b *blockHost) cost(k *keyed, d float64) (float64, bool) {
+	sh, ok := b.shiftFor(k, b.sign*d)
+	return d*d + 64*sh*sh, ok
+}
+
+// softZ is the detector's soft value of a window whose projection is q and
+// whose variance orthogonal to the kernel is r.
+func softZ(q, r float64) float64 {
+	return float64(softValue(q, r+q*q/64))
+}
+
+// hostBlocks measures every block (16·sc pixels square) of img against the kernel.
+func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, sc int) []blockHost {
+	hs := make([]blockHost, nbx*nby)
+	var y2 [64]float64
+	for by := 0; by < nby; by++ {
+		for bx := 0; bx < nbx; bx++ {
+			blockMeans(img, bx*16*sc, by*16*sc, sc, &y2)
+			p, s, s2 := 0.0, 0.0, 0.0
+			for i, v := range y2 {
+				p += float64(k.kernel[i]) * v
+				s += v
+				s2 += v * v
+			}
+			m := s / 64
+			vr := math.Max(0, s2/64-m*m)
+			slot := (by%tileBlocks)*tileBlocks + bx%tileBlocks
+			amp := math.Min(strengthMax, math.Max(strengthMin, strengthPerSigma*maskingSigma(&y2)))
+			b := blockHost{p: p, r: math.Max(0, vr-p*p/64), mask: 8 * amp, slot: slot, sign: float64(signs[slot]),
+				head: headroom(img, bx*16*sc, by*16*sc, sc), room: math.Inf(1)}
+			if b.head != nil {
+				for _, h := range b.head {
+					for _, v := range h {
+						b.room = math.Min(b.room, v)
+					}
+				}
+			}
+			hs[by*nbx+bx] = b
+		}
+	}
+	return hs
+}
+
+// headroom returns the clipping room of the block at (x0, y0) per
+// half-resolution pixel, or nil when no pixel is near white or black.
+func headroom(img *image.NRGBA, x0, y0, sc int) *[2][64]float64 {
+	var h *[2][64]float64
+	n := 16 * sc
+	for yy := 0; yy < n; yy++ {
+		o := img.PixOffset(x0, y0+yy)
+		row := img.Pix[o : o+4*n : o+4*n]
+		for xx := 0; xx < n; xx++ {
+			r, g, b := row[4*xx], row[4*xx+1], row[4*xx+2]
+			cmin, cmax := min(r, g, b), max(r, g, b)
+			if cmin < 200 && cmax > 55 {
+				continue
+			}
+			if h == nil {
+				h = new([2][64]float64)
+				for j := range h[0] {
+					h[0][j], h[1][j] = math.Inf(1), math.Inf(1)
+				}
+			}
+			j := (yy/(2*sc))*8 + xx/(2*sc)
+			if cmin >= 200 {
+				h[0][j] = math.Min(h[0][j], float64(255-cmax))
+			}
+			if cmax <= 55 {
+				h[1][j] = math.Min(h[1][j], float64(cmin))
+			}
+		}
+	}
+	return h
+}
+
+// slotState tracks one tile slot during planning.
+type slotState struct {
+	slot   int
+	blocks []int
+	score  float64 // Σ sign·z over its blocks
+	noise  float64 // attack noise on the score
+	idx    int     // heap index
+}
+
+type slotHeap []*slotState
+
+func (h slotHeap) Len() int { return len(h) }
+func (h slotHeap) Less(i, j int) bool {
+	return h[i].score/h[i].noise < h[j].score/h[j].noise
+}
+
+// syncWeight is how much stronger than a code slot a sync slot is made:
+// the decoder aligns the tile by the sync slots alone.
+const syncWeight = 2.0
+
+func (h slotHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i]; h[i].idx = i; h[j].idx = j }
+func (h *slotHeap) Push(x any)   { s := x.(*slotState); s.idx = len(*h); *h = append(*h, s) }
+func (h *slotHeap) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return s
+}
+
+// blockPlan is one block's current amplitude and its cached next step.
+type blockPlan struct {
+	d, sh, z, cost     float64 // current amplitude, shift, soft value (signed), cost
+	nd, nsh, nz, ncost float64 // the next step up
+	next               bool    // a next step exists
+}
+
+// evalBlock returns the signed soft value and the cost (squared error
+// summed over pixels and channels) of block i at amplitude d with shift
+// sh. Blocks without near-saturated pixels are computed in closed form;
+// the others are simulated pixel by pixel, clipping included.
+func evalBlock(img *image.NRGBA, k *keyed, b *blockHost, bx, by, sc int, d, sh float64) (z, cost float64) {
+	sd := b.sign * d
+	if b.head == nil || sh == 0 && d*k.kernelMax <= b.room {
+		return b.sign * softZ(b.p+sd, b.r), float64(12*sc*sc) * (d*d + 64*sh*sh)
+	}
+	var y2 [64]float64
+	n := 16 * sc
+	area := float64(4 * sc * sc)
+	for yy := 0; yy < n; yy++ {
+		o := img.PixOffset(bx*n, by*n+yy)
+		row := img.Pix[o : o+4*n : o+4*n]
+		for xx := 0; xx < n; xx++ {
+			j := (yy/(2*sc))*8 + xx/(2*sc)
+			base, m := splitDelta(sd*float64(k.kernel[j]) + sh)
+			var nv [3]float64
+			for c := 0; c < 3; c++ {
+				old := int(row[4*xx+c])
+				v := int(clampInt(old + base + m>>c&1))
+				nv[c] = float64(v)
+				cost += float64((v - old) * (v - old))
+			}
+			y2[j] += (0.299*nv[0] + 0.587*nv[1] + 0.114*nv[2]) / area
+		}
+	}
+	corr, sum, sum2 := 0.0, 0.0, 0.0
+	for j, v := range y2 {
+		corr += float64(k.kernel[j]) * v
+		sum += v
+		sum2 += v * v
+	}
+	mean := sum / 64
+	return b.sign * float64(softValue(corr, sum2/64-mean*mean)), cost
+}
+
+// splitDelta turns a luma delta into a whole step for every channel plus
+// a subset of channels (bits of m, see lumaSteps) that get one more.
+func splitDelta(t float64) (base, m int) {
+	fl := math.Floor(t)
+	return int(fl), int(stepFor[int((t-fl)*256)&255])
+}
+
+// stepFor[i] is the lumaSteps subset nearest to the fraction i/256.
+var stepFor = func() (s [256]uint8) {
+	for i := range s {
+		fr, be := (float64(i)+0.5)/256, 2.0
+		for m, v := range lumaSteps {
+			if e := math.Abs(v - fr); e < be {
+				s[i], be = uint8(m), e
+			}
+		}
+	}
+	return
+}()
+
+// planInformed returns each block's pattern amplitude (projection units,
+// ≥ 0, applied with the slot's sign) and shift so that the weakest slot
+// is as strong as possible for a total cost of at most budget, and the
+// weakest slot's score over its attack noise.
+func planInformed(img *image.NRGBA, hs []blockHost, k *keyed, nbx, sc int, budget float64) (d, sh []float64, weakest float64) {
+	ps := make([]blockPlan, len(hs))
+	slots := make([]*slotState, tileSlots)
+	for i := range slots {
+		slots[i] = &slotState{slot: i}
+	}
+	// The base layer takes at most a quarter of the budget.
+	e := 0.0
+	for i := range hs {
+		e += float64(12*sc*sc) * hs[i].mask * hs[i].mask
+	}
+	base := informedBase
+	if base*base*e > budget/4 {
+		base = math.Sqrt(budget / 4 / e)
+	}
+	// step evaluates block i at amplitude nd with the cheaper of clipping
+	// and the anti-clip shift (by soft value gained per cost).
+	step := func(i int, nd float64) (nz, nc, nsh float64, ok bool) {
+		b := &hs[i]
+		bx, by := i%nbx, i/nbx
+		z0, c0 := ps[i].z, ps[i].cost
+		best := math.Inf(-1)
+		for _, shift := range [2]bool{false, true} {
+			s := 0.0
+			if shift {
+				var fits bool
+				if s, fits = b.shiftFor(k, b.sign*nd); !fits || s == 0 {
+					continue
+				}
+			}
+			z, c := evalBlock(img, k, b, bx, by, sc, nd, s)
+			g := (z - z0) / math.Max(c-c0, 1e-9)
+			if g > best {
+				best, nz, nc, nsh, ok = g, z, c, s, true
+			}
+		}
+		return
+	}
+	refresh := func(i int) {
+		p := &ps[i]
+		p.next = false
+		if nd := p.d + informedStep; nd <= informedCap*hs[i].mask {
+			p.nz, p.ncost, p.nsh, p.next = step(i, nd)
+			p.nd = nd
+		}
+	}
+	spent := 0.0
+	for i := range hs {
+		b := &hs[i]
+		ps[i].z, ps[i].cost = evalBlock(img, k, b, i%nbx, i/nbx, sc, 0, 0)
+		if z, c, s, ok := step(i, base*b.mask); ok {
+			ps[i].d, ps[i].sh, ps[i].z, ps[i].cost = base*b.mask, s, z, c
+		}
+		spent += ps[i].cost
+		s := slots[b.slot]
+		s.blocks = append(s.blocks, i)
+		s.score += ps[i].z
+		w := math.Sqrt(b.r+b.p*b.p/64) + softFloor
+		s.noise += math.Min(1, attackNoise*attackNoise/(w*w))
+	}
+	d, sh = make([]float64, len(hs)), make([]float64, len(hs))
+	if spent > budget {
+		f := math.Sqrt(budget / spent)
+		for i := range ps {
+			d[i], sh[i] = ps[i].d*f, ps[i].sh*f
+		}
+		return d, sh, math.Inf(-1)
+	}
+	for i := range hs {
+		refresh(i)
+	}
+	isSync := map[int]bool{}
+	for _, p := range k.syncPos {
+		isSync[p] = true
+	}
+	var h slotHeap
+	for _, s := range slots {
+		if len(s.blocks) == 0 {
+			continue
+		}
+		s.noise = math.Sqrt(s.noise)
+		if isSync[s.slot] {
+			s.noise *= syncWeight
+		}
+		heap.Push(&h, s)
+	}
+	for h.Len() > 0 && spent < budget {
+		s := h[0]
+		best, bestGain := -1, 0.0
+		for _, i := range s.blocks {
+			p := &ps[i]
+			if !p.next || p.ncost <= p.cost && p.nz <= p.z {
+				continue
+			}
+			g := (p.nz - p.z) * hs[i].mask / math.Max(p.ncost-p.cost, 1e-9)
+			if g > bestGain {
+				best, bestGain = i, g
+			}
+		}
+		if best < 0 {
+			heap.Pop(&h) // nothing left to gain in this slot
+			continue
+		}
+		p := &ps[best]
+		spent += p.ncost - p.cost
+		s.score += p.nz - p.z
+		p.d, p.sh, p.z, p.cost = p.nd, p.nsh, p.nz, p.ncost
+		refresh(best)
+		heap.Fix(&h, 0)
+	}
+	for i := range ps {
+		d[i], sh[i] = ps[i].d, ps[i].sh
+	}
+	weakest = math.Inf(1)
+	for _, s := range slots {
+		if len(s.blocks) > 0 {
+			n := s.noise
+			if isSync[s.slot] {
+				n /= syncWeight
+			}
+			weakest = math.Min(weakest, s.score/n)
+		}
+	}
+	return d, sh, weakest
+}

@@ -1,0 +1,143 @@
+package watermark
+
+import (
+	"image"
+	"math"
+)
+
+// Applying the planned pattern, the embedding scale of large photos and the
+// strength fallback (see informed.go for the planner).
+
+// lumaSteps are the luma changes of adding 1 to a subset of R, G, B
+// (bit 0 R, 1 G, 2 B), so a fractional luma delta can be approximated
+// per pixel to about ±0.06 instead of being rounded away.
+var lumaSteps = func() (s [8]float64) {
+	for m := 0; m < 8; m++ {
+		if m&1 != 0 {
+			s[m] += 0.299
+		}
+		if m&2 != 0 {
+			s[m] += 0.587
+		}
+		if m&4 != 0 {
+			s[m] += 0.114
+		}
+	}
+	return
+}()
+
+// applyInformed adds each block's pattern (amplitude d with its slot's
+// sign, plus its shift), nearest-upsampled from the half-resolution grid;
+// the luma delta is spread over R, G and B (see splitDelta).
+func applyInformed(img *image.NRGBA, k *keyed, hs []blockHost, d, sh []float64, nbx, nby, sc int) {
+	n := 16 * sc
+	for by := 0; by < nby; by++ {
+		for bx := 0; bx < nbx; bx++ {
+			i := by*nbx + bx
+			if d[i] == 0 && sh[i] == 0 {
+				continue
+			}
+			sd := hs[i].sign * d[i]
+			for yy := 0; yy < n; yy++ {
+				o := img.PixOffset(bx*n, by*n+yy)
+				row := img.Pix[o : o+4*n : o+4*n]
+				for xx := 0; xx < n; xx++ {
+					base, m := splitDelta(sd*float64(k.kernel[(yy/(2*sc))*8+xx/(2*sc)]) + sh[i])
+					for c := 0; c < 3; c++ {
+						row[4*xx+c] = clampInt(int(row[4*xx+c]) + base + m>>c&1)
+					}
+				}
+			}
+		}
+	}
+}
+
+// markScale is the embedding scale of a w×h photo: blocks are 16·scale
+// pixels, so that large photos downscaled for chat (1080 px) still carry
+// the mark at ≥ half its size.
+func markScale(w, h int) int {
+	switch l := max(w, h); {
+	case l <= 2048:
+		return 1
+	case l <= 4096:
+		return 2
+	}
+	return 4
+}
+
+// blockMeans fills y2 with the (2·sc)² mean luma of the block at (x0, y0).
+func blockMeans(img *image.NRGBA, x0, y0, sc int, y2 *[64]float64) {
+	n := 2 * sc
+	for yy := 0; yy < 8; yy++ {
+		for xx := 0; xx < 8; xx++ {
+			s := 0.0
+			for dy := 0; dy < n; dy++ {
+				o := img.PixOffset(x0+xx*n, y0+yy*n+dy)
+				p := img.Pix[o : o+4*n : o+4*n]
+				for dx := 0; dx < n; dx++ {
+					s += lumaOf8(p[4*dx], p[4*dx+1], p[4*dx+2])
+				}
+			}
+			y2[yy*8+xx] = s / float64(n*n)
+		}
+	}
+}
+
+// Photo strength: the mark is planned at photoPSNR; when the weakest
+// slot then stays under strongSNR (small or very busy photos), it is
+// planned again at each of fallbackPSNR, the last one being kept.
+var (
+	photoPSNR    = 42.5
+	fallbackPSNR = []float64{41.2, 40.2}
+)
+
+const strongSNR = 1.0
+
+// psnrMSE is the per-channel MSE of a PSNR in dB.
+func psnrMSE(db float64) float64 { return 255 * 255 / math.Pow(10, db/10) }
+
+// embedPhoto marks a photo, as strongly as the weakest slot needs within
+// the PSNR floor, and returns that slot's planned score over its noise.
+// orig, when not nil, is a copy of img.Pix the caller already holds.
+func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, orig []byte) float64 {
+	if orig == nil {
+		orig = append([]byte(nil), img.Pix...)
+	}
+	weakest := embedInformed(img, k, signs, psnrMSE(photoPSNR), orig)
+	for _, db := range fallbackPSNR {
+		if weakest >= strongSNR {
+			break
+		}
+		copy(img.Pix, orig)
+		weakest = embedInformed(img, k, signs, psnrMSE(db), orig)
+	}
+	return weakest
+}
+
+// embedInformed adds the planned pattern to a photo at its markScale,
+// within maxMSE per channel (after rounding and clipping, which are
+// measured), and returns the weakest slot's score over its noise. orig is
+// img.Pix before marking (nil: copied here).
+func embedInformed(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, maxMSE float64, orig []byte) float64 {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	sc := markScale(w, h)
+	nbx, nby := w/(16*sc), h/(16*sc)
+	if nbx == 0 || nby == 0 {
+		return math.Inf(-1)
+	}
+	hs := hostBlocks(img, k, signs, nbx, nby, sc)
+	budget := maxMSE * float64(3*w*h)
+	if orig == nil {
+		orig = append([]byte(nil), img.Pix...)
+	}
+	for pass := 0; ; pass++ {
+		d, sh, weakest := planInformed(img, hs, k, nbx, sc, budget)
+		applyInformed(img, k, hs, d, sh, nbx, nby, sc)
+		m := pixMSE(orig, img.Pix)
+		if m <= maxMSE*1.005 || pass == 3 {
+			return weakest
+		}
+		copy(img.Pix, orig)
+		budget *= maxMSE / m
+	}
+}
