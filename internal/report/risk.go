@@ -19,7 +19,7 @@ type RiskRow struct {
 
 var riskPage = template.Must(template.New("risk").Funcs(template.FuncMap{
 	"t":      func(lang l10n.Lang, zh, en string) string { return lang.Pick(zh, en) },
-	"metric": risk.MetricName,
+	"metric": func(lang l10n.Lang, m string) string { return risk.MetricName(m, lang) },
 	"num":    func(v float64) string { return fmt.Sprintf("%.0f", v) },
 	"score":  func(v float64) string { return fmt.Sprintf("%.2f", v) },
 	"inc":    func(i int) int { return i + 1 },
