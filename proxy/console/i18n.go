@@ -145,6 +145,9 @@ var messages = map[string][2]string{
 	"do_blobs.sweep":       {"清理孤立文件", "orphan files swept"},
 	"do_audit.rekey":       {"审计链换钥", "audit chain rekeyed"},
 	"do_tamper":            {"篡改告警", "tamper alert"},
+	"do_risk.alert":        {"异常活动预警", "unusual activity alert"},
+	"do_archive.search":    {"搜索归档", "archive searched"},
+	"do_user.depart":       {"登记离职", "leaving date set"},
 	"compat_hint":          {"这些网站拒绝了 Sluice 的 TLS 连接。若网站可信且无法检查，请把它加入策略的 bypass.hosts 并注明原因。", "These sites refused Sluice's TLS connection. If a site is trusted and cannot be inspected, add it to bypass.hosts in the policy with the reason."},
 }
 
