@@ -107,7 +107,7 @@ var messages = map[string][2]string{
 	"doc_preview":          {"内容预览（已脱敏）", "Content preview (masked)"},
 	"doc_ocr":              {"图片中识别出的文字（已脱敏）", "Text read from the image (masked)"},
 	"doc_customers":        {"命中客户名单 %d 条", "%d customer-list entries matched"},
-	"doc_customers_some":   {"其中：", "Among them:"},
+	"doc_customers_some":   {"，其中：", ". Among them: "},
 	"doc_pending":          {"预览正在生成，请稍后刷新页面。", "The preview is being prepared; reload the page in a moment."},
 	"doc_too_large":        {"文件太大，不生成内容预览（上限 %d MB）。", "File too large for a content preview (limit %d MB)."},
 	"doc_failed":           {"无法读取此文件的内容预览。", "This file's content cannot be previewed."},

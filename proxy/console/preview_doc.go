@@ -192,8 +192,9 @@ func (d *docPreviews) run(j *docJob, db *store.DB, f store.FileRecord) {
 func previewOf(res *inspect.Result) *docPreview {
 	d := &docPreview{}
 	lines := strings.Split(strings.TrimSpace(res.Excerpt), "\n")
-	if utf8.RuneCountInString(res.Excerpt) >= 290 && len(lines) > 1 {
-		lines, d.More = lines[:len(lines)-1], true // the excerpt was cut inside its last line
+	d.More = res.ExcerptMore
+	if res.ExcerptCut && len(lines) > 1 {
+		lines = lines[:len(lines)-1] // the excerpt was cut inside its last line
 	}
 	if len(lines) == 1 && lines[0] == "" {
 		lines = nil

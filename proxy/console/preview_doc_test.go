@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluice-dlp/sluice/internal/customers"
 	"github.com/sluice-dlp/sluice/internal/fixture"
+	"github.com/sluice-dlp/sluice/proxy/inspect"
 	"github.com/sluice-dlp/sluice/store"
 	"github.com/sluice-dlp/sluice/watermark"
 )
@@ -34,6 +35,7 @@ func pageOf(t *testing.T, c *console, ev *store.Event) string {
 
 func TestReviewerSeesTheDocumentMasked(t *testing.T) {
 	c := newConsole(t)
+	c.srv.docs.wait = time.Minute // OCR on a busy machine may take longer than a page waits (tested below)
 	list := fixture.Customers(40, 11)
 	if _, err := c.ops.As(mustUser(t, c.db, "boss")).ImportCustomers(context.Background(), "客户.csv", fixture.CSV(list), customers.Columns{}); err != nil {
 		t.Fatal(err)
@@ -71,10 +73,16 @@ func TestReviewerSeesTheDocumentMasked(t *testing.T) {
 		}
 		chineseOnly(t, cs.name, body, true)
 	}
-	// Customer-list entries are named masked: first and last characters of a company or contact.
+	// Customer-list entries are named masked: the first and last characters of each company.
 	body := pageOf(t, c, holdOne(t, c, "名单2.csv", fixture.CSV(list[10:13])))
-	if !strings.Contains(body, "命中客户名单 3 条") || !strings.Contains(body, "其中：") || strings.Contains(body, list[10].Company+"、") {
-		t.Errorf("customer matches are not listed masked")
+	if !strings.Contains(body, "命中客户名单 3 条</b>，其中：") {
+		t.Errorf("the customer matches are not counted")
+	}
+	for _, p := range list[10:13] {
+		r := []rune(p.Company)
+		if masked := string(r[:2]) + "****" + string(r[len(r)-2:]); !strings.Contains(body, masked+"、") && !strings.Contains(body, masked+"</p>") {
+			t.Errorf("the match of %s is not named as %s", p.Company, masked)
+		}
 	}
 }
 
@@ -127,5 +135,19 @@ func TestDocumentPreviewIsBounded(t *testing.T) {
 	d.wait = docPageWait
 	if p := d.previews(context.Background(), c.db, more.Files)[0]; len(p.Rows) == 0 {
 		t.Fatalf("after the queue drained: %+v", p)
+	}
+}
+
+// TestPreviewDropsTheCutRow: a spreadsheet excerpt cut inside its last row loses that row (no half
+// phone numbers), and the page says only the beginning is shown; a complete excerpt is shown whole.
+func TestPreviewDropsTheCutRow(t *testing.T) {
+	rows := "客户名称\t手机\n上海甲公司\t138****5678\n北京乙公司\t13"
+	cut := previewOf(&inspect.Result{Type: "csv", Excerpt: rows, ExcerptCut: true, ExcerptMore: true})
+	if len(cut.Rows) != 2 || !cut.More || cut.Rows[1][0] != "上海甲公司" {
+		t.Errorf("cut excerpt: %+v", cut)
+	}
+	whole := previewOf(&inspect.Result{Type: "csv", Excerpt: rows + "9****1234"})
+	if len(whole.Rows) != 3 || whole.More {
+		t.Errorf("whole excerpt: %+v", whole)
 	}
 }
