@@ -20,6 +20,7 @@ import (
 	"github.com/sluice-dlp/sluice/internal/api"
 	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/internal/ops"
+	"github.com/sluice-dlp/sluice/internal/testtool"
 	"github.com/sluice-dlp/sluice/proxy/console"
 	"github.com/sluice-dlp/sluice/proxy/notify"
 	"github.com/sluice-dlp/sluice/proxy/policy"
@@ -63,22 +64,16 @@ func TestManifestKeyPinsID(t *testing.T) {
 	}
 }
 
-// requireTools fails (never skips) when the browser test's tools are missing.
+// requireTools returns node and Chromium ($SLUICE_CHROMIUM, else chromium on the PATH), failing (or
+// skipping with SLUICE_ALLOW_MISSING_TOOLS=1) when a tool is missing, like the other browser tests.
 func requireTools(t *testing.T) (node, chromium string) {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed; install Node.js 18+ (apt-get install nodejs) to run the extension test")
-	}
-	chromium = "/usr/bin/chromium"
-	if v := os.Getenv("SLUICE_CHROMIUM"); v != "" {
-		chromium = v
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("chromium not found at %s; apt-get install chromium or set SLUICE_CHROMIUM", chromium)
+	node = testtool.Require(t, "node")
+	if chromium = os.Getenv("SLUICE_CHROMIUM"); chromium == "" {
+		chromium = testtool.Require(t, "chromium")
 	}
 	if _, err := os.Stat(filepath.Join("..", "node_modules", "playwright-core", "package.json")); err != nil {
-		t.Fatal("playwright-core is missing; run `npm ci` in the repository root")
+		t.Fatal("playwright-core is missing; run `npm ci` in the repository root (./scripts/test.sh does)")
 	}
 	return node, chromium
 }
