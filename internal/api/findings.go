@@ -64,13 +64,32 @@ func ParseFinding(code string) (kind string, n int, detail string, ok bool) {
 	return kind, n, detail, true
 }
 
+// MessageLabel names an upload's text fields (a chat message, a mail body, a form's fields) for people.
+func MessageLabel(lang l10n.Lang) string { return lang.Pick("消息正文", "message text") }
+
 // FileLabel names a file record for people: its name, or, for an upload's text fields (recorded as
 // "(message)"), the words for them.
 func FileLabel(f store.FileRecord, lang l10n.Lang) string {
 	if f.Kind == store.FileKindMessage {
-		return lang.Pick("消息正文", "message text")
+		return MessageLabel(lang)
 	}
 	return f.Name
+}
+
+// FileFindingsLine says what one file held: "华东客户名单.csv：手机号 60 个、联系人记录 60 条".
+func FileFindingsLine(label string, codes []string, lang l10n.Lang) string {
+	return label + lang.Pick("：", ": ") + FindingsLine(codes, lang)
+}
+
+// RecordFindings says, file by file, what an event's files held (files without findings are left out).
+func RecordFindings(fs []store.FileRecord, lang l10n.Lang) []string {
+	var out []string
+	for _, f := range fs {
+		if len(f.Findings) > 0 {
+			out = append(out, FileFindingsLine(FileLabel(f, lang), f.Findings, lang))
+		}
+	}
+	return out
 }
 
 // FileWords is one file of an audit event as the extension and other API clients show it: the

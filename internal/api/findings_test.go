@@ -94,3 +94,15 @@ func TestUntranslatedFindsEnglishPhrases(t *testing.T) {
 		t.Fatalf("json: %q", got)
 	}
 }
+
+func TestRecordFindingsFileByFile(t *testing.T) {
+	fs := []store.FileRecord{{Name: "客户.csv", Findings: []string{"phone×60", "contact_record×60"}}, {Name: "空.txt"},
+		{Name: "(message)", Kind: store.FileKindMessage, Findings: []string{"keyword×1"}}}
+	got := RecordFindings(fs, l10n.ZH)
+	if len(got) != 2 || got[0] != "客户.csv：手机号 60 个、联系人记录 60 条" || got[1] != "消息正文：关键词 1 个" {
+		t.Errorf("zh: %q", got)
+	}
+	if got := RecordFindings(fs, l10n.EN); len(got) != 2 || got[1] != "message text: 1 keyword" {
+		t.Errorf("en: %q", got)
+	}
+}

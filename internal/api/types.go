@@ -362,7 +362,7 @@ type Request struct {
 	// Filled by the console's request routes (empty elsewhere): what people read about the request.
 	WaitingForName string      `json:"waiting_for_name,omitempty"` // display name of WaitingFor
 	Usage          *GrantUsage `json:"usage,omitempty"`            // once approved: sends used and left, end date
-	Findings       []string    `json:"findings,omitempty"`         // FindingsSummary in words, in the caller's language
+	Findings       []string    `json:"findings,omitempty"`         // per file in words ("客户.csv：手机号 60 个、…"), then the reasons
 	FileWords      []FileWords `json:"file_words,omitempty"`       // the files with their findings in words
 	Reviewers      []Reviewer  `json:"reviewers,omitempty"`        // lead and head, with display names
 }

@@ -160,7 +160,7 @@ func TestChineseScreensHaveNoEnglish(t *testing.T) {
 	var view api.Request
 	_, body = get(t, c, nil, tok, "GET", "/api/requests/"+req.ID, "")
 	json.Unmarshal([]byte(body), &view)
-	if view.Usage == nil || view.Usage.UsesLeft != 0 || view.Usage.Uses != 1 || len(view.Findings) == 0 || view.Findings[0] != "手机号 12 个" ||
+	if view.Usage == nil || view.Usage.UsesLeft != 0 || view.Usage.Uses != 1 || len(view.Findings) == 0 || view.Findings[0] != "客户报价单.txt：手机号 12 个、联系人记录 12 条、关键词 1 个" ||
 		len(view.Reviewers) != 2 || view.Reviewers[0].DisplayName != "李经理" {
 		t.Errorf("API request view: %s", body)
 	}

@@ -29,9 +29,9 @@ func (d *Deps) explain(f *Flow) *explanation {
 		for _, lang := range []l10n.Lang{l10n.ZH, l10n.EN} {
 			name := x.Name
 			if x.Message {
-				name = lang.Pick("消息正文", "message text")
+				name = api.MessageLabel(lang)
 			}
-			ex.findings[lang] = append(ex.findings[lang], name+lang.Pick("：", ": ")+api.FindingsLine(codes, lang))
+			ex.findings[lang] = append(ex.findings[lang], api.FileFindingsLine(name, codes, lang))
 		}
 	}
 	if f.Decision.Verdict != policy.Approval {
