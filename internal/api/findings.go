@@ -111,3 +111,14 @@ func FilesInWords(fs []store.FileRecord, lang l10n.Lang) []FileWords {
 	}
 	return out
 }
+
+// RequestFindings says what a request's files held, file by file, then the reasons kept beside them.
+func RequestFindings(r *store.Request, lang l10n.Lang) []string {
+	out := RecordFindings(r.Files, lang)
+	for _, s := range r.FindingsSummary {
+		if _, _, _, code := ParseFinding(s); !code {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -85,13 +85,7 @@ func (s *Server) describe(r *api.Request, lang l10n.Lang) {
 	if r == nil || r.Request == nil {
 		return
 	}
-	// File by file, so the form fields' findings read as 消息正文, then the reasons kept beside them.
-	r.Findings = api.RecordFindings(r.Files, lang)
-	for _, s := range r.FindingsSummary {
-		if _, _, _, code := api.ParseFinding(s); !code {
-			r.Findings = append(r.Findings, s)
-		}
-	}
+	r.Findings = api.RequestFindings(r.Request, lang)
 	r.FileWords = api.FilesInWords(r.Files, lang)
 	label := func(name string) string {
 		if u, err := s.c.DB.User(name); err == nil && u.DisplayName != "" {
