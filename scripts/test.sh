@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole Sluice test suite on a fresh machine: installs what the tests need
-# (Debian: chromium, firefox-esr, poppler-utils, qpdf, libnss3-tools, webp, fonts, tesseract-ocr with its
+# (Debian: chromium, firefox-esr, postgresql (the tests start their own server on loopback), poppler-utils, qpdf, libnss3-tools, webp, fonts, tesseract-ocr with its
 # chi_sim and eng data, and lomiri-wallpapers-16.04 for real photos in the OCR tests; npm: playwright-core),
 # then go vet, gofmt and every Go test (which drive real Chromium, pdftotext, qpdf, certutil).
 set -euo pipefail
@@ -22,6 +22,8 @@ compgen -G '/usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata' >/dev/null 
 compgen -G '/usr/share/tesseract-ocr/*/tessdata/eng.traineddata' >/dev/null || missing+=(tesseract-ocr-eng)
 [ -e /usr/share/backgrounds/Dragonfly_by_Bolly.jpg ] || missing+=(lomiri-wallpapers-16.04)
 [ -e /usr/share/backgrounds/Bridge_by_Sander_Klootwijk.jpg ] || missing+=(lomiri-wallpapers-16.04)
+# PostgreSQL server programs (initdb, pg_ctl): internal/pgtest starts a throw-away server per test binary
+compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   echo "installing: ${missing[*]}"

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Request statuses; approved, denied, expired and withdrawn are final.
@@ -155,8 +154,6 @@ func (n *NewRequest) Validate() error {
 // ErrInvalid means the caller sent a malformed or out-of-range value.
 var ErrInvalid = l10n.Sentinel(l10n.Invalid)
 
-var bucketByEvent = []byte("by-event") // nested in approvals: event id → request id
-
 func newRequestID() (string, error) {
 	var b [5]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -173,9 +170,13 @@ func (db *DB) FileRequest(requester string, n NewRequest, now time.Time) (*Reque
 	}
 	now = now.UTC()
 	var req *Request
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx Tx) error {
 		var ev Event
-		if err := getJSON(tx.Bucket(bucketEvents), u64(n.EventID), &ev); err != nil {
+		data, err := tx.Event(n.EventID)
+		if err != nil {
+			return err
+		}
+		if err := unmarshal(data, &ev); err != nil {
 			return l10n.Errorf(l10n.NotFound, "没有编号为 %d 的事件", "no event %d", n.EventID)
 		}
 		if ev.User != requester {
@@ -185,15 +186,16 @@ func (db *DB) FileRequest(requester string, n NewRequest, now time.Time) (*Reque
 			return l10n.Errorf(l10n.Conflict, "事件 %d 并未被暂扣待审批（结论 %q）", "event %d was not held for approval (verdict %q)", n.EventID, ev.Verdict)
 		}
 		var u User
-		if err := getJSON(tx.Bucket(bucketUsers), []byte(requester), &u); err != nil {
+		if data, err := tx.User(requester); err != nil {
+			return err
+		} else if unmarshal(data, &u) != nil {
 			return noUser(requester)
 		}
-		ap := tx.Bucket(bucketApprovals)
-		idx, err := ap.CreateBucketIfNotExists(bucketByEvent)
+		old, err := tx.RequestForEvent(n.EventID)
 		if err != nil {
 			return err
 		}
-		if old := idx.Get(u64(n.EventID)); old != nil {
+		if old != "" {
 			return l10n.Errorf(l10n.Conflict, "事件 %d 已有申请 %s", "event %d already has request %s", n.EventID, old)
 		}
 		id, err := newRequestID()
@@ -205,10 +207,7 @@ func (db *DB) FileRequest(requester string, n NewRequest, now time.Time) (*Reque
 			Days: n.Days, MaxUses: n.MaxUses, AnyHost: n.AnyHost && ev.Category != "", Status: StatusPending, Lead: u.Lead, Head: u.Head,
 			Created: now, DecideBy: now.Add(DefaultDecideTime),
 			History: []Step{{Actor: requester, Action: "request", Time: now}}}
-		if err := idx.Put(u64(n.EventID), []byte(id)); err != nil {
-			return err
-		}
-		if err := db.putRequest(ap, req); err != nil {
+		if err := db.putRequest(tx, req); err != nil {
 			return err
 		}
 		return db.appendEventTx(tx, &Event{Time: now, Action: "approval.request", User: requester, Host: ev.Host,
@@ -247,8 +246,14 @@ func summarize(ev *Event) []string {
 // Request loads one request by id, or returns ErrNotFound (ErrTampered for a forged or edited one).
 func (db *DB) Request(id string) (*Request, error) {
 	var r Request
-	err := db.bolt.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketApprovals), []byte(id), &r) })
+	err := db.view(func(tx Tx) error {
+		data, err := tx.Request(id)
+		return getJSON(data, err, &r)
+	})
 	if err != nil {
+		if l10n.CodeOf(err) != l10n.NotFound {
+			return nil, err
+		}
 		return nil, noRequest(id)
 	}
 	if !db.requestOK(&r) {
@@ -265,17 +270,18 @@ func noRequest(id string) error {
 
 // RequestForEvent returns the request filed for an event, or ErrNotFound.
 func (db *DB) RequestForEvent(eventID uint64) (*Request, error) {
-	var id []byte
-	db.bolt.View(func(tx *bolt.Tx) error {
-		if idx := tx.Bucket(bucketApprovals).Bucket(bucketByEvent); idx != nil {
-			id = append(id, idx.Get(u64(eventID))...)
-		}
-		return nil
-	})
-	if len(id) == 0 {
+	var id string
+	if err := db.view(func(tx Tx) error {
+		var err error
+		id, err = tx.RequestForEvent(eventID)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if id == "" {
 		return nil, ErrNotFound
 	}
-	return db.Request(string(id))
+	return db.Request(id)
 }
 
 // RequestFilter selects requests; zero fields match everything.
@@ -308,11 +314,9 @@ func (db *DB) Requests(f RequestFilter) ([]*Request, error) {
 		limit = 200
 	}
 	var out, forged []*Request
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketApprovals).ForEach(func(k, v []byte) error {
-			if v == nil {
-				return nil // nested index bucket
-			}
+	err := db.view(func(tx Tx) error {
+		out, forged = nil, nil
+		return tx.ForEachRequest(func(k string, v []byte) error {
 			var r Request
 			if err := json.Unmarshal(v, &r); err != nil {
 				return l10n.Wrap(err, l10n.Internal, "审批记录 %s 无法读取", "approval record %s is unreadable", k)

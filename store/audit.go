@@ -1,13 +1,11 @@
 package store
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"strings"
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 )
 
 // FileRecord describes one file or part seen in an upload.
@@ -49,15 +47,19 @@ type Event struct {
 	Hash      string            `json:"hash"`
 }
 
-// AppendEvent assigns the event its id, time (if unset) and chain MAC, and stores it.
+// AppendEvent assigns the event its id, time (if unset) and chain MAC, and stores it; concurrent
+// appends may share one transaction (batch.go).
 func (db *DB) AppendEvent(e *Event) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error { return db.appendEventTx(tx, e) })
+	return db.batched(func(tx Tx) error { return db.appendEventTx(tx, e) })
 }
 
 // Event loads one audit event by id.
 func (db *DB) Event(id uint64) (*Event, error) {
 	var e Event
-	err := db.bolt.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketEvents), u64(id), &e) })
+	err := db.view(func(tx Tx) error {
+		data, err := tx.Event(id)
+		return getJSON(data, err, &e)
+	})
 	if err != nil {
 		return nil, l10n.Errorf(l10n.NotFound, "没有编号为 %d 的事件", "no event %d", id)
 	}
@@ -106,18 +108,17 @@ func (db *DB) Events(f EventFilter) ([]*Event, error) {
 		limit = 100
 	}
 	var out []*Event
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketEvents).Cursor()
-		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
+	err := db.view(func(tx Tx) error {
+		return tx.ScanEvents(0, true, func(id uint64, v []byte) (bool, error) {
 			var e Event
 			if err := json.Unmarshal(v, &e); err != nil {
-				return l10n.Wrap(err, l10n.Internal, "审计记录 %d 无法读取", "audit record %d is unreadable", binary.BigEndian.Uint64(k))
+				return false, l10n.Wrap(err, l10n.Internal, "审计记录 %d 无法读取", "audit record %d is unreadable", id)
 			}
 			if f.match(&e) {
 				out = append(out, &e)
 			}
-		}
-		return nil
+			return len(out) < limit, nil
+		})
 	})
 	return out, err
 }
@@ -125,4 +126,21 @@ func (db *DB) Events(f EventFilter) ([]*Event, error) {
 // AuditAdmin records an administrative change (customer list import, fingerprint added, …) in the audit chain.
 func (db *DB) AuditAdmin(actor, action string, extra map[string]string) error {
 	return db.AppendEvent(&Event{Action: action, User: actor, Extra: extra})
+}
+
+// EventsAfter returns up to limit events with ids above id, oldest first (a node following what the
+// others record).
+func (db *DB) EventsAfter(id uint64, limit int) ([]*Event, error) {
+	var out []*Event
+	err := db.view(func(tx Tx) error {
+		return tx.ScanEvents(id+1, false, func(id uint64, v []byte) (bool, error) {
+			var e Event
+			if err := json.Unmarshal(v, &e); err != nil {
+				return false, l10n.Wrap(err, l10n.Internal, "审计记录 %d 无法读取", "audit record %d is unreadable", id)
+			}
+			out = append(out, &e)
+			return len(out) < limit, nil
+		})
+	})
+	return out, err
 }

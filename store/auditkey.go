@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 )
 
 // This file holds the audit key: the secret, kept outside the database, that the chain, its head,
@@ -126,10 +125,10 @@ func (k *chainKey) markerMAC(m *keyMarker) string {
 }
 
 // readMarker returns the keyed-chain marker, or nil when the database has none.
-func readMarker(tx *bolt.Tx) (*keyMarker, error) {
-	v := tx.Bucket(bucketMeta).Get([]byte(metaKeyed))
-	if v == nil {
-		return nil, nil
+func readMarker(tx Tx) (*keyMarker, error) {
+	v, err := tx.Meta(metaKeyed)
+	if v == nil || err != nil {
+		return nil, err
 	}
 	var m keyMarker
 	if err := json.Unmarshal(v, &m); err != nil {
@@ -139,8 +138,12 @@ func readMarker(tx *bolt.Tx) (*keyMarker, error) {
 }
 
 // writeMarker records that events from id from on are keyed with k.
-func (k *chainKey) writeMarker(tx *bolt.Tx, from uint64) error {
+func (k *chainKey) writeMarker(tx Tx, from uint64) error {
 	m := keyMarker{KeyID: k.id, From: from}
 	m.MAC = k.markerMAC(&m)
-	return putJSON(tx.Bucket(bucketMeta), []byte(metaKeyed), &m)
+	data, err := marshal(&m)
+	if err != nil {
+		return err
+	}
+	return tx.SetMeta(metaKeyed, data)
 }

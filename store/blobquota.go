@@ -1,52 +1,15 @@
 package store
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"time"
 )
 
-// archived is one blob in place in the archive.
-type archived struct {
-	sum, path string
-	size      int64
-	mod       time.Time
-}
-
-// archivedBlobs lists the blobs in place (<xx>/<sha256>), leaving out pending and temporary files.
-func (db *DB) archivedBlobs() ([]archived, error) {
-	var out []archived
-	err := filepath.WalkDir(db.blobDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if os.IsNotExist(err) {
-				return nil // removed while walking
-			}
-			return err
-		}
-		if d.IsDir() {
-			if d.Name() == pendingDir {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !hexSHA.MatchString(d.Name()) || filepath.Base(filepath.Dir(p)) != d.Name()[:2] {
-			return nil
-		}
-		if info, err := d.Info(); err == nil {
-			out = append(out, archived{d.Name(), p, info.Size(), info.ModTime()})
-		}
-		return nil
-	})
-	return out, err
-}
-
 // archiveBytes returns the bytes of blobs in place, counting them on first use.
 func (db *DB) archiveBytes() int64 {
 	db.blobs.counted.Do(func() {
-		bs, _ := db.archivedBlobs()
+		bs, _ := db.blob.List()
 		var n int64
 		for _, b := range bs {
 			n += b.size
@@ -66,7 +29,7 @@ func (db *DB) pruneToQuota() {
 		return
 	}
 	defer db.blobs.pruning.Unlock()
-	bs, err := db.archivedBlobs()
+	bs, err := db.blob.List()
 	if err != nil {
 		return
 	}
@@ -87,7 +50,7 @@ func (db *DB) pruneToQuota() {
 		if total <= target {
 			break
 		}
-		if os.Remove(b.path) == nil {
+		if db.blob.Remove(b.sum) == nil {
 			if removed == 0 {
 				oldest = b.mod
 			}
@@ -98,10 +61,13 @@ func (db *DB) pruneToQuota() {
 	}
 	db.blobs.total.Store(total)
 	if removed > 0 {
-		db.AppendEvent(&Event{Action: "archive.prune", User: "sluice", Extra: map[string]string{
-			"reason": "total archive quota exceeded (--archive-max-total); oldest blobs removed first",
-			"quota":  strconv.FormatInt(limit, 10), "removed": strconv.Itoa(removed), "removed_bytes": strconv.FormatInt(freed, 10),
-			"kept_bytes": strconv.FormatInt(total, 10), "oldest_removed": oldest.UTC().Format(time.RFC3339)}})
+		// not batched: this runs after a batch's commit, on the batch's own goroutine
+		db.update(func(tx Tx) error {
+			return db.appendEventTx(tx, &Event{Action: "archive.prune", User: "sluice", Extra: map[string]string{
+				"reason": "total archive quota exceeded (--archive-max-total); oldest blobs removed first",
+				"quota":  strconv.FormatInt(limit, 10), "removed": strconv.Itoa(removed), "removed_bytes": strconv.FormatInt(freed, 10),
+				"kept_bytes": strconv.FormatInt(total, 10), "oldest_removed": oldest.UTC().Format(time.RFC3339)}})
+		})
 	}
 }
 
@@ -112,10 +78,10 @@ func (db *DB) PruneBlobs(maxAge time.Duration) (int, error) {
 	}
 	db.archiveBytes()
 	cut := time.Now().Add(-maxAge)
-	bs, err := db.archivedBlobs()
+	bs, err := db.blob.List()
 	n := 0
 	for _, b := range bs {
-		if b.mod.Before(cut) && os.Remove(b.path) == nil {
+		if b.mod.Before(cut) && db.blob.Remove(b.sum) == nil {
 			n++
 			db.blobs.total.Add(-b.size)
 		}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Blobs are written in three steps so that no copy outlives a crash without a record referring to it:
@@ -81,12 +80,13 @@ func (s *blobState) skipReason(sum string) string {
 	return s.skipped[sum].reason
 }
 
-// BlobPath returns where the blob with the given sha256 lives (whether or not it exists).
+// BlobPath returns a local file with the blob's bytes (whether or not it exists): where it lives in
+// the blob folder, or a copy fetched from the shared store.
 func (db *DB) BlobPath(sum string) (string, error) {
 	if !hexSHA.MatchString(sum) {
 		return "", l10n.Errorf(l10n.Invalid, "%q 不是 sha256 文件编号", "%q is not a sha256 blob id", sum)
 	}
-	return filepath.Join(db.blobDir, sum[:2], sum), nil
+	return db.blob.Path(sum)
 }
 
 func (db *DB) pendingPath(sum string) string {
@@ -118,7 +118,8 @@ func (db *DB) PutBlob(r io.Reader) (sum string, size int64, err error) {
 		rest, err = io.Copy(h, r)
 		size += rest
 	}
-	if err == nil && !over {
+	_, shared := db.blob.(*pgBlobs)
+	if err == nil && !over && !shared { // a shared store makes the staged copy durable itself
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
@@ -132,10 +133,14 @@ func (db *DB) PutBlob(r io.Reader) (sum string, size int64, err error) {
 		db.blobs.skip(sum, fmt.Sprintf("not archived: %d bytes is over the per-file archive quota of %d bytes (--archive-max-file)", size, db.blobs.maxFile))
 		return sum, size, nil
 	}
-	dst, _ := db.BlobPath(sum)
-	if _, err := os.Stat(dst); err == nil {
-		now := time.Now()
-		os.Chtimes(dst, now, now) // refresh for retention
+	if db.blob.Has(sum) {
+		db.blob.Touch(sum) // refresh for retention
+		return sum, size, nil
+	}
+	if shared, ok := db.blob.(*pgBlobs); ok {
+		if err := shared.stageBlob(sum, tmp.Name()); err != nil {
+			return fail(err)
+		}
 		return sum, size, nil
 	}
 	if err := os.MkdirAll(filepath.Join(db.blobDir, pendingDir), 0o700); err != nil {
@@ -155,7 +160,7 @@ func (db *DB) PutBlobBytes(data []byte) (string, error) {
 
 // referBlobs notes on e's files which originals were not archived, and puts the others in place once
 // tx commits.
-func (db *DB) referBlobs(tx *bolt.Tx, e *Event) {
+func (db *DB) referBlobs(tx Tx, e *Event) error {
 	var sums []string
 	for i := range e.Files {
 		f := &e.Files[i]
@@ -170,11 +175,11 @@ func (db *DB) referBlobs(tx *bolt.Tx, e *Event) {
 			sums = append(sums, f.Marked)
 		}
 	}
-	db.promoteOnCommit(tx, sums)
+	return db.promoteOnCommit(tx, sums)
 }
 
 // referOutbound does for an outbound record what referBlobs does for an event.
-func (db *DB) referOutbound(tx *bolt.Tx, o *Outbound) {
+func (db *DB) referOutbound(tx Tx, o *Outbound) error {
 	var sums []string
 	for _, sum := range []string{o.OrigSHA256, o.MarkSHA256} {
 		if sum == "" {
@@ -189,12 +194,31 @@ func (db *DB) referOutbound(tx *bolt.Tx, o *Outbound) {
 		}
 		sums = append(sums, sum)
 	}
-	db.promoteOnCommit(tx, sums)
+	return db.promoteOnCommit(tx, sums)
 }
 
-func (db *DB) promoteOnCommit(tx *bolt.Tx, sums []string) {
-	if len(sums) > 0 {
-		tx.OnCommit(func() { db.promote(sums) })
+// promoteOnCommit puts the staged blobs in place with tx: moved into the folder once it commits, or
+// (shared blobs) marked archived in the same transaction.
+func (db *DB) promoteOnCommit(tx Tx, sums []string) error {
+	if len(sums) == 0 {
+		return nil
+	}
+	if _, ok := db.blob.(*pgBlobs); ok {
+		db.archiveBytes() // counted before this transaction archives more, so they are added once
+		added, err := tx.ArchiveBlobs(sums)
+		if err == nil && added > 0 {
+			tx.OnCommit(func() { db.added(added) })
+		}
+		return err
+	}
+	tx.OnCommit(func() { db.promote(sums) })
+	return nil
+}
+
+// added counts bytes newly archived and enforces the total quota.
+func (db *DB) added(n int64) {
+	if db.blobs.total.Add(n) > db.blobs.maxTotal && db.blobs.maxTotal > 0 {
+		db.pruneToQuota()
 	}
 }
 
@@ -203,21 +227,16 @@ func (db *DB) promote(sums []string) {
 	db.archiveBytes() // counted before the move, so the moved bytes are added once
 	var added int64
 	for _, sum := range sums {
-		dst, err := db.BlobPath(sum)
-		if err != nil {
+		if !hexSHA.MatchString(sum) {
 			continue
 		}
 		src := db.pendingPath(sum)
-		st, err := os.Stat(src)
-		if err != nil {
+		if _, err := os.Stat(src); err != nil {
 			continue // already in place, or never pending
 		}
-		if _, err := os.Stat(dst); err == nil {
-			os.Remove(src)
-			continue
-		}
-		if os.MkdirAll(filepath.Dir(dst), 0o700) == nil && os.Rename(src, dst) == nil {
-			added += st.Size()
+		n, err := db.blob.Promote(sum, src)
+		if err == nil {
+			added += n
 		}
 	}
 	if db.blobs.total.Add(added) > db.blobs.maxTotal && db.blobs.maxTotal > 0 && added > 0 {
@@ -227,14 +246,13 @@ func (db *DB) promote(sums []string) {
 
 // OpenBlob opens a stored blob for reading.
 func (db *DB) OpenBlob(sum string) (*os.File, error) {
-	p, err := db.BlobPath(sum)
-	if err != nil {
-		return nil, err
+	if !hexSHA.MatchString(sum) {
+		return nil, l10n.Errorf(l10n.Invalid, "%q 不是 sha256 文件编号", "%q is not a sha256 blob id", sum)
 	}
-	f, err := os.Open(p)
+	f, err := db.blob.Open(sum)
 	if os.IsNotExist(err) {
 		return nil, l10n.Errorf(l10n.NotFound, "归档文件 %s 不在 %s 中（超过归档配额未保存，或已按保留期限或总配额删除）",
-			"blob %s is not in %s (not kept because over the archive quota, or removed by retention or the total quota)", sum, db.blobDir)
+			"blob %s is not in %s (not kept because over the archive quota, or removed by retention or the total quota)", sum, db.blob.Where())
 	}
 	return f, err
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 )
 
 // BlobSweep says what SweepBlobs did.
@@ -33,25 +32,26 @@ func (db *DB) referencedBlobs() (map[string]bool, error) {
 			refs[f.Blob], refs[f.Marked] = true, true
 		}
 	}
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		err := tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
+	err := db.view(func(tx Tx) error {
+		clear(refs)
+		err := tx.ScanEvents(1, false, func(_ uint64, v []byte) (bool, error) {
 			var e struct{ Files []FileRecord }
 			if json.Unmarshal(v, &e) == nil {
 				files(e.Files)
 			}
-			return nil
+			return true, nil
 		})
 		if err != nil {
 			return err
 		}
-		tx.Bucket(bucketApprovals).ForEach(func(k, v []byte) error {
+		tx.ForEachRequest(func(k string, v []byte) error {
 			var r struct{ Files []FileRecord }
-			if v != nil && json.Unmarshal(v, &r) == nil {
+			if json.Unmarshal(v, &r) == nil {
 				files(r.Files)
 			}
 			return nil
 		})
-		return tx.Bucket(bucketMarks).ForEach(func(k, v []byte) error {
+		return tx.ForEachMark(func(v []byte) error {
 			var o Outbound
 			if json.Unmarshal(v, &o) == nil {
 				refs[o.OrigSHA256], refs[o.MarkSHA256] = true, true
@@ -114,14 +114,38 @@ func (db *DB) SweepBlobs(minAge time.Duration) (BlobSweep, error) {
 			s.Unrecorded++
 		}
 	}
-	bs, err := db.archivedBlobs()
+	bs, err := db.blob.List()
+	archivedAge := minAge
+	if shared, ok := db.blob.(*pgBlobs); ok {
+		// other nodes stage and archive blobs meanwhile (after refs was read): leave the recent ones
+		archivedAge = max(minAge, time.Hour)
+		staged, perr := shared.pendingBlobs()
+		for _, b := range staged {
+			switch {
+			case time.Since(b.mod) < archivedAge:
+			case refs[b.sum]:
+				if _, err := shared.Promote(b.sum, ""); err == nil {
+					s.Restored++
+				}
+			case db.blob.Remove(b.sum) == nil:
+				s.Removed = append(s.Removed, b.sum)
+				s.RemovedBytes += b.size
+				s.Unrecorded++
+			}
+		}
+		if err == nil {
+			err = perr
+		}
+	}
 	for _, b := range bs {
-		if !refs[b.sum] && time.Since(b.mod) >= minAge && remove(b.sum, b.path, b.size) {
+		if !refs[b.sum] && time.Since(b.mod) >= archivedAge && db.blob.Remove(b.sum) == nil {
+			s.Removed = append(s.Removed, b.sum)
+			s.RemovedBytes += b.size
 			db.blobs.total.Add(-b.size)
 		}
 	}
 	if err != nil {
-		return s, l10n.Wrap(err, l10n.Internal, "无法遍历文件归档目录 %s", "cannot walk the blob dir %s", db.blobDir)
+		return s, l10n.Wrap(err, l10n.Internal, "无法遍历文件归档目录 %s", "cannot walk the blob dir %s", db.blob.Where())
 	}
 	if !s.Changed() {
 		return s, nil

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 )
 
 // The audit chain: each event's Hash is HMAC-SHA256 under the audit key over the previous event's
@@ -41,12 +40,18 @@ func (k *chainKey) headValue(id uint64, hash string) []byte {
 func (db *DB) loadKey(o Options) error {
 	var m *keyMarker
 	var events bool
-	db.bolt.View(func(tx *bolt.Tx) error {
-		m, _ = readMarker(tx)
-		k, _ := tx.Bucket(bucketEvents).Cursor().First()
-		events = k != nil
-		return nil
+	err := db.view(func(tx Tx) error {
+		var err error
+		if m, err = readMarker(tx); err != nil {
+			return err
+		}
+		last, err := tx.LastEventID()
+		events = last > 0
+		return err
 	})
+	if err != nil {
+		return l10n.Wrap(err, l10n.Internal, "无法读取审计链", "cannot read the audit chain")
+	}
 	key := o.Key
 	if key == nil {
 		file := o.KeyFile
@@ -74,7 +79,16 @@ func (db *DB) loadKey(o Options) error {
 		db.legacy = true
 		return nil
 	}
-	return db.bolt.Update(func(tx *bolt.Tx) error { return db.key.writeMarker(tx, 1) })
+	return db.update(func(tx Tx) error {
+		// another node may have keyed the chain meanwhile: check again under the writer lock
+		if m, err := readMarker(tx); err != nil || m != nil {
+			if err == nil && m.KeyID != db.key.id {
+				return l10n.Errorf(l10n.Forbidden, "审计密钥（编号 %s）不是此数据库审计链所用的密钥（编号 %s）", "the audit key (id %s) is not the key this database's audit chain is keyed with (id %s)", db.key.id, m.KeyID)
+			}
+			return err
+		}
+		return db.key.writeMarker(tx, 1)
+	})
 }
 
 // Legacy reports whether the database's audit chain predates keyed chains and needs Rekey.
@@ -89,7 +103,7 @@ func errLegacy() error {
 		"this database's audit chain is from an older Sluice and not keyed yet; stop sluice and run 'sluice audit rekey' once (it verifies the old hash chain first)")
 }
 
-func (db *DB) appendEventTx(tx *bolt.Tx, e *Event) error {
+func (db *DB) appendEventTx(tx Tx, e *Event) error {
 	if db.legacy {
 		return errLegacy()
 	}
@@ -98,9 +112,8 @@ func (db *DB) appendEventTx(tx *bolt.Tx, e *Event) error {
 
 // appendKeyed stores e as the next keyed event and moves the head; blobs it refers to are put in
 // place when the transaction commits.
-func (db *DB) appendKeyed(tx *bolt.Tx, e *Event) error {
-	b := tx.Bucket(bucketEvents)
-	id, err := nextSeq(b)
+func (db *DB) appendKeyed(tx Tx, e *Event) error {
+	id, err := tx.NextEventID()
 	if err != nil {
 		return err
 	}
@@ -108,17 +121,26 @@ func (db *DB) appendKeyed(tx *bolt.Tx, e *Event) error {
 	if e.Time.IsZero() {
 		e.Time = time.Now().UTC()
 	}
-	head := tx.Bucket(bucketMeta).Get([]byte(metaAuditHead))
+	head, err := tx.Meta(metaAuditHead)
+	if err != nil {
+		return err
+	}
 	e.Prev = ""
 	if len(head) >= 8+64 {
 		e.Prev = string(head[8 : 8+64])
 	}
-	db.referBlobs(tx, e)
-	e.Hash = db.key.eventMAC(e)
-	if err := putJSON(b, u64(id), e); err != nil {
+	if err := db.referBlobs(tx, e); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketMeta).Put([]byte(metaAuditHead), db.key.headValue(id, e.Hash))
+	e.Hash = db.key.eventMAC(e)
+	data, err := marshal(e)
+	if err != nil {
+		return err
+	}
+	if err := tx.PutEvent(id, data); err != nil {
+		return err
+	}
+	return tx.SetMeta(metaAuditHead, db.key.headValue(id, e.Hash))
 }
 
 // ChainHead is the end of the audit chain as a witness keeps it: the last record's id and chain MAC.
@@ -132,12 +154,12 @@ type ChainHead struct {
 // Head returns the current end of the audit chain (ID 0 when there are no events).
 func (db *DB) Head() (ChainHead, error) {
 	h := ChainHead{Time: time.Now().UTC(), KeyID: db.key.id}
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketMeta).Get([]byte(metaAuditHead))
+	err := db.view(func(tx Tx) error {
+		v, err := tx.Meta(metaAuditHead)
 		if len(v) >= 8+64 {
 			h.ID, h.MAC = binary.BigEndian.Uint64(v[:8]), string(v[8:8+64])
 		}
-		return nil
+		return err
 	})
 	return h, err
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"hash"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 )
 
 // The company's customer list, for exact data match (EDM).
@@ -33,12 +31,6 @@ import (
 const (
 	metaCustomerSalt     = "customers.salt"
 	metaCustomerImported = "customers.imported"
-)
-
-var (
-	subHashes  = []byte("h")
-	subEntries = []byte("e")
-	subKeys    = []byte("k")
 )
 
 // CustomerHash is one salted hash of a normalised customer-list value and its field.
@@ -70,17 +62,16 @@ type entryRecord struct {
 // CustomerSalt returns the store's secret customer-list salt, creating it on first use.
 func (db *DB) CustomerSalt() ([]byte, error) {
 	var salt []byte
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		m := tx.Bucket(bucketMeta)
-		if v := m.Get([]byte(metaCustomerSalt)); len(v) == 32 {
-			salt = append([]byte(nil), v...)
-			return nil
+	err := db.update(func(tx Tx) error {
+		if v, err := tx.Meta(metaCustomerSalt); err != nil || len(v) == 32 {
+			salt = v
+			return err
 		}
 		salt = make([]byte, 32)
 		if _, err := rand.Read(salt); err != nil {
 			return err
 		}
-		return m.Put([]byte(metaCustomerSalt), salt)
+		return tx.SetMeta(metaCustomerSalt, salt)
 	})
 	if err != nil {
 		return nil, l10n.Wrap(err, l10n.Internal, "无法读取客户名单的盐值", "cannot read the customer-list salt")
@@ -100,44 +91,47 @@ type ImportResult struct {
 func (db *DB) ImportCustomers(entries []CustomerHashes) (ImportResult, error) {
 	var res ImportResult
 	now := time.Now().UTC()
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		hb, eb, kb, err := customerBuckets(tx)
-		if err != nil {
-			return err
-		}
+	err := db.update(func(tx Tx) error {
+		res = ImportResult{}
 		for _, e := range entries {
 			if len(e) == 0 {
 				res.Empty++
 				continue
 			}
 			key := entryKey(e)
-			if kb.Get(key) != nil {
+			if dup, err := tx.HasCustomerEntry(key); err != nil || dup {
+				if err != nil {
+					return err
+				}
 				res.Duplicates++
 				continue
-			}
-			id, err := eb.NextSequence()
-			if err != nil {
-				return err
 			}
 			rec := entryRecord{Fields: map[string]int{}, Imported: now}
 			for _, h := range e {
 				rec.Fields[h.Field]++
-				if hb.Get(h.Sum[:]) != nil {
+			}
+			data, err := marshal(rec)
+			if err != nil {
+				return err
+			}
+			id, err := tx.AddCustomerEntry(key, data)
+			if err != nil {
+				return err
+			}
+			for _, h := range e {
+				if known, err := tx.HasCustomerHash(h.Sum[:]); err != nil || known {
+					if err != nil {
+						return err
+					}
 					continue
 				}
-				if err := hb.Put(h.Sum[:], append(u64(id), h.Field...)); err != nil {
+				if err := tx.PutCustomerHash(h.Sum[:], id, h.Field); err != nil {
 					return err
 				}
 			}
-			if err := putJSON(eb, u64(id), rec); err != nil {
-				return err
-			}
-			if err := kb.Put(key, u64(id)); err != nil {
-				return err
-			}
 			res.Added++
 		}
-		return tx.Bucket(bucketMeta).Put([]byte(metaCustomerImported), []byte(now.Format(time.RFC3339)))
+		return tx.SetMeta(metaCustomerImported, []byte(now.Format(time.RFC3339)))
 	})
 	if err != nil {
 		return ImportResult{}, l10n.Wrap(err, l10n.Internal, "无法导入客户名单", "cannot import the customer list")
@@ -159,19 +153,6 @@ func entryKey(e CustomerHashes) []byte {
 	return h.Sum(nil)
 }
 
-// customerBuckets returns the hash, entry and key sub-buckets, creating them if needed.
-func customerBuckets(tx *bolt.Tx) (h, e, k *bolt.Bucket, err error) {
-	c := tx.Bucket(bucketCustomers)
-	if h, err = c.CreateBucketIfNotExists(subHashes); err != nil {
-		return
-	}
-	if e, err = c.CreateBucketIfNotExists(subEntries); err != nil {
-		return
-	}
-	k, err = c.CreateBucketIfNotExists(subKeys)
-	return
-}
-
 // CustomerStats describes the stored customer list.
 type CustomerStats struct {
 	Entries  int            `json:"entries"`  // customer-list entries (rows)
@@ -183,28 +164,28 @@ type CustomerStats struct {
 // CustomerStats counts the stored entries and values.
 func (db *DB) CustomerStats() (CustomerStats, error) {
 	st := CustomerStats{ByField: map[string]int{}}
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketCustomers)
-		if hb := c.Bucket(subHashes); hb != nil {
-			st.Values = hb.Stats().KeyN
+	err := db.view(func(tx Tx) error {
+		var err error
+		if st.Values, err = tx.CountCustomerHashes(); err != nil {
+			return err
 		}
-		if eb := c.Bucket(subEntries); eb != nil {
-			err := eb.ForEach(func(_, v []byte) error {
-				var rec entryRecord
-				if err := json.Unmarshal(v, &rec); err != nil {
-					return err
-				}
-				st.Entries++
-				for f, n := range rec.Fields {
-					st.ByField[f] += n
-				}
-				return nil
-			})
-			if err != nil {
+		err = tx.ForEachCustomerEntry(func(_ uint64, _, v []byte) error {
+			var rec entryRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
 				return err
 			}
+			st.Entries++
+			for f, n := range rec.Fields {
+				st.ByField[f] += n
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		if v := tx.Bucket(bucketMeta).Get([]byte(metaCustomerImported)); v != nil {
+		if v, err := tx.Meta(metaCustomerImported); err != nil {
+			return err
+		} else if v != nil {
 			st.Imported, _ = time.Parse(time.RFC3339, string(v))
 		}
 		return nil
@@ -223,20 +204,14 @@ func (db *DB) ClearCustomers(actor string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketCustomers)
-		for _, name := range [][]byte{subHashes, subEntries, subKeys} {
-			if c.Bucket(name) != nil {
-				if err := c.DeleteBucket(name); err != nil {
-					return err
-				}
-			}
-		}
-		m := tx.Bucket(bucketMeta)
-		if err := m.Delete([]byte(metaCustomerImported)); err != nil {
+	err = db.update(func(tx Tx) error {
+		if err := tx.ClearCustomers(); err != nil {
 			return err
 		}
-		if err := m.Delete([]byte(metaCustomerSalt)); err != nil {
+		if err := tx.SetMeta(metaCustomerImported, nil); err != nil {
+			return err
+		}
+		if err := tx.SetMeta(metaCustomerSalt, nil); err != nil {
 			return err
 		}
 		return db.appendEventTx(tx, &Event{Action: "customers.clear", User: actor, Extra: map[string]string{"entries": fmt.Sprint(st.Entries)}})
@@ -263,18 +238,14 @@ func (db *DB) LoadCustomerIndex() (*CustomerIndex, error) {
 	}
 	ix := &CustomerIndex{salt: salt, m: map[[16]byte]uint64{}}
 	ix.pool.New = func() any { return hmac.New(sha256.New, ix.salt) }
-	err = db.bolt.View(func(tx *bolt.Tx) error {
-		hb := tx.Bucket(bucketCustomers).Bucket(subHashes)
-		if hb == nil {
-			return nil
-		}
-		return hb.ForEach(func(k, v []byte) error {
-			if len(k) != 32 || len(v) < 8 {
+	err = db.view(func(tx Tx) error {
+		return tx.ForEachCustomerHash(func(k []byte, id uint64, _ string) error {
+			if len(k) != 32 {
 				return fmt.Errorf("malformed customer hash record")
 			}
 			var key [16]byte
 			copy(key[:], k)
-			ix.m[key] = binary.BigEndian.Uint64(v[:8])
+			ix.m[key] = id
 			return nil
 		})
 	})

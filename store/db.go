@@ -1,33 +1,16 @@
-// Package store keeps Sluice's state in one bbolt file plus a content-addressed blob folder.
+// Package store keeps Sluice's state: records in a Backend (one bbolt file by default, or PostgreSQL
+// shared by several nodes) plus content-addressed blobs.
 package store
 
 import (
-	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
-	"time"
+	"strings"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
 	bolt "go.etcd.io/bbolt"
 )
-
-// Bucket names; each area of the store owns one or more.
-var (
-	bucketMeta         = []byte("meta")
-	bucketUsers        = []byte("users")
-	bucketEvents       = []byte("events")
-	bucketTokens       = []byte("tokens")
-	bucketMarks        = []byte("marks")
-	bucketApprovals    = []byte("approvals")
-	bucketGrants       = []byte("grants")
-	bucketCustomers    = []byte("customers")
-	bucketFingerprints = []byte("fingerprints")
-)
-
-var allBuckets = [][]byte{bucketMeta, bucketUsers, bucketEvents, bucketTokens, bucketMarks,
-	bucketApprovals, bucketGrants, bucketCustomers, bucketFingerprints}
 
 // ErrLocked means another process (normally the running daemon) has the database open.
 var ErrLocked = l10n.Sentinel(l10n.Locked)
@@ -37,18 +20,27 @@ var ErrNotFound = l10n.Sentinel(l10n.NotFound)
 
 // DB is an open Sluice store.
 type DB struct {
-	bolt    *bolt.DB
+	be      Backend
+	bolt    *bolt.DB // the bbolt file when the backend is bbolt (tests and benchmarks reach into it)
 	path    string
 	blobDir string
+	blob    BlobStore
 	key     *chainKey // the audit key: chain, head, grants and approval records are authenticated with it
 	legacy  bool      // events exist from before keyed chains: readable, but nothing is appended until Rekey
 	blobs   blobState
 	tamper  tamperState
+	signals signalState
+	batch   batcher
 }
 
-// Options says where the blobs and the audit key are and how much the archive may hold.
+// Options says where the records, blobs and the audit key are and how much the archive may hold.
 type Options struct {
+	// Store is empty for the bbolt file at the path given to OpenWith, or a postgres:// URL.
+	Store   string
 	BlobDir string // default: blobs beside the database
+	// SharedBlobs keeps blobs in the PostgreSQL store (several nodes) instead of BlobDir; BlobDir is then
+	// only the staging area of this node. Ignored for bbolt.
+	SharedBlobs bool
 	// KeyFile is the audit key's file (default: audit.key beside the database). It is created (0600)
 	// when it does not exist and the database's chain is not keyed yet.
 	KeyFile string
@@ -60,84 +52,90 @@ type Options struct {
 	ArchiveMaxTotal int64
 }
 
+// IsPostgres reports whether a --store value names a PostgreSQL database.
+func IsPostgres(store string) bool {
+	return strings.HasPrefix(store, "postgres://") || strings.HasPrefix(store, "postgresql://")
+}
+
 // Open opens (creating if needed) the bbolt file at path, with blobs kept in blobDir and the audit key
 // in audit.key beside the database.
 func Open(path, blobDir string) (*DB, error) {
 	return OpenWith(path, Options{BlobDir: blobDir})
 }
 
-// OpenWith opens (creating if needed) the bbolt file at path as o says.
+// OpenWith opens the store o.Store names (creating it if needed): the bbolt file at path when it is
+// empty, else the PostgreSQL database; path's folder is the default home of the blobs and the audit key.
 func OpenWith(path string, o Options) (*DB, error) {
-	blobDir := o.BlobDir
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, l10n.Wrap(err, l10n.Internal, "无法为 %s 创建数据目录", "cannot create the data dir for %s", path)
-	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 300 * time.Millisecond})
-	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, l10n.Errorf(l10n.Locked, "数据库 %s 正被运行中的 sluice 守护进程使用；请先停止它，或通过它的 API 操作",
-				"the database %s is in use by a running sluice daemon; stop it, or go through its API", path)
+	db := &DB{path: path}
+	switch {
+	case o.Store == "":
+		b, err := openBolt(path)
+		if err != nil {
+			return nil, err
 		}
-		return nil, l10n.Wrap(err, l10n.Internal, "无法打开数据库 %s", "cannot open the database %s", path)
-	}
-	err = b.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
+		db.be, db.bolt = b, b.db
+	case IsPostgres(o.Store):
+		p, err := openPostgres(o.Store)
+		if err != nil {
+			return nil, err
 		}
-		return nil
-	})
-	if err != nil {
-		b.Close()
-		return nil, l10n.Wrap(err, l10n.Internal, "无法初始化数据库 %s", "cannot initialise the database %s", path)
+		db.be = p
+	default:
+		return nil, l10n.Errorf(l10n.Invalid, "--store %q 无法识别：留空使用数据目录中的 bbolt 文件，或给出 postgres://用户@主机/数据库",
+			"--store %q is not understood: leave it empty for the bbolt file in the data dir, or give postgres://user@host/db", o.Store)
 	}
-	if blobDir == "" {
-		blobDir = filepath.Join(filepath.Dir(path), "blobs")
-	}
-	if err := os.MkdirAll(blobDir, 0o700); err != nil {
-		b.Close()
-		return nil, l10n.Wrap(err, l10n.Internal, "无法创建文件归档目录 %s", "cannot create the blob dir %s", blobDir)
-	}
-	db := &DB{bolt: b, path: path, blobDir: blobDir}
-	db.blobs.init(o.ArchiveMaxFile, o.ArchiveMaxTotal)
-	if err := db.loadKey(o); err != nil {
-		b.Close()
+	if err := db.openRest(path, o); err != nil {
+		db.be.Close()
 		return nil, err
 	}
 	return db, nil
 }
 
-// Close closes the database file.
-func (db *DB) Close() error { return db.bolt.Close() }
-
-// Path returns the database file path.
-func (db *DB) Path() string { return db.path }
-
-// nextSeq returns the next sequence number of a bucket.
-func nextSeq(b *bolt.Bucket) (uint64, error) { return b.NextSequence() }
-
-// u64 encodes n as an 8-byte big-endian key so that keys sort numerically.
-func u64(n uint64) []byte {
-	k := make([]byte, 8)
-	binary.BigEndian.PutUint64(k, n)
-	return k
+// openRest sets up the blob area and the audit key of a store whose backend is open.
+func (db *DB) openRest(path string, o Options) error {
+	db.blobDir = o.BlobDir
+	if db.blobDir == "" {
+		db.blobDir = filepath.Join(filepath.Dir(path), "blobs")
+	}
+	if err := os.MkdirAll(db.blobDir, 0o700); err != nil {
+		return l10n.Wrap(err, l10n.Internal, "无法创建文件归档目录 %s", "cannot create the blob dir %s", db.blobDir)
+	}
+	db.blob = &dirBlobs{dir: db.blobDir}
+	if p, ok := db.be.(*pgBackend); ok && o.SharedBlobs {
+		db.blob = &pgBlobs{pg: p, stage: db.blobDir}
+	}
+	db.blobs.init(o.ArchiveMaxFile, o.ArchiveMaxTotal)
+	return db.loadKey(o)
 }
 
-// putJSON stores v as JSON under key in bucket b.
-func putJSON(b *bolt.Bucket, key []byte, v any) error {
-	data, err := json.Marshal(v)
+// Close closes the store.
+func (db *DB) Close() error {
+	db.stopSignals()
+	return db.be.Close()
+}
+
+// Path returns the bbolt file path, or where the PostgreSQL store is (its URL without the password).
+func (db *DB) Path() string {
+	if db.bolt != nil {
+		return db.path
+	}
+	return db.be.Location()
+}
+
+// Backend names the kind of backend: "bbolt" or "postgres".
+func (db *DB) Backend() string { return db.be.Kind() }
+
+// update and view run fn in a transaction of the backend.
+func (db *DB) update(fn func(Tx) error) error { return db.be.Update(fn) }
+func (db *DB) view(fn func(Tx) error) error   { return db.be.View(fn) }
+
+// getJSON loads a record with get and decodes it into v, or returns ErrNotFound.
+func getJSON(data []byte, err error, v any) error {
 	if err != nil {
 		return err
 	}
-	return b.Put(key, data)
+	return unmarshal(data, v)
 }
 
-// getJSON loads the JSON value under key in bucket b into v, or returns ErrNotFound.
-func getJSON(b *bolt.Bucket, key []byte, v any) error {
-	data := b.Get(key)
-	if data == nil {
-		return ErrNotFound
-	}
-	return json.Unmarshal(data, v)
-}
+// marshal encodes v as the JSON bytes a record is stored (and MACed) as.
+func marshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Fingerprints of known sensitive files, so that an upload can be recognised by its hash
@@ -93,18 +92,13 @@ func (db *DB) AddFingerprint(f Fingerprint, actor string) error {
 	if f.Added.IsZero() {
 		f.Added = time.Now().UTC()
 	}
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketFingerprints)
-		if err := putJSON(b, []byte("s:"+f.SHA256), f); err != nil {
+	err := db.update(func(tx Tx) error {
+		data, err := marshal(f)
+		if err != nil {
 			return err
 		}
-		if err := b.Put([]byte("b:"+strings.ToLower(f.BlockMD5s[0])), []byte(f.SHA256)); err != nil {
+		if err := tx.PutFingerprint(f.SHA256, strings.ToLower(f.BlockMD5s[0]), strings.ToLower(f.MD5), data); err != nil {
 			return err
-		}
-		if f.MD5 != "" {
-			if err := b.Put([]byte("m:"+strings.ToLower(f.MD5)), []byte(f.SHA256)); err != nil {
-				return err
-			}
 		}
 		return db.appendEventTx(tx, &Event{Action: "fingerprints.add", User: actor, Extra: map[string]string{"file": f.Name, "sha256": f.SHA256}})
 	})
@@ -117,17 +111,16 @@ func (db *DB) AddFingerprint(f Fingerprint, actor string) error {
 // Fingerprints lists the registered files, oldest first.
 func (db *DB) Fingerprints() ([]Fingerprint, error) {
 	var out []Fingerprint
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketFingerprints).Cursor()
-		prefix := []byte("s:")
-		for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), "s:"); k, v = c.Next() {
+	err := db.view(func(tx Tx) error {
+		out = nil
+		return tx.ForEachFingerprint(func(v []byte) error {
 			var f Fingerprint
 			if err := json.Unmarshal(v, &f); err != nil {
-				return fmt.Errorf("malformed fingerprint record %s: %w", k, err)
+				return fmt.Errorf("malformed fingerprint record: %w", err)
 			}
 			out = append(out, f)
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, l10n.Wrap(err, l10n.Internal, "无法列出指纹", "cannot list fingerprints")

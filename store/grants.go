@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 )
 
 // This file holds the approval transitions (approve, deny, withdraw, expire) and the grants
@@ -53,8 +52,13 @@ func (db *DB) Act(id, actor, action, comment string, now time.Time) (*Request, e
 	now = now.UTC()
 	var req Request
 	var forged *Request
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		if err := getJSON(tx.Bucket(bucketApprovals), []byte(id), &req); err != nil {
+	err := db.update(func(tx Tx) error {
+		forged = nil
+		data, err := tx.Request(id)
+		if err != nil {
+			return err
+		}
+		if err := unmarshal(data, &req); err != nil {
 			return noRequest(id)
 		}
 		if !db.requestOK(&req) {
@@ -62,11 +66,14 @@ func (db *DB) Act(id, actor, action, comment string, now time.Time) (*Request, e
 			return tamperedError("request", id)
 		}
 		var u User
-		if err := getJSON(tx.Bucket(bucketUsers), []byte(actor), &u); err != nil || u.Disabled {
+		if data, err := tx.User(actor); err != nil {
+			return err
+		} else if unmarshal(data, &u) != nil || u.Disabled {
 			return l10n.Errorf(l10n.Forbidden, "%s 不是有效用户", "%s is not an active user", actor)
 		}
 		if req.Final() {
-			return l10n.Errorf(l10n.Conflict, "申请 %s 已经是最终状态（%s）", "request %s is already %s", id, req.Status)
+			zh := map[string]string{StatusApproved: "已批准", StatusDenied: "已拒绝", StatusExpired: "已过期", StatusWithdrawn: "已撤回"}[req.Status]
+			return l10n.Errorf(l10n.Conflict, "申请 %[1]s %[3]s，不能再审批", "request %[1]s is already %[2]s", id, req.Status, zh)
 		}
 		if !now.Before(req.DecideBy) {
 			return l10n.Errorf(l10n.Conflict, "申请 %s 已超过审批期限 %s", "request %s passed its decision deadline %s", id, req.DecideBy.Local().Format("2006-01-02 15:04"))
@@ -104,7 +111,7 @@ func (db *DB) Act(id, actor, action, comment string, now time.Time) (*Request, e
 			return l10n.Errorf(l10n.Invalid, "未知操作 %q；可用 approve、deny 或 withdraw", "unknown action %q; use approve, deny or withdraw", action)
 		}
 		req.History = append(req.History, step)
-		if err := db.putRequest(tx.Bucket(bucketApprovals), &req); err != nil {
+		if err := db.putRequest(tx, &req); err != nil {
 			return err
 		}
 		return db.appendEventTx(tx, stepEvent(&req, step))
@@ -174,8 +181,7 @@ func stepEvent(r *Request, s Step) *Event {
 }
 
 // createGrants makes one grant per approved file, naming the lead approver and final approver.
-func (db *DB) createGrants(tx *bolt.Tx, r *Request, finalActor string) error {
-	b := tx.Bucket(bucketGrants)
+func (db *DB) createGrants(tx Tx, r *Request, finalActor string) error {
 	seen := map[string]bool{}
 	files := 0
 	for _, f := range r.Files {
@@ -199,7 +205,7 @@ func (db *DB) createGrants(tx *bolt.Tx, r *Request, finalActor string) error {
 		g := Grant{ID: "G-" + base32.StdEncoding.EncodeToString(raw[:]), RequestID: r.ID, User: r.Requester,
 			SHA256: f.SHA256, Host: host, Category: r.Category,
 			Expires: r.ValidUntil(), MaxUses: max(r.MaxUses, 1), Approvers: []string{r.leadActor(), finalActor}}
-		if err := db.putGrant(b, &g); err != nil {
+		if err := db.putGrant(tx, &g); err != nil {
 			return err
 		}
 		r.GrantIDs = append(r.GrantIDs, g.ID)
@@ -215,13 +221,12 @@ func (db *DB) createGrants(tx *bolt.Tx, r *Request, finalActor string) error {
 func (db *DB) ExpireRequests(now time.Time) ([]*Request, error) {
 	now = now.UTC()
 	var out, forged []*Request
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx Tx) error {
 		forged = nil
-		b := tx.Bucket(bucketApprovals)
 		var due []*Request
-		err := b.ForEach(func(k, v []byte) error {
+		err := tx.ForEachRequest(func(k string, v []byte) error {
 			var r Request
-			if v == nil || json.Unmarshal(v, &r) != nil || r.Final() || now.Before(r.DecideBy) {
+			if json.Unmarshal(v, &r) != nil || r.Final() || now.Before(r.DecideBy) {
 				return nil
 			}
 			if !db.requestOK(&r) {
@@ -238,7 +243,7 @@ func (db *DB) ExpireRequests(now time.Time) ([]*Request, error) {
 			s := Step{Actor: "sluice", Action: "expire", Time: now, Comment: "decision deadline " + r.DecideBy.Format(time.RFC3339)}
 			r.Status = StatusExpired
 			r.History = append(r.History, s)
-			if err := db.putRequest(b, r); err != nil {
+			if err := db.putRequest(tx, r); err != nil {
 				return err
 			}
 			if err := db.appendEventTx(tx, stepEvent(r, s)); err != nil {

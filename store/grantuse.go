@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 )
 
 // matches reports whether g lets user send the file sum to host (or any host of category) at now.
@@ -21,10 +20,10 @@ func (g *Grant) matches(user, sum, host, category string, now time.Time) bool {
 	return g.Category != "" && g.Category == category
 }
 
-// findGrant returns a genuine grant matching the arguments, and every matching grant whose MAC does
-// not verify (forged or edited: never used).
-func (db *DB) findGrant(b *bolt.Bucket, user, sum, host, category string, now time.Time) (found *Grant, forged []*Grant) {
-	b.ForEach(func(k, v []byte) error {
+// findGrant returns a genuine grant matching the arguments with its stored bytes, and every matching
+// grant whose MAC does not verify (forged or edited: never used).
+func (db *DB) findGrant(tx Tx, user, sum, host, category string, now time.Time) (found *Grant, stored []byte, forged []*Grant, err error) {
+	err = tx.GrantsOf(user, sum, func(_ string, v []byte) error {
 		var g Grant
 		if json.Unmarshal(v, &g) != nil || !g.matches(user, sum, host, category, now) {
 			return nil
@@ -33,11 +32,11 @@ func (db *DB) findGrant(b *bolt.Bucket, user, sum, host, category string, now ti
 		case !db.grantOK(&g):
 			forged = append(forged, &g)
 		case found == nil:
-			found = &g
+			found, stored = &g, append([]byte(nil), v...)
 		}
 		return nil
 	})
-	return found, forged
+	return found, stored, forged, err
 }
 
 // noGrant is the error for a file no genuine grant covers; forged says a forged one would have.
@@ -58,24 +57,57 @@ func (db *DB) UseGrants(user, host, category string, sums []string, now time.Tim
 		return nil, errLegacy()
 	}
 	var out, forged []*Grant
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		out, forged = nil, nil
-		b := tx.Bucket(bucketGrants)
-		byID := map[string]*Grant{}
+	// most uploads have no grant: find that out without the writer lock (checked again under it)
+	var missing string
+	err := db.view(func(tx Tx) error {
 		for _, sum := range sums {
-			found, bad := db.findGrant(b, user, sum, host, category, now)
+			found, _, bad, err := db.findGrant(tx, user, sum, host, category, now)
+			if err != nil || found == nil {
+				missing, forged = sum, bad
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if missing != "" {
+		for _, g := range forged {
+			db.reportGrant(g)
+		}
+		return nil, noGrant(missing, forged)
+	}
+	err = db.update(func(tx Tx) error {
+		out, forged = nil, nil
+		byID := map[string]*Grant{}
+		old := map[string][]byte{}
+		for _, sum := range sums {
+			found, stored, bad, err := db.findGrant(tx, user, sum, host, category, now)
+			if err != nil {
+				return err
+			}
 			forged = append(forged, bad...)
 			if found == nil {
 				return noGrant(sum, bad)
 			}
 			if byID[found.ID] == nil {
-				byID[found.ID] = found
+				byID[found.ID], old[found.ID] = found, stored
 			}
 			out = append(out, byID[found.ID])
 		}
-		for _, g := range byID {
+		for id, g := range byID {
 			g.Uses++
-			if err := db.putGrant(b, g); err != nil {
+			data, err := db.sealGrant(g)
+			if err != nil {
+				return err
+			}
+			// conditional on the bytes read above: a use counted by another node in between fails the
+			// whole transaction instead of being lost
+			if ok, err := tx.SwapGrant(id, old[id], data); err != nil || !ok {
+				if err == nil {
+					err = l10n.Errorf(l10n.Conflict, "授权 %s 同时被另一处使用；请重试", "grant %s was used elsewhere at the same moment; try again", id)
+				}
 				return err
 			}
 		}
@@ -94,9 +126,8 @@ func (db *DB) UseGrants(user, host, category string, sums []string, now time.Tim
 // A grant whose MAC does not verify is left as it is and reported.
 func (db *DB) RefundGrants(ids []string) error {
 	var forged []*Grant
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx Tx) error {
 		forged = nil
-		b := tx.Bucket(bucketGrants)
 		seen := map[string]bool{}
 		for _, id := range ids {
 			if seen[id] {
@@ -104,7 +135,11 @@ func (db *DB) RefundGrants(ids []string) error {
 			}
 			seen[id] = true
 			var g Grant
-			if err := getJSON(b, []byte(id), &g); err != nil {
+			data, err := tx.Grant(id)
+			if err != nil {
+				return err
+			}
+			if err := unmarshal(data, &g); err != nil {
 				return l10n.Errorf(l10n.NotFound, "没有授权 %s", "no grant %s", id)
 			}
 			if !db.grantOK(&g) {
@@ -114,7 +149,7 @@ func (db *DB) RefundGrants(ids []string) error {
 			if g.Uses > 0 {
 				g.Uses--
 			}
-			if err := db.putGrant(b, &g); err != nil {
+			if err := db.putGrant(tx, &g); err != nil {
 				return err
 			}
 		}
@@ -130,8 +165,9 @@ func (db *DB) RefundGrants(ids []string) error {
 // so a refusal can say why an approval no longer applies (used up, expired, other site).
 func (db *DB) GrantsFor(user, sum string) ([]*Grant, error) {
 	var out, forged []*Grant
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketGrants).ForEach(func(k, v []byte) error {
+	err := db.view(func(tx Tx) error {
+		out, forged = nil, nil
+		return tx.GrantsOf(user, sum, func(k string, v []byte) error {
 			var g Grant
 			if json.Unmarshal(v, &g) == nil && g.User == user && g.SHA256 == sum {
 				if db.grantOK(&g) {
@@ -156,9 +192,10 @@ func (db *DB) GrantsFor(user, sum string) ([]*Grant, error) {
 func (db *DB) FindGrant(user, sha256, host, category string, now time.Time) (*Grant, error) {
 	var found *Grant
 	var forged []*Grant
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		found, forged = db.findGrant(tx.Bucket(bucketGrants), user, sha256, host, category, now)
-		return nil
+	err := db.view(func(tx Tx) error {
+		var err error
+		found, _, forged, err = db.findGrant(tx, user, sha256, host, category, now)
+		return err
 	})
 	for _, g := range forged {
 		db.reportGrant(g)
@@ -175,7 +212,10 @@ func (db *DB) FindGrant(user, sha256, host, category string, now time.Time) (*Gr
 // Grant loads one grant by id, or returns ErrNotFound (and ErrTampered for a forged or edited one).
 func (db *DB) Grant(id string) (*Grant, error) {
 	var g Grant
-	err := db.bolt.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketGrants), []byte(id), &g) })
+	err := db.view(func(tx Tx) error {
+		data, err := tx.Grant(id)
+		return getJSON(data, err, &g)
+	})
 	if err != nil {
 		return nil, l10n.Errorf(l10n.NotFound, "没有授权 %s", "no grant %s", id)
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 )
 
 // MaxMarkID bounds mark ids: the watermark payload carries 48 bits of id.
@@ -57,18 +57,24 @@ func ParseMarkID(s string) (uint64, error) {
 // NewMarkID reserves a fresh random, unused mark id.
 func (db *DB) NewMarkID() (uint64, error) {
 	var id uint64
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketMarks)
+	err := db.update(func(tx Tx) error {
 		for range 16 {
 			var r [8]byte
 			if _, err := rand.Read(r[:]); err != nil {
 				return err
 			}
 			id = binary.BigEndian.Uint64(r[:]) & MaxMarkID
-			if id == 0 || b.Get(u64(id)) != nil {
+			if id == 0 {
 				continue
 			}
-			return putJSON(b, u64(id), &Outbound{MarkID: id, Time: time.Now().UTC()})
+			data, err := marshal(&Outbound{MarkID: id, Time: time.Now().UTC()})
+			if err != nil {
+				return err
+			}
+			// unique across nodes: the insert fails for an id any node already holds
+			if ok, err := tx.InsertMark(id, data); ok || err != nil {
+				return err
+			}
 		}
 		return l10n.New(l10n.Internal, "无法分配空闲的水印编号", "could not allocate a free mark id")
 	})
@@ -77,25 +83,47 @@ func (db *DB) NewMarkID() (uint64, error) {
 
 // PutOutbound stores an outbound archive record (under its mark id, or a fresh key when unmarked).
 func (db *DB) PutOutbound(o *Outbound) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketMarks)
-		key := u64(o.MarkID)
-		if o.MarkID == 0 {
-			seq, err := b.NextSequence()
-			if err != nil {
-				return err
-			}
-			key = append([]byte("u"), u64(seq)...) // unmarked records sort after marks
+	return db.update(func(tx Tx) error {
+		if err := db.referOutbound(tx, o); err != nil {
+			return err
 		}
-		db.referOutbound(tx, o)
-		return putJSON(b, key, o)
+		data, err := marshal(o)
+		if err != nil {
+			return err
+		}
+		return tx.PutMark(o.MarkID, data)
 	})
+}
+
+// HasMarks reports whether any file was ever marked (an unmarked archive record does not count).
+func (db *DB) HasMarks() (bool, error) {
+	var found bool
+	errFound := errors.New("found")
+	err := db.view(func(tx Tx) error {
+		return tx.ForEachMark(func(v []byte) error {
+			var o struct {
+				MarkID uint64 `json:"mark_id"`
+			}
+			if json.Unmarshal(v, &o) == nil && o.MarkID != 0 {
+				found = true
+				return errFound
+			}
+			return nil
+		})
+	})
+	if errors.Is(err, errFound) {
+		err = nil
+	}
+	return found, err
 }
 
 // Outbound loads the archive record of a mark id, or ErrNotFound.
 func (db *DB) Outbound(markID uint64) (*Outbound, error) {
 	var o Outbound
-	err := db.bolt.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketMarks), u64(markID), &o) })
+	err := db.view(func(tx Tx) error {
+		data, err := tx.Mark(markID)
+		return getJSON(data, err, &o)
+	})
 	if err != nil || o.User == "" && o.FileName == "" { // absent, or reserved and never used
 		return nil, l10n.Errorf(l10n.NotFound, "水印 %s 不在本系统的外发档案中", "mark %s is not in this installation's outbound archive", MarkIDString(markID))
 	}
@@ -119,8 +147,9 @@ func (db *DB) Archive(f ArchiveFilter) ([]*Outbound, error) {
 		limit = 100
 	}
 	var out []*Outbound
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMarks).ForEach(func(k, v []byte) error {
+	err := db.view(func(tx Tx) error {
+		out = nil
+		return tx.ForEachMark(func(v []byte) error {
 			var o Outbound
 			if json.Unmarshal(v, &o) != nil || o.User == "" {
 				return nil

@@ -7,11 +7,7 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 )
-
-// bucketPairing holds one-time pairing codes: sha256(code) → {user, expires}. Created on first use.
-var bucketPairing = []byte("pairing")
 
 type pairingCode struct {
 	User    string    `json:"user"`
@@ -23,28 +19,28 @@ func pairingKey(code string) []byte { s := sha256.Sum256([]byte("pair:" + code))
 // PutPairingCode stores a one-time code for user until expires (only its hash is kept), dropping the
 // user's earlier code and every expired one.
 func (db *DB) PutPairingCode(user, code string, expires time.Time) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketUsers).Get([]byte(user)) == nil {
-			return noUser(user)
-		}
-		b, err := tx.CreateBucketIfNotExists(bucketPairing)
-		if err != nil {
+	return db.update(func(tx Tx) error {
+		if err := userExists(tx, user); err != nil {
 			return err
 		}
 		var drop [][]byte
-		b.ForEach(func(k, v []byte) error {
+		tx.ForEachPairing(func(k, v []byte) error {
 			var p pairingCode
-			if getJSON(b, k, &p) != nil || p.User == user || time.Now().After(p.Expires) {
+			if unmarshal(v, &p) != nil || p.User == user || time.Now().After(p.Expires) {
 				drop = append(drop, append([]byte(nil), k...))
 			}
 			return nil
 		})
 		for _, k := range drop {
-			if err := b.Delete(k); err != nil {
+			if err := tx.PutPairing(k, nil); err != nil {
 				return err
 			}
 		}
-		return putJSON(b, pairingKey(code), pairingCode{User: user, Expires: expires})
+		data, err := marshal(pairingCode{User: user, Expires: expires})
+		if err != nil {
+			return err
+		}
+		return tx.PutPairing(pairingKey(code), data)
 	})
 }
 
@@ -57,27 +53,27 @@ func (db *DB) RedeemPairingCode(code string, now time.Time) (*User, string, erro
 	}
 	tok := "slc_" + hex.EncodeToString(raw)
 	var u User
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketPairing)
-		if b == nil {
-			return ErrNotFound
-		}
+	err := db.update(func(tx Tx) error {
 		var p pairingCode
 		key := pairingKey(code)
-		if getJSON(b, key, &p) != nil {
+		if data, err := tx.Pairing(key); err != nil {
+			return err
+		} else if unmarshal(data, &p) != nil {
 			return ErrNotFound
 		}
-		if err := b.Delete(key); err != nil { // single use, even when expired
+		if err := tx.PutPairing(key, nil); err != nil { // single use, even when expired
 			return err
 		}
 		if now.After(p.Expires) {
 			return ErrNotFound
 		}
-		if getJSON(tx.Bucket(bucketUsers), []byte(p.User), &u) != nil || u.Disabled {
+		if data, err := tx.User(p.User); err != nil {
+			return err
+		} else if unmarshal(data, &u) != nil || u.Disabled {
 			return ErrNotFound
 		}
 		tk := tokenKey(tok)
-		if err := tx.Bucket(bucketTokens).Put(tk, []byte(u.Name)); err != nil {
+		if err := tx.PutToken(tk, u.Name); err != nil {
 			return err
 		}
 		return db.appendEventTx(tx, &Event{Action: "token.pair", User: u.Name, Extra: map[string]string{"target": u.Name, "token_id": hex.EncodeToString(tk[:6])}})

@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Grants and approval requests carry a MAC under the audit key over all their fields, set whenever the
@@ -93,12 +92,21 @@ func (db *DB) grantOK(g *Grant) bool {
 	return db.legacy || g.MAC != "" && db.key.check(g.MAC, "grant", recordJSON(&c))
 }
 
-// putGrant stores g with a fresh MAC.
-func (db *DB) putGrant(b *bolt.Bucket, g *Grant) error {
+// sealGrant gives g a fresh MAC and returns the bytes to store.
+func (db *DB) sealGrant(g *Grant) ([]byte, error) {
 	c := *g
 	c.MAC = ""
 	g.MAC = db.key.mac("grant", recordJSON(&c))
-	return putJSON(b, []byte(g.ID), g)
+	return marshal(g)
+}
+
+// putGrant stores g with a fresh MAC.
+func (db *DB) putGrant(tx Tx, g *Grant) error {
+	data, err := db.sealGrant(g)
+	if err != nil {
+		return err
+	}
+	return tx.PutGrant(g.ID, g.User, g.SHA256, data)
 }
 
 // reportGrant reports a refused grant.
@@ -114,11 +122,15 @@ func (db *DB) requestOK(r *Request) bool {
 }
 
 // putRequest stores r with a fresh MAC.
-func (db *DB) putRequest(b *bolt.Bucket, r *Request) error {
+func (db *DB) putRequest(tx Tx, r *Request) error {
 	c := *r
 	c.MAC = ""
 	r.MAC = db.key.mac("request", recordJSON(&c))
-	return putJSON(b, []byte(r.ID), r)
+	data, err := marshal(r)
+	if err != nil {
+		return err
+	}
+	return tx.PutRequest(r.ID, r.EventID, data)
 }
 
 // reportRequest reports a refused approval request.

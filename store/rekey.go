@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 )
 
 // RekeyResult says what Rekey found and did.
@@ -31,8 +30,11 @@ func (db *DB) Rekey(actor string, force bool) (RekeyResult, error) {
 	if !db.legacy {
 		return res, l10n.New(l10n.Conflict, "审计链已经用密钥 "+db.key.id+" 签名，无需迁移", "the audit chain is already keyed (key "+db.key.id+"); there is nothing to migrate")
 	}
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		n, problems := db.verifyTx(tx)
+	err := db.update(func(tx Tx) error {
+		n, problems, err := db.verifyTx(tx)
+		if err != nil {
+			return err
+		}
 		res.OldRecords, res.OldProblems = n, nil
 		for _, p := range problems {
 			if p.ID != 0 || !strings.Contains(p.Reason, "not keyed") {
@@ -46,24 +48,29 @@ func (db *DB) Rekey(actor string, force bool) (RekeyResult, error) {
 				len(res.OldProblems), p.ID, p.Reason)
 		}
 		var last uint64
-		if head := tx.Bucket(bucketMeta).Get([]byte(metaAuditHead)); len(head) >= 8+64 {
+		head, err := tx.Meta(metaAuditHead)
+		if err != nil {
+			return err
+		}
+		if len(head) >= 8+64 {
 			last, res.OldHead = binary.BigEndian.Uint64(head[:8]), string(head[8:8+64])
 		}
-		if seq := tx.Bucket(bucketEvents).Sequence(); seq > last {
+		if seq, err := tx.EventSeq(); err != nil {
+			return err
+		} else if seq > last {
 			last = seq
 		}
-		var err error
-		if res.Grants, err = db.macAll(tx, bucketGrants, func(v []byte) (func(*bolt.Bucket) error, error) {
+		if res.Grants, err = macAll(tx.ForEachGrant, func(v []byte) (func() error, error) {
 			var g Grant
 			err := json.Unmarshal(v, &g)
-			return func(b *bolt.Bucket) error { return db.putGrant(b, &g) }, err
+			return func() error { return db.putGrant(tx, &g) }, err
 		}); err != nil {
 			return err
 		}
-		if res.Requests, err = db.macAll(tx, bucketApprovals, func(v []byte) (func(*bolt.Bucket) error, error) {
+		if res.Requests, err = macAll(tx.ForEachRequest, func(v []byte) (func() error, error) {
 			var r Request
 			err := json.Unmarshal(v, &r)
-			return func(b *bolt.Bucket) error { return db.putRequest(b, &r) }, err
+			return func() error { return db.putRequest(tx, &r) }, err
 		}); err != nil {
 			return err
 		}
@@ -91,15 +98,10 @@ func (db *DB) Rekey(actor string, force bool) (RekeyResult, error) {
 	return res, nil
 }
 
-// macAll rewrites every record of a bucket (nested buckets left alone) with a MAC; decode returns the
-// writer for one record.
-func (db *DB) macAll(tx *bolt.Tx, name []byte, decode func([]byte) (func(*bolt.Bucket) error, error)) (int, error) {
-	b := tx.Bucket(name)
-	var puts []func(*bolt.Bucket) error
-	err := b.ForEach(func(k, v []byte) error {
-		if v == nil {
-			return nil
-		}
+// macAll rewrites every record that each lists with a MAC; decode returns the writer for one record.
+func macAll(each func(func(string, []byte) error) error, decode func([]byte) (func() error, error)) (int, error) {
+	var puts []func() error
+	err := each(func(k string, v []byte) error {
 		put, err := decode(v)
 		if err != nil {
 			return l10n.Wrap(err, l10n.Internal, "记录 %s 无法读取", "record %s is unreadable", k)
@@ -111,7 +113,7 @@ func (db *DB) macAll(tx *bolt.Tx, name []byte, decode func([]byte) (func(*bolt.B
 		return 0, err
 	}
 	for _, put := range puts {
-		if err := put(b); err != nil {
+		if err := put(); err != nil {
 			return 0, err
 		}
 	}

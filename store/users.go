@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -63,7 +62,7 @@ func ValidateUser(u *User) error {
 	}
 	for _, r := range u.Roles {
 		if !slices.Contains(ValidRoles, r) {
-			return l10n.Errorf(l10n.Invalid, "用户 %s 的角色 %q 无效；可用：%s", "unknown role %q for user %s; use one of %s",
+			return l10n.Errorf(l10n.Invalid, "用户 %[2]s 的角色 %[1]q 无效；可用：%[3]s", "unknown role %[1]q for user %[2]s; use one of %[3]s",
 				r, u.Name, strings.Join(ValidRoles, ", "))
 		}
 	}
@@ -107,13 +106,17 @@ func noUser(name string) error {
 }
 
 // checkRefs refuses a lead or head that does not exist, is disabled or cannot approve.
-func checkRefs(tx *bolt.Tx, u *User) error {
+func checkRefs(tx Tx, u *User) error {
 	for _, ref := range []struct{ name, zh, en string }{{u.Lead, "直属上级", "lead"}, {u.Head, "部门负责人", "department head"}} {
 		if ref.name == "" {
 			continue
 		}
 		var r User
-		if err := getJSON(tx.Bucket(bucketUsers), []byte(ref.name), &r); err != nil {
+		data, err := tx.User(ref.name)
+		if err != nil {
+			return err
+		}
+		if err := unmarshal(data, &r); err != nil {
 			return l10n.Errorf(l10n.Invalid, "%[2]s %[1]s 不存在；先用 'sluice users add %[1]s --role reviewer' 添加", "the %[2]s %[1]s does not exist; add them first with 'sluice users add %[1]s --role reviewer'",
 				ref.name, ref.zh, ref.en)
 		}
@@ -133,15 +136,17 @@ func (db *DB) CreateUser(actor string, u *User) error {
 	if u.Created.IsZero() {
 		u.Created = time.Now().UTC()
 	}
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketUsers)
-		if b.Get([]byte(u.Name)) != nil {
+	return db.update(func(tx Tx) error {
+		if old, err := tx.User(u.Name); err != nil || old != nil {
+			if err != nil {
+				return err
+			}
 			return l10n.Errorf(l10n.Conflict, "用户 %s 已存在；修改请用 'sluice users set %s'", "user %s exists; change it with 'sluice users set %s'", u.Name, u.Name)
 		}
 		if err := checkRefs(tx, u); err != nil {
 			return err
 		}
-		if err := putJSON(b, []byte(u.Name), u); err != nil {
+		if err := putUser(tx, u); err != nil {
 			return err
 		}
 		ex := userFields(u)
@@ -153,10 +158,13 @@ func (db *DB) CreateUser(actor string, u *User) error {
 // UpdateUser applies change to an existing user, validates and saves it, and records what changed as actor.
 func (db *DB) UpdateUser(actor, name string, change func(u *User) error) (*User, error) {
 	var out User
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketUsers)
+	err := db.update(func(tx Tx) error {
 		var old User
-		if err := getJSON(b, []byte(name), &old); err != nil {
+		data, err := tx.User(name)
+		if err != nil {
+			return err
+		}
+		if err := unmarshal(data, &old); err != nil {
 			return noUser(name)
 		}
 		u := old
@@ -173,7 +181,7 @@ func (db *DB) UpdateUser(actor, name string, change func(u *User) error) (*User,
 				return err
 			}
 		}
-		if err := putJSON(b, []byte(name), &u); err != nil {
+		if err := putUser(tx, &u); err != nil {
 			return err
 		}
 		out = u
@@ -230,10 +238,14 @@ func withTarget(ex map[string]string, target string) map[string]string {
 // User loads a user by login name, or returns an error matching ErrNotFound.
 func (db *DB) User(name string) (*User, error) {
 	var u User
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return getJSON(tx.Bucket(bucketUsers), []byte(name), &u)
+	err := db.view(func(tx Tx) error {
+		data, err := tx.User(name)
+		return getJSON(data, err, &u)
 	})
 	if err != nil {
+		if l10n.CodeOf(err) != l10n.NotFound {
+			return nil, err
+		}
 		return nil, noUser(name)
 	}
 	return &u, nil
@@ -242,10 +254,11 @@ func (db *DB) User(name string) (*User, error) {
 // Users lists all users sorted by name.
 func (db *DB) Users() ([]*User, error) {
 	var out []*User
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketUsers).ForEach(func(k, v []byte) error {
+	err := db.view(func(tx Tx) error {
+		out = nil
+		return tx.ForEachUser(func(k string, v []byte) error {
 			var u User
-			if err := getJSON(tx.Bucket(bucketUsers), k, &u); err != nil {
+			if err := unmarshal(v, &u); err != nil {
 				return err
 			}
 			out = append(out, &u)
@@ -263,12 +276,12 @@ func (db *DB) NewToken(actor, user string) (string, error) {
 		return "", err
 	}
 	tok := "slc_" + hex.EncodeToString(raw)
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketUsers).Get([]byte(user)) == nil {
-			return noUser(user)
+	err := db.update(func(tx Tx) error {
+		if err := userExists(tx, user); err != nil {
+			return err
 		}
 		key := tokenKey(tok)
-		if err := tx.Bucket(bucketTokens).Put(key, []byte(user)); err != nil {
+		if err := tx.PutToken(key, user); err != nil {
 			return err
 		}
 		return db.appendEventTx(tx, &Event{Action: "token.issue", User: actor, Extra: map[string]string{"target": user, "token_id": hex.EncodeToString(key[:6])}})
@@ -279,10 +292,14 @@ func (db *DB) NewToken(actor, user string) (string, error) {
 // UserByToken returns the user an API token belongs to, or an error matching ErrNotFound.
 func (db *DB) UserByToken(tok string) (*User, error) {
 	var name string
-	db.bolt.View(func(tx *bolt.Tx) error {
-		name = string(tx.Bucket(bucketTokens).Get(tokenKey(tok)))
-		return nil
+	err := db.view(func(tx Tx) error {
+		var err error
+		name, err = tx.TokenUser(tokenKey(tok))
+		return err
 	})
+	if err != nil {
+		return nil, err
+	}
 	if name == "" || tok == "" {
 		return nil, ErrNotFound
 	}
@@ -296,27 +313,35 @@ func (db *DB) UserByToken(tok string) (*User, error) {
 // RevokeTokens deletes every API token of user, records it as actor, and returns how many were deleted.
 func (db *DB) RevokeTokens(actor, user string) (int, error) {
 	n := 0
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketUsers).Get([]byte(user)) == nil {
-			return noUser(user)
+	err := db.update(func(tx Tx) error {
+		if err := userExists(tx, user); err != nil {
+			return err
 		}
-		b := tx.Bucket(bucketTokens)
-		var keys [][]byte
-		b.ForEach(func(k, v []byte) error {
-			if string(v) == user {
-				keys = append(keys, append([]byte(nil), k...))
-			}
-			return nil
-		})
-		for _, k := range keys {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
+		var err error
+		if n, err = tx.DeleteTokens(user); err != nil {
+			return err
 		}
-		n = len(keys)
 		return db.appendEventTx(tx, &Event{Action: "token.revoke", User: actor, Extra: map[string]string{"target": user, "revoked": strconv.Itoa(n)}})
 	})
 	return n, err
+}
+
+// userExists returns noUser unless name is a stored user.
+func userExists(tx Tx, name string) error {
+	data, err := tx.User(name)
+	if err == nil && data == nil {
+		err = noUser(name)
+	}
+	return err
+}
+
+// putUser stores u.
+func putUser(tx Tx, u *User) error {
+	data, err := marshal(u)
+	if err != nil {
+		return err
+	}
+	return tx.PutUser(u.Name, data)
 }
 
 func tokenKey(tok string) []byte {

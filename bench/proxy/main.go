@@ -207,6 +207,8 @@ func main() {
 	res.spread(os.Stdout, ws)
 	fmt.Println()
 	res.rssTable(os.Stdout, ws, names)
+	fmt.Println()
+	res.latencyTable(os.Stdout, ws, names)
 	fmt.Printf("whole-run peak RSS (VmHWM since the last reset): floor %d MB, Sluice %d MB", procstat.Bytes(modes[floor].pid, "VmHWM")>>20, procstat.Bytes(modes[sluice].pid, "VmHWM")>>20)
 	if m := modes[mitm]; m.skip == "" {
 		fmt.Printf(", mitmproxy %d MB", procstat.Bytes(m.pid, "VmHWM")>>20)

@@ -239,3 +239,68 @@ func (r results) rssTable(out io.Writer, ws []workload, names [nModes]string) {
 		fmt.Fprintln(out)
 	}
 }
+
+// percentile returns the p-th percentile (0..1) of d, which it sorts.
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return d[min(len(d)-1, int(p*float64(len(d))))]
+}
+
+// latencyTable prints, for the page loads, each request's time p50/p99 per mode and what Sluice added to
+// them over direct and over the floor (median of the same-round differences), against issue #10's targets.
+func (r results) latencyTable(out io.Writer, ws []workload, names [nModes]string) {
+	fmt.Fprintln(out, "Page loads, each request's own time (p50 / p99, median over rounds) and what Sluice added in the same round:")
+	fmt.Fprintf(out, "  %-24s %16s %16s %16s %16s %20s %20s %s\n", "", names[direct], names[floor], names[sluice], names[mitm],
+		"Sluice added, direct", "Sluice added, floor", "target (#10)")
+	for wi, w := range ws {
+		if !w.latency {
+			continue
+		}
+		fmt.Fprintf(out, "  %-24s", w.name)
+		for m := range nModes {
+			p50 := r.values(wi, m, func(s *sample) float64 { return float64(percentile(s.each, 0.5)) })
+			p99 := r.values(wi, m, func(s *sample) float64 { return float64(percentile(s.each, 0.99)) })
+			if len(p50) == 0 {
+				fmt.Fprintf(out, " %16s", "—")
+				continue
+			}
+			fmt.Fprintf(out, " %16s", fmtDur(time.Duration(median(p50)))+" / "+fmtDur(time.Duration(median(p99))))
+		}
+		var added99 []float64
+		for _, base := range []int{direct, floor} {
+			var d50, d99 []float64
+			for _, round := range r[wi] {
+				if s, b := round[sluice], round[base]; s != nil && b != nil {
+					d50 = append(d50, float64(percentile(s.each, 0.5)-percentile(b.each, 0.5)))
+					d99 = append(d99, float64(percentile(s.each, 0.99)-percentile(b.each, 0.99)))
+				}
+			}
+			if base == direct {
+				added99 = d99
+			}
+			if len(d50) == 0 {
+				fmt.Fprintf(out, " %20s", "—")
+				continue
+			}
+			fmt.Fprintf(out, " %20s", signed(time.Duration(median(d50)))+" / "+signed(time.Duration(median(d99))))
+		}
+		page := r.ratios(w, wi, sluice, direct, false)
+		verdict := "—"
+		if len(page) > 0 && len(added99) > 0 {
+			verdict = fmt.Sprintf("page ≥ 0.8 direct %s, p99 added < 2 ms %s",
+				map[bool]string{true: "ok", false: "MISS"}[median(page) >= 0.8], map[bool]string{true: "ok", false: "MISS"}[median(added99) < float64(2*time.Millisecond)])
+		}
+		fmt.Fprintf(out, " %s\n", verdict)
+	}
+}
+
+// signed formats a difference of times with its sign.
+func signed(d time.Duration) string {
+	if d < 0 {
+		return "−" + fmtDur(-d)
+	}
+	return "+" + fmtDur(d)
+}

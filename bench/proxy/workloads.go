@@ -15,16 +15,17 @@ import (
 
 // A sample is what one workload measured in one mode in one round.
 type sample struct {
-	value      float64       // the workload's figure, in its unit
-	reqs       int           // requests in the timed part
-	bytes      int64         // request body bytes in the timed part
-	elapsed    time.Duration // the timed part
-	cpu        time.Duration // proxy CPU (user+system) over the timed part
-	rss        int64         // proxy peak RSS over the timed part
-	rssStart   int64         // proxy RSS when it began (Go returns freed memory to the OS only slowly)
-	rssSampled int64         // the highest VmRSS sampled
-	foreign    float64       // cores the rest of the machine kept busy meanwhile (not the client, not this proxy)
-	held       time.Duration // a PUT: from sending it to the site receiving its headers
+	value      float64         // the workload's figure, in its unit
+	reqs       int             // requests in the timed part
+	bytes      int64           // request body bytes in the timed part
+	elapsed    time.Duration   // the timed part
+	cpu        time.Duration   // proxy CPU (user+system) over the timed part
+	rss        int64           // proxy peak RSS over the timed part
+	rssStart   int64           // proxy RSS when it began (Go returns freed memory to the OS only slowly)
+	rssSampled int64           // the highest VmRSS sampled
+	foreign    float64         // cores the rest of the machine kept busy meanwhile (not the client, not this proxy)
+	held       time.Duration   // a PUT: from sending it to the site receiving its headers
+	each       []time.Duration // page loads: every request's own time
 }
 
 // A workload is one row of the table.
@@ -34,6 +35,7 @@ type workload struct {
 	perGB      bool // CPU is shown per GB uploaded rather than per request
 	rssRow     bool // also print a peak-RSS row for this workload
 	heldRow    bool // also print how long the site waited for the request
+	latency    bool // also report each request's time and what Sluice added to it (page loads)
 	run        func(m *mode) sample
 	// the targets: Sluice at least floor× the floor's speed and mitm× mitmproxy's; peak RSS under rssMB
 	floor, mitm float64
@@ -47,8 +49,8 @@ func workloads(cfg config) []workload {
 		{name: "GET keep-alive, 1 KB, c=1", unit: "req/s", floor: 0.85, mitm: 10, run: func(m *mode) sample { return gets(m, 1, cfg.getTime, false) }},
 		{name: fmt.Sprintf("GET keep-alive, 1 KB, c=%d", cfg.conc), unit: "req/s", floor: 0.9, mitm: 10, run: func(m *mode) sample { return gets(m, cfg.conc, cfg.getTime, false) }},
 		{name: fmt.Sprintf("new conn per GET, c=%d", cfg.conc), unit: "req/s", floor: 0.9, run: func(m *mode) sample { return gets(m, cfg.conc, cfg.getTime, true) }},
-		{name: "page load, 0 ms sites", unit: "ms", lower: true, run: func(m *mode) sample { return pages(m, cfg.pages, 0) }},
-		{name: "page load, 20 ms sites", unit: "ms", lower: true, run: func(m *mode) sample { return pages(m, cfg.pages, 20*time.Millisecond) }},
+		{name: "page load, 0 ms sites", unit: "ms", lower: true, latency: true, run: func(m *mode) sample { return pages(m, cfg.pages, 0) }},
+		{name: "page load, 20 ms sites", unit: "ms", lower: true, latency: true, run: func(m *mode) sample { return pages(m, cfg.pages, 20*time.Millisecond) }},
 		{name: fmt.Sprintf("%d×%d MB uploads at once", cfg.bulkN, cfg.bulkMB), unit: "MB/s", perGB: true, rssRow: true, rssMB: 64,
 			run: func(m *mode) sample { return bulkUploads(m, cfg.bulkN, bulk) }},
 		{name: fmt.Sprintf("%d MB upload (PUT)", cfg.uploadMB), unit: "MB/s", perGB: true, heldRow: true, floor: 0.8, run: func(m *mode) sample { return bigUpload(m, up) }},
@@ -94,16 +96,15 @@ func pages(m *mode, n int, rtt time.Duration) sample {
 	c := &http.Client{Transport: tr}
 	pageLoad(c, rtt)
 	p := m.begin()
-	var times []time.Duration
-	reqs := 0
+	var times, all []time.Duration
 	for range n {
 		t, each := pageLoad(c, rtt)
 		times = append(times, t)
-		reqs += len(each)
+		all = append(all, each...)
 	}
 	s := p.end()
 	slices.Sort(times)
-	s.reqs, s.value = reqs, float64(times[len(times)/2].Microseconds())/1000
+	s.reqs, s.value, s.each = len(all), float64(times[len(times)/2].Microseconds())/1000, all
 	return s
 }
 

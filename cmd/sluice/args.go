@@ -98,7 +98,7 @@ func fileArg(c *cli.Context) (string, []byte, error) {
 	}
 	data, err := os.ReadFile(in)
 	if err != nil {
-		return "", nil, usage(c, "无法读取 "+in+"："+err.Error(), "cannot read "+in+": "+err.Error())
+		return "", nil, cli.Exit(lang(c).Pick("无法读取 "+in+"："+err.Error(), "cannot read "+in+": "+err.Error()), exitUndecided)
 	}
 	return in, data, nil
 }

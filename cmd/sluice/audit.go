@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -28,7 +29,7 @@ func auditCommand(l l10n.Lang) *cli.Command {
 				&cli.StringFlag{Name: "until", Usage: l.Pick("截止时间（2026-11-22 或 RFC 3339）", "up to this time (2026-11-22 or RFC 3339)"), EnvVars: []string{"SLUICE_AUDIT_UNTIL"}},
 				&cli.IntFlag{Name: "limit", Usage: l.Pick("最多显示条数", "at most this many events"), EnvVars: []string{"SLUICE_AUDIT_LIMIT"}, Value: 100},
 			)},
-			{Name: "verify", Usage: l.Pick("检查审计记录是否被修改、删除或调换顺序；--witness 再与外部见证的链头对比", "check that no audit record was edited, deleted or reordered; --witness also compares with heads a witness kept"),
+			{Name: "verify", Usage: l.Pick("检查审计记录是否被修改、删除或调换顺序，并与见证的链头对比（默认：数据目录中的 audit-witness.jsonl；--witness 指定其他见证）", "check that no audit record was edited, deleted or reordered, and compare with the heads a witness kept (default: audit-witness.jsonl in the data dir; --witness names others)"),
 				Action: auditVerify, Flags: append(connFlags(l), jsonFlag(l),
 					&cli.StringSliceFlag{Name: "witness", Usage: l.Pick("见证文件（sluice run --witness-file）或返回见证记录的网址（可重复）", "witness file (sluice run --witness-file) or a URL answering with the witness records (repeatable)"), EnvVars: []string{"SLUICE_VERIFY_WITNESS"}})},
 			{Name: "rekey", Usage: l.Pick("一次性迁移旧版本的未签名审计链：先校验旧链，再用审计密钥签名并记录迁移（守护进程须已停止）", "migrate an unkeyed audit chain from an older Sluice, once: verify the old chain, then key it and record the migration (stop the daemon first)"),
@@ -95,14 +96,20 @@ func auditVerify(c *cli.Context) error {
 	}
 	defer o.Close()
 	var heads []store.ChainHead
-	for _, src := range c.StringSlice("witness") {
+	witnesses := c.StringSlice("witness")
+	if len(witnesses) == 0 { // the witness file sluice run keeps by default, when there is one
+		if fi, err := os.Stat(daemon.PathsFor(dataDir(c)).Witness); err == nil && fi.Size() > 0 {
+			witnesses = []string{daemon.PathsFor(dataDir(c)).Witness}
+		}
+	}
+	for _, src := range witnesses {
 		hs, err := daemon.ReadWitness(ctxOf(c), src)
 		if err != nil {
 			return err
 		}
 		heads = append(heads, hs...)
 	}
-	if len(c.StringSlice("witness")) > 0 && len(heads) == 0 {
+	if c.IsSet("witness") && len(heads) == 0 {
 		return cli.Exit(lang(c).Pick("见证记录为空：无法对比", "the witness holds no records: nothing to compare"), exitUndecided)
 	}
 	res, err := o.VerifyAudit(ctxOf(c), heads)
@@ -122,7 +129,7 @@ func auditVerify(c *cli.Context) error {
 		}
 	} else {
 		for _, p := range res.Problems {
-			fmt.Fprintln(c.App.Writer, l.Pick(fmt.Sprintf("记录 %d：%s", p.ID, clean(p.Reason)), fmt.Sprintf("record %d: %s", p.ID, clean(p.Reason))))
+			fmt.Fprintln(c.App.Writer, l.Pick(fmt.Sprintf("记录 %d：%s", p.ID, clean(p.Text(true))), fmt.Sprintf("record %d: %s", p.ID, clean(p.Reason))))
 		}
 	}
 	if !res.OK {
@@ -139,7 +146,7 @@ func auditRekey(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	db, err := store.OpenWith(p.DB, store.Options{BlobDir: p.Blobs, KeyFile: audit.KeyFile, Key: audit.Key})
+	db, err := store.OpenWith(p.DB, audit.StoreOptions(p))
 	if errors.Is(err, store.ErrLocked) {
 		return cli.Exit(l.Pick("守护进程正在使用数据库；请先停止 sluice run 再迁移", "the daemon has the database open; stop sluice run, then migrate"), exitUsage)
 	}

@@ -41,7 +41,8 @@ func runWitnessed(t *testing.T, dir, url string, users ...string) {
 
 // TestAuditVerifyWitnessCatchesRollback: a database restored from an older copy has a valid chain
 // (every MAC right, nothing to see without outside help); `audit verify --witness` against the
-// witness file or the webhook collector says records are gone, on the store and through the daemon.
+// witness file or the webhook collector says records are gone, on the store and through the daemon; plain
+// `audit verify` uses the data dir's witness file.
 func TestAuditVerifyWitnessCatchesRollback(t *testing.T) {
 	var mu sync.Mutex
 	var got []byte
@@ -68,9 +69,18 @@ func TestAuditVerifyWitnessCatchesRollback(t *testing.T) {
 	}
 
 	copyTo(t, old, filepath.Join(dir, "sluice.db")) // the attacker restores the older copy: two user.add records gone
+	if code, out := runCaptured(t, dir, "audit", "verify"); code != exitUndecided || !strings.Contains(out, "the chain ends at record") {
+		t.Fatalf("plain audit verify compares with the data dir's witness file: exit %d\n%s", code, out)
+	}
+	if _, out, _ := runLang(t, dir, "zh-CN", "audit", "verify"); !strings.Contains(out, "但见证在") || strings.Contains(out, "the chain ends") {
+		t.Errorf("the problems in Chinese:\n%s", out)
+	}
+	moved := filepath.Join(t.TempDir(), "witness.jsonl")
+	os.Rename(witness, moved)
 	if code, _ := runCaptured(t, dir, "audit", "verify"); code != 0 {
 		t.Fatal("without a witness a restored copy is expected to verify (its chain is genuine)")
 	}
+	os.Rename(moved, witness)
 	for _, src := range []string{witness, hook.URL} {
 		code, out := runCaptured(t, dir, "audit", "verify", "--witness", src, "--json")
 		if code != exitUndecided || !strings.Contains(out, "the chain ends at record") {

@@ -36,6 +36,9 @@ func TestCommandsBehaveTheSameWithAndWithoutDaemon(t *testing.T) {
 		{"users add", "en", exitUsage, "", "see 'sluice users add --help'"},
 		{"mark", "zh-CN", exitUsage, "", "请给出 --user"},
 		{"policy check", "en", 0, "is valid", ""},
+		{"users add zz4 --role boss --password pass-word-5", "zh-CN", exitUsage, "", "用户 zz4 的角色 \"boss\" 无效"},
+		{"run --listen bogus", "en", exitUsage, "", `--listen "bogus" is not a HOST:PORT address`},
+		{"trace " + "no-such-file.png", "en", exitUndecided, "", "cannot read no-such-file.png"},
 	}
 	for _, mode := range []string{"direct", "daemon"} {
 		t.Run(mode, func(t *testing.T) {
@@ -53,6 +56,11 @@ func TestCommandsBehaveTheSameWithAndWithoutDaemon(t *testing.T) {
 				}
 				if strings.Count(errOut, "sluice:") > 1 || strings.Contains(errOut, "sluice sluice") {
 					t.Errorf("sluice %s: the program is named more than once: %s", s.args, errOut)
+				}
+			}
+			if mode == "daemon" { // a token the daemon does not know is named as the problem
+				if code, _, errOut := runLang(t, dir, "en", "users", "list", "--token", "slc_bogus"); code == 0 || !strings.Contains(errOut, "the token is not valid, was revoked") {
+					t.Errorf("a bad token: exit %d: %s", code, errOut)
 				}
 			}
 			code, out := runCaptured(t, dir, "users", "list", "--json")

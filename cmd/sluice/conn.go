@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
+	"github.com/sluice-dlp/sluice/internal/marking"
 	"github.com/sluice-dlp/sluice/internal/ops"
 	"github.com/sluice-dlp/sluice/proxy/daemon"
 	"github.com/sluice-dlp/sluice/proxy/policy"
@@ -38,6 +39,9 @@ func dataDir(c *cli.Context) string { return c.String("data") }
 // SLUICE_AUDIT_KEY_FILE, else the data dir's audit.key.
 func auditConfig(c *cli.Context) (daemon.AuditConfig, error) {
 	a := daemon.AuditConfig{KeyFile: c.String("audit-key")}
+	if err := storeConfig(c, &a); err != nil {
+		return a, err
+	}
 	if a.KeyFile == "" {
 		a.KeyFile = daemon.PathsFor(dataDir(c)).AuditKey
 	}
@@ -68,7 +72,7 @@ func connFlags(l l10n.Lang) []cli.Flag {
 func connect(c *cli.Context, create bool, as string) (ops.Ops, error) {
 	l := lang(c)
 	p := daemon.PathsFor(dataDir(c))
-	if _, err := os.Stat(p.DB); err != nil && !create {
+	if _, err := os.Stat(p.DB); err != nil && !create && c.String("store") == "" {
 		if _, derr := os.Stat(filepath.Join(p.Dir, "daemon.addr")); derr != nil {
 			return nil, cli.Exit(l.Pick("数据目录 "+p.Dir+" 中还没有数据库；先运行 'sluice init' 或 'sluice run'（或用 --data 指定）",
 				"no database in "+p.Dir+" yet; run 'sluice init' or 'sluice run' first (or pass --data)"), exitUsage)
@@ -78,7 +82,7 @@ func connect(c *cli.Context, create bool, as string) (ops.Ops, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.OpenWith(p.DB, store.Options{BlobDir: p.Blobs, KeyFile: audit.KeyFile, Key: audit.Key})
+	db, err := store.OpenWith(p.DB, audit.StoreOptions(p))
 	if err == nil {
 		return direct(c, db, as)
 	}
@@ -104,10 +108,14 @@ func direct(c *cli.Context, db *store.DB, as string) (ops.Ops, error) {
 		}
 	}
 	l := &ops.Local{DB: db, Policy: pol}
-	if key, err := os.ReadFile(p.MarkKey); err == nil && len(key) > 0 {
-		if k, err := watermark.LoadOrCreateKey(p.MarkKey); err == nil {
-			l.Marker = watermark.NewMarker(k)
+	announce(l, db)
+	if _, err := os.Stat(p.MarkKey); err == nil { // without a key file, jobs that need it say so themselves
+		k, err := marking.LoadKey(p.MarkKey, db)
+		if err != nil {
+			db.Close()
+			return nil, err
 		}
+		l.Marker = watermark.NewMarker(k)
 	}
 	var actor *store.User
 	if as != "" {

@@ -19,11 +19,11 @@ import (
 const (
 	exitOK        = 0
 	exitUndecided = 1 // failed, or could not decide or verify
-	exitUsage     = 2 // the command as typed cannot be done: fix the arguments
+	exitUsage     = 2 // the command as typed cannot be done: fix the arguments, or it is not allowed (for you, or in this state)
 )
 
 // globalFlags may be written before or after the command; run moves them to the front.
-var globalFlags = []string{"data", "lang", "audit-key"}
+var globalFlags = []string{"data", "lang", "audit-key", "store", "blobs"}
 
 func main() {
 	api.DisableConfigDir() // pdfcpu must not write a config dir into the user's home
@@ -53,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // exitCode maps an error from the jobs onto the documented exit codes.
 func exitCode(err error) int {
 	switch l10n.CodeOf(err) {
-	case l10n.Invalid, l10n.Conflict, l10n.NotFound:
+	case l10n.Invalid, l10n.Conflict, l10n.NotFound, l10n.Forbidden:
 		return exitUsage
 	}
 	return exitUndecided
@@ -67,6 +67,7 @@ func hoistGlobals(args []string) []string {
 	}
 	out := []string{args[0]}
 	var rest []string
+	ca := caCommandLine(args) // `sluice ca … --store nss` is the trust store, not the global --store
 	for i := 1; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -79,7 +80,7 @@ func hoistGlobals(args []string) []string {
 			continue
 		}
 		key, _, hasValue := strings.Cut(name, "=")
-		if !isGlobal(key) {
+		if !isGlobal(key) || ca && key == "store" {
 			rest = append(rest, a)
 			continue
 		}
@@ -142,7 +143,7 @@ func newApp(lang l10n.Lang, stdout, stderr io.Writer) *cli.App {
 	t := lang.Pick
 	cmds := []*cli.Command{initCommand(lang), runCommand(lang), caCommand(lang), usersCommand(lang), auditCommand(lang),
 		policyCommand(lang), scanCommand(lang), customersCommand(lang), fingerprintsCommand(lang), approvalsCommand(lang),
-		markCommand(lang), traceCommand(lang), archiveCommand(lang), deployCommand(lang), reportCommand(lang)}
+		markCommand(lang), traceCommand(lang), archiveCommand(lang), deployCommand(lang), reportCommand(lang), storeCommand(lang)}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
 	setUsageErrors(cmds, lang)
 	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: t("显示版本", "print the version")}
@@ -158,6 +159,7 @@ func newApp(lang l10n.Lang, stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "lang", Usage: t("消息语言：zh-CN 或 en", "language of messages: zh-CN or en"), EnvVars: []string{"SLUICE_LANG"}, Value: "zh-CN"},
 			&cli.StringFlag{Name: "audit-key", Usage: t("审计密钥文件（默认：数据目录中的 audit.key；可放在其他存储上）；也可用 SLUICE_AUDIT_KEY 直接给出十六进制密钥",
 				"audit key file (default: audit.key in the data dir; may live on other storage); SLUICE_AUDIT_KEY may give the key itself in hex"), EnvVars: []string{"SLUICE_AUDIT_KEY_FILE"}},
+			storeFlag(lang), blobsFlag(lang),
 		},
 		Commands:       cmds,
 		ExitErrHandler: func(*cli.Context, error) {},

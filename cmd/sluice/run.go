@@ -47,6 +47,7 @@ func runCommand(l l10n.Lang) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Usage: l.Pick("代理地址（非回环地址要求代理登录）", "proxy address (non-loopback requires proxy login)"), EnvVars: []string{"SLUICE_LISTEN"}, Value: "127.0.0.1:8080"},
 			&cli.StringFlag{Name: "console", Usage: l.Pick("控制台、API、WebSocket 和 PAC 的地址", "console, API, WebSocket and PAC address"), EnvVars: []string{"SLUICE_CONSOLE"}, Value: "127.0.0.1:8081"},
+			&cli.StringSliceFlag{Name: "pac-proxy", Usage: l.Pick("PAC 中依次列出的代理 HOST:PORT（多个节点时每个节点一项；默认本节点）", "proxies the PAC names, in order, HOST:PORT (several nodes: one each; default this node)"), EnvVars: []string{"SLUICE_PAC_PROXY"}},
 			&cli.StringFlag{Name: "public-console", Usage: l.Pick("用户访问控制台的网址（默认 http://<console>）", "console URL as users reach it (default http://<console>)"), EnvVars: []string{"SLUICE_PUBLIC_CONSOLE"}},
 			&cli.StringSliceFlag{Name: "upstream-ca", Usage: l.Pick("额外信任的上游根证书文件（可重复）", "extra CA file trusted for upstream TLS (repeatable)"), EnvVars: []string{"SLUICE_UPSTREAM_CA"}},
 			&cli.StringSliceFlag{Name: "resolve", Usage: l.Pick("HOST:PORT=ADDR:PORT 连接重定向，同 curl（可重复）", "HOST:PORT=ADDR:PORT dial override, like curl (repeatable)"), EnvVars: []string{"SLUICE_RESOLVE"}},
@@ -90,29 +91,33 @@ func runDaemon(c *cli.Context) error {
 	default:
 		return l10n.Errorf(l10n.Invalid, "--log-format 只能是 text 或 json，而不是 %q", "--log-format must be text or json, not %q", c.String("log-format"))
 	}
-	if err := refuseSecondCA(c); err != nil {
-		return err
-	}
 	audit, err := auditConfig(c)
 	if err != nil {
 		return err
 	}
 	audit.WitnessFile, audit.WitnessURL, audit.WitnessInterval = c.String("witness-file"), c.String("witness-url"), c.Duration("witness-interval")
 	audit.ArchiveMaxFile, audit.ArchiveMaxTotal = c.Int64("archive-max-file"), c.Int64("archive-max-total")
+	cfg := daemon.Config{
+		DataDir: dataDir(c), Listen: c.String("listen"), Console: c.String("console"), PublicConsole: c.String("public-console"),
+		UpstreamCAs: c.StringSlice("upstream-ca"), Resolve: c.StringSlice("resolve"), User: c.String("user"),
+		SpoolThreshold: c.Int64("spool-threshold"), MaxInspect: c.Int64("max-inspect"), MaxHeld: c.Int64("max-held"), BodyMemory: c.Int64("body-memory"), UpstreamHTTP2: c.Bool("upstream-http2"), NameConstraints: c.Bool("ca-name-constraints"),
+		SecureCookies: c.Bool("secure-cookies"), Audit: audit, PACProxies: c.StringSlice("pac-proxy"),
+		Limits: front.Limits{Idle: c.Duration("idle-timeout"), Header: c.Duration("header-timeout"), Handshake: c.Duration("header-timeout"),
+			MinBodyRate: c.Int64("min-body-rate"), MaxConns: c.Int("max-conns"), MaxConnsPerIP: c.Int("max-conns-per-client")},
+		Logger: slog.New(handler),
+	}
+	if err := cfg.Validate(); err != nil { // before anything is created or locked
+		return err
+	}
+	if err := refuseSecondCA(c); err != nil {
+		return err
+	}
 	res, err := daemon.InitKeyed(dataDir(c), c.Bool("ca-name-constraints"), audit)
 	if err != nil {
 		return err
 	}
 	printInit(c, res)
-	d, err := daemon.New(daemon.Config{
-		DataDir: dataDir(c), Listen: c.String("listen"), Console: c.String("console"), PublicConsole: c.String("public-console"),
-		UpstreamCAs: c.StringSlice("upstream-ca"), Resolve: c.StringSlice("resolve"), User: c.String("user"),
-		SpoolThreshold: c.Int64("spool-threshold"), MaxInspect: c.Int64("max-inspect"), MaxHeld: c.Int64("max-held"), BodyMemory: c.Int64("body-memory"), UpstreamHTTP2: c.Bool("upstream-http2"), NameConstraints: c.Bool("ca-name-constraints"),
-		SecureCookies: c.Bool("secure-cookies"), Audit: audit,
-		Limits: front.Limits{Idle: c.Duration("idle-timeout"), Header: c.Duration("header-timeout"), Handshake: c.Duration("header-timeout"),
-			MinBodyRate: c.Int64("min-body-rate"), MaxConns: c.Int("max-conns"), MaxConnsPerIP: c.Int("max-conns-per-client")},
-		Logger: slog.New(handler),
-	})
+	d, err := daemon.New(cfg)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/sluice-dlp/sluice/internal/fixture"
+	"github.com/sluice-dlp/sluice/internal/ops"
 	"github.com/sluice-dlp/sluice/internal/testtool"
 	"github.com/sluice-dlp/sluice/proxy/inspect"
 	"github.com/sluice-dlp/sluice/store"
@@ -108,9 +109,9 @@ func TestScanVerdictsWithCustomerList(t *testing.T) {
 	if s.count("customer_match") != 0 || s.Sensitive || s.Verdict == "block" {
 		t.Errorf("made-up contacts to a netdisk: %+v", s)
 	}
-	// without --dest: the strictest over every watched category, listed per category
+	// without --dest: the strictest over every personal category and other, listed per category
 	s = scanFile(t, dir, real)
-	if s.Verdict != "block" || s.Verdicts["netdisk"] != "block" || len(s.Verdicts) != 4 {
+	if s.Verdict != "block" || s.Verdicts["netdisk"] != "block" || s.Verdicts["ai_chat"] != "block" || s.Verdicts["other"] != "approval" || len(s.Verdicts) != len(ops.ScanCategories) {
 		t.Errorf("no --dest: %+v", s)
 	}
 	// a corporate destination is always allowed

@@ -24,9 +24,14 @@ func userFlags(l l10n.Lang) []cli.Flag {
 		&cli.StringFlag{Name: "head", Usage: l.Pick("部门负责人的登录名（第二审批人）", "login name of the department head (second approver)"), EnvVars: []string{"SLUICE_HEAD"}},
 		&cli.StringSliceFlag{Name: "role", Usage: l.Pick("staff、reviewer、admin、investigator（可重复）", "staff, reviewer, admin, investigator (repeatable)"), EnvVars: []string{"SLUICE_ROLE"}},
 		&cli.BoolFlag{Name: "disabled", Usage: l.Pick("停用账号（--disabled=false 恢复）", "disable the account (--disabled=false enables it)"), EnvVars: []string{"SLUICE_DISABLED"}},
-		&cli.StringFlag{Name: "password", Usage: l.Pick("密码（否则从终端或标准输入读取）", "password (else read from the terminal or stdin)"), EnvVars: []string{"SLUICE_PASSWORD"}},
+		passwordFlag(l),
 		&cli.BoolFlag{Name: "no-password", Usage: l.Pick("不设密码（仅用于 --user 单用户代理）", "create without a password (only for --user single-user proxies)"), EnvVars: []string{"SLUICE_NO_PASSWORD"}},
 	)
+}
+
+// passwordFlag is --password, for the commands that set one.
+func passwordFlag(l l10n.Lang) cli.Flag {
+	return &cli.StringFlag{Name: "password", Usage: l.Pick("密码（否则从终端或标准输入读取）", "password (else read from the terminal or stdin)"), EnvVars: []string{"SLUICE_PASSWORD"}}
 }
 
 func usersCommand(l l10n.Lang) *cli.Command {
@@ -38,7 +43,7 @@ func usersCommand(l l10n.Lang) *cli.Command {
 			{Name: "add", Usage: l.Pick("添加用户（已存在则拒绝）", "add a user (refused if it exists)"), ArgsUsage: name, Flags: userFlags(l), Action: usersAdd},
 			{Name: "set", Usage: l.Pick("修改用户信息（只改给出的选项）", "change a user's details (only the flags given)"), ArgsUsage: name, Flags: userFlags(l), Action: usersSet},
 			{Name: "list", Usage: l.Pick("列出用户", "list users"), Flags: append(connFlags(l), jsonFlag(l)), Action: usersList},
-			{Name: "passwd", Usage: l.Pick("设置用户密码", "set a user's password"), ArgsUsage: name, Flags: userFlags(l), Action: usersPasswd},
+			{Name: "passwd", Usage: l.Pick("设置用户密码", "set a user's password"), ArgsUsage: name, Flags: append(connFlags(l), passwordFlag(l)), Action: usersPasswd},
 			{Name: "token", Usage: l.Pick("为浏览器扩展或命令行创建 API 令牌", "create an API token for the extension or the CLI"), ArgsUsage: name, Flags: connFlags(l), Action: usersToken},
 			{Name: "revoke", Usage: l.Pick("吊销用户的全部 API 令牌", "revoke every API token of a user"), ArgsUsage: name, Flags: connFlags(l), Action: usersRevoke},
 			departCommand(l),

@@ -72,8 +72,9 @@ func (l *Local) Fingerprints(ctx context.Context) ([]store.Fingerprint, error) {
 	return fps, err
 }
 
-// ScanCategories are the categories a scan without a destination is decided for.
-var ScanCategories = []policy.Category{policy.Webmail, policy.Netdisk, policy.WebChat, policy.EncryptedChat}
+// ScanCategories are the categories a scan without a destination is decided for: every personal one and other.
+var ScanCategories = []policy.Category{policy.Webmail, policy.Netdisk, policy.WebChat, policy.AIChat, policy.FileTransfer,
+	policy.OnlineDocs, policy.ObjectStorage, policy.EncryptedChat, policy.Other}
 
 // Scan inspects one file as the proxy would and decides it for the destination (or every watched category).
 func (l *Local) Scan(ctx context.Context, req api.ScanRequest, file io.ReaderAt, size int64) (api.ScanReport, error) {

@@ -35,7 +35,7 @@ func (l *Local) Mark(ctx context.Context, req api.MarkRequest, data []byte) ([]b
 	}
 	name := baseName(req.Name)
 	out, o, err := marking.Mark(l.DB, l.Marker, marking.Request{User: u, Dest: dest, Path: dest.Path, FileName: name, Data: data,
-		Template: l.Policy.Watermark.Template, Now: l.now()})
+		Template: l.Policy.MarkTemplate(u.Departing != ""), Now: l.now()})
 	if err != nil {
 		zh, en := marking.Unmarkable(err)
 		return nil, api.Marked{}, l10n.Errorf(l10n.Unreadable, "无法给 %[1]s 加水印：%[2]s", "cannot mark %[1]s: %[3]s", name, zh, en)

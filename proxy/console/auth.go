@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/authguard"
@@ -17,61 +16,33 @@ import (
 const (
 	sessionCookie   = "sluice_session"
 	sessionTTL      = 12 * time.Hour
-	maxSessions     = 10000
 	maxLoginBodyLen = 4096
 )
 
-// sessions keeps console logins in memory; a daemon restart signs everybody out.
-type sessions struct {
-	mu sync.Mutex
-	m  map[string]session
-}
+// sessions keeps console logins in the store (only a hash of each id), so a restart or another node
+// sharing the store keeps reviewers signed in.
+type sessions struct{ db *store.DB }
 
-type session struct {
-	user    string
-	expires time.Time
-}
+func newSessions(db *store.DB) *sessions { return &sessions{db: db} }
 
-func newSessions() *sessions { return &sessions{m: map[string]session{}} }
-
-// create starts a session for user and returns its random id.
+// create starts a session for user and returns its random id ("" when the store refused it).
 func (s *sessions) create(user string, now time.Time) string {
 	var b [32]byte
 	rand.Read(b[:])
 	id := hex.EncodeToString(b[:])
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.m) >= maxSessions {
-		for k, v := range s.m {
-			if now.After(v.expires) || len(s.m) >= maxSessions {
-				delete(s.m, k)
-			}
-		}
+	if s.db.PutSession(id, user, now.Add(sessionTTL)) != nil {
+		return ""
 	}
-	s.m[id] = session{user: user, expires: now.Add(sessionTTL)}
 	return id
 }
 
 // lookup returns the user of a live session.
 func (s *sessions) lookup(id string, now time.Time) (string, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.m[id]
-	if !ok {
-		return "", false
-	}
-	if now.After(v.expires) {
-		delete(s.m, id)
-		return "", false
-	}
-	return v.user, true
+	user, err := s.db.SessionUser(id, now)
+	return user, err == nil && user != ""
 }
 
-func (s *sessions) drop(id string) {
-	s.mu.Lock()
-	delete(s.m, id)
-	s.mu.Unlock()
-}
+func (s *sessions) drop(id string) { s.db.DropSession(id) }
 
 // authUser returns the caller: API token (Authorization: Bearer) first, then the session cookie.
 func (s *Server) authUser(r *http.Request) *store.User {

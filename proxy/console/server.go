@@ -64,7 +64,7 @@ func NewServer(c Config) *Server {
 		c.MaxUses = 1
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	s := &Server{c: c, sessions: newSessions(), limiter: newLimiter(), pages: parsePages(), previews: newPreviewCache(), docs: newDocPreviews(scannerFor(c)),
+	s := &Server{c: c, sessions: newSessions(c.DB), limiter: newLimiter(), pages: parsePages(), previews: newPreviewCache(), docs: newDocPreviews(scannerFor(c)),
 		pairFails: authguard.NewWindow(pairingMaxFails, 5*time.Minute, maxGuardKeys)}
 	mux := http.NewServeMux()
 	s.routes(mux)
@@ -156,6 +156,11 @@ type opsHandler func(http.ResponseWriter, *http.Request, *ops.Local)
 func (s *Server) api(h opsHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u := s.authUser(r)
+		if u == nil && r.Header.Get("Authorization") != "" {
+			api.WriteError(w, r, l10n.New(l10n.Unauthorized, "令牌无效、已被吊销，或其用户已停用；请换一个有效令牌（命令行：--token 或 SLUICE_TOKEN；新建：sluice users token NAME）",
+				"the token is not valid, was revoked, or its user is disabled; use a valid one (CLI: --token or SLUICE_TOKEN; a new one: sluice users token NAME)"))
+			return
+		}
 		if u == nil {
 			api.WriteError(w, r, l10n.New(l10n.Unauthorized, "请先登录，或使用 'Authorization: Bearer <令牌>'（sluice users token NAME）",
 				"sign in, or use 'Authorization: Bearer <token>' (sluice users token NAME)"))

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sluice-dlp/sluice/internal/api"
 	"github.com/sluice-dlp/sluice/internal/l10n"
+	"github.com/sluice-dlp/sluice/internal/marking"
 	"github.com/sluice-dlp/sluice/internal/metrics"
 	"github.com/sluice-dlp/sluice/internal/ops"
 	"github.com/sluice-dlp/sluice/proxy/console"
@@ -55,6 +56,8 @@ type Config struct {
 	Limits front.Limits
 	Logger *slog.Logger
 	Audit  AuditConfig // audit key, chain-head witness, archive quotas (witness.go)
+	// PACProxies are the proxies the PAC names, in order (several nodes: a browser tries the next when one is down); default this node.
+	PACProxies []string
 }
 
 func (c *Config) defaults() {
@@ -94,6 +97,7 @@ type Daemon struct {
 	Bodies   *upload.Budget   // memory shared by request bodies in flight
 	Metrics  *metrics.Metrics // Prometheus counters, latencies and gauges (/metrics)
 	Risk     *risk.Engine     // early warning of unusual activity
+	riskFeed riskFeed         // what of the audit log the engine has had (risk_follow.go)
 	ocr      *inspect.OCREngine
 	front    *front.Front
 	Hub      *notify.Hub
@@ -114,14 +118,30 @@ type Daemon struct {
 	warnings           []console.Warning    // set-up problems to fix, logged at start and shown by the console
 }
 
+// Validate checks the settings that need no files: the addresses, --user against a network listener,
+// the PAC's proxies. sluice run calls it before anything is created; New calls it again.
+func (c Config) Validate() error {
+	c.defaults()
+	for _, a := range [][2]string{{"--listen", c.Listen}, {"--console", c.Console}} {
+		if _, port, err := net.SplitHostPort(a[1]); err != nil || port == "" {
+			return l10n.Errorf(l10n.Invalid, "%s %q 不是 主机:端口 形式的地址；例如 127.0.0.1:8080，或 :8080 监听所有地址",
+				"%s %q is not a HOST:PORT address; e.g. 127.0.0.1:8080, or :8080 for every address", a[0], a[1])
+		}
+	}
+	if !front.IsLoopback(c.Listen) && c.User != "" {
+		return l10n.Errorf(l10n.Invalid, "--listen %s 可从网络访问，每个用户都必须登录代理；请去掉 --user，并用 'sluice users add NAME' 添加用户",
+			"--listen %s is reachable from the network, so every user must log in to the proxy; drop --user and add users with 'sluice users add NAME'", c.Listen)
+	}
+	return checkPACProxies(c.PACProxies)
+}
+
 // New prepares a daemon: creates the data dir on first start, loads CA, policy and store, binds both listeners.
 func New(cfg Config) (d *Daemon, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	cfg.defaults()
 	loopback := front.IsLoopback(cfg.Listen)
-	if !loopback && cfg.User != "" {
-		return nil, l10n.Errorf(l10n.Invalid, "--listen %s 可从网络访问，每个用户都必须登录代理；请去掉 --user，并用 'sluice users add NAME' 添加用户",
-			"--listen %s is reachable from the network, so every user must log in to the proxy; drop --user and add users with 'sluice users add NAME'", cfg.Listen)
-	}
 	if _, err := InitKeyed(cfg.DataDir, cfg.NameConstraints, cfg.Audit); err != nil {
 		return nil, err
 	}
@@ -165,7 +185,7 @@ func New(cfg Config) (d *Daemon, err error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := watermark.LoadOrCreateKey(d.paths.MarkKey)
+	key, err := marking.LoadKey(d.paths.MarkKey, d.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +238,7 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 	d.Hub = notify.NewHub(d.DB, d.Policy.ExtensionOrigins, d.cfg.AllowLoopbackWS)
 	d.auth = front.NewAuthenticator(d.DB, d.cfg.User, loopback)
 	d.Ops = &ops.Local{DB: d.DB, Policy: d.Policy, Marker: d.Marker, Scanner: d.Scanner, BaseURL: d.ConsoleURL(),
-		Notifier: d, InspectionChanged: d.ReloadInspection, CredentialsChanged: d.auth.Forget, Now: d.now}
+		Notifier: d, InspectionChanged: d.inspectionChanged, CredentialsChanged: d.credentialsChanged, Now: d.now}
 	d.Bodies = upload.NewBudget(d.cfg.BodyMemory)
 	d.Metrics = metrics.New()
 	d.Sessions = upload.NewSessions(upload.SessionOptions{Dir: d.paths.Spool, MaxFile: d.cfg.MaxInspect, MaxHeld: d.cfg.MaxHeld, Now: d.now})
@@ -237,7 +257,7 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 	d.Console = console.NewServer(console.Config{Ops: d.Ops, DB: d.DB, Hub: d.Hub, BaseURL: d.ConsoleURL(), Logger: d.log,
 		SecureCookies: d.cfg.SecureCookies, SpoolDir: d.paths.Spool, Risk: func() []risk.Standing { return d.Risk.Ranking(d.now()) },
 		Site: console.Site{CA: d.CA.Cert, CAPEM: d.CA.CertPEM, ProxyAddr: d.ProxyAddr,
-			PAC:      func(addr string) []byte { return d.Policy.Catalog().PAC(addr, d.Policy.PAC.Fallback) },
+			PAC:      func(addr string) []byte { return d.Policy.Catalog().PAC(d.pacProxies(addr), d.Policy.PAC.Fallback) },
 			Health:   func() map[string]any { return map[string]any{"certs_cached": d.Certs.Len()} },
 			Warnings: d.Warnings}})
 	consoleLim := lim
@@ -249,6 +269,7 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 		s.ErrorLog = front.ErrorLog(d.log)
 	}
 	d.gauges(d.Metrics)
+	d.startCluster()
 }
 
 // compat records, at most once an hour per host, that a site broke under interception, with the fix.
@@ -301,6 +322,7 @@ func (d *Daemon) ConsoleURL() string {
 // Start serves both listeners (bound by New) in the background.
 func (d *Daemon) Start() error {
 	d.startAudit()
+	d.followRisk()
 	for i, ln := range []net.Listener{d.proxyLn, d.consoleLn} {
 		srv := d.servers[i]
 		d.wg.Add(1)

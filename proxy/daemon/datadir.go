@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 
 	"github.com/sluice-dlp/sluice/internal/l10n"
+	"github.com/sluice-dlp/sluice/internal/marking"
 	"github.com/sluice-dlp/sluice/proxy/front"
 	"github.com/sluice-dlp/sluice/proxy/policy"
 	"github.com/sluice-dlp/sluice/store"
-	"github.com/sluice-dlp/sluice/watermark"
 )
 
 // Paths names the files of a data directory.
@@ -68,12 +68,6 @@ func InitKeyed(dir string, nameConstraints bool, audit AuditConfig) (*InitResult
 	if _, err := front.LoadOrCreateCA(dir, constraints); err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(p.MarkKey); errors.Is(err, os.ErrNotExist) {
-		res.Created = append(res.Created, p.MarkKey)
-	}
-	if _, err := watermark.LoadOrCreateKey(p.MarkKey); err != nil {
-		return nil, err
-	}
 	keyFile := audit.keyFile(p)
 	_, keyErr := os.Stat(keyFile)
 	db, err := store.OpenWith(p.DB, audit.storeOptions(p))
@@ -83,6 +77,13 @@ func InitKeyed(dir string, nameConstraints bool, audit AuditConfig) (*InitResult
 	defer db.Close()
 	if _, err := os.Stat(keyFile); errors.Is(keyErr, os.ErrNotExist) && err == nil && audit.Key == nil {
 		res.Created = append(res.Created, keyFile)
+	}
+	_, markErr := os.Stat(p.MarkKey)
+	if _, err := marking.LoadKey(p.MarkKey, db); err != nil {
+		return nil, err
+	}
+	if errors.Is(markErr, os.ErrNotExist) {
+		res.Created = append(res.Created, p.MarkKey)
 	}
 	if _, err := db.User("admin"); errors.Is(err, store.ErrNotFound) {
 		pw := randomHex(8)

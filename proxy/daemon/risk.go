@@ -19,11 +19,19 @@ func (d *Daemon) startRisk() error {
 	d.Risk = risk.New(d.Policy.Risk, depts.of)
 	s := d.Policy.Risk
 	since := d.now().Add(-s.Window() - time.Duration(s.BaselineDays)*24*time.Hour)
+	head, err := d.DB.Head()
+	if err != nil {
+		return err
+	}
+	d.riskFeed = riskFeed{shared: d.DB.Shared(), seen: head.ID} // later events: observe, followRisk
 	evs, err := d.DB.Events(store.EventFilter{Since: since, Limit: 10_000_000})
 	if err != nil {
 		return err
 	}
 	for i := len(evs) - 1; i >= 0; i-- { // oldest first
+		if evs[i].ID > head.ID {
+			continue
+		}
 		switch e := evs[i]; e.Action {
 		case "upload", "message":
 			d.Risk.Observe(e.User, e)
@@ -37,7 +45,9 @@ func (d *Daemon) startRisk() error {
 // observe feeds a recorded upload to the engine and, when the rep's activity crosses a threshold for the
 // first time in the window, records it and alerts their lead and head with the counts.
 func (d *Daemon) observe(u *store.User, e *store.Event) {
-	d.Risk.Observe(u.Name, e)
+	if d.riskFeed.ownEvent(e.ID) {
+		d.Risk.Observe(u.Name, e)
+	}
 	st, alert := d.Risk.Check(u.Name, e.Time)
 	if !alert {
 		return

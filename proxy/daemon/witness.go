@@ -30,6 +30,8 @@ type AuditConfig struct {
 	WitnessInterval time.Duration // how often the head is exported when it moved (default 5 minutes)
 	ArchiveMaxFile  int64         // largest body kept in the archive (0: 64 MiB; <0: no limit)
 	ArchiveMaxTotal int64         // whole archive, oldest pruned first (0: 4 GiB; <0: no limit)
+	Store           string        // --store: "" for bbolt in the data dir, or a postgres:// URL shared by several nodes
+	SharedBlobs     bool          // --shared-blobs: with PostgreSQL, keep the archive in the database too
 }
 
 func (a AuditConfig) keyFile(p Paths) string {
@@ -40,7 +42,8 @@ func (a AuditConfig) keyFile(p Paths) string {
 }
 
 func (a AuditConfig) storeOptions(p Paths) store.Options {
-	return store.Options{BlobDir: p.Blobs, KeyFile: a.keyFile(p), Key: a.Key, ArchiveMaxFile: a.ArchiveMaxFile, ArchiveMaxTotal: a.ArchiveMaxTotal}
+	return store.Options{BlobDir: p.Blobs, KeyFile: a.keyFile(p), Key: a.Key, ArchiveMaxFile: a.ArchiveMaxFile, ArchiveMaxTotal: a.ArchiveMaxTotal,
+		Store: a.Store, SharedBlobs: a.SharedBlobs}
 }
 
 // refuseLegacy stops a daemon on a database whose audit chain is not keyed yet.

@@ -51,6 +51,7 @@ type Hub struct {
 
 type wsClient struct {
 	queue chan Notice
+	after uint64 // notices up to this id were replayed
 }
 
 // NewHub makes a hub that accepts WebSocket upgrades only from allowedOrigins
@@ -64,6 +65,9 @@ func NewHub(db *store.DB, allowedOrigins []string, allowLoopbackOrigins bool) *H
 		h.origins = append(h.origins, strings.TrimRight(strings.ToLower(strings.TrimSpace(o)), "/"))
 	}
 	h.upgrader = websocket.Upgrader{CheckOrigin: h.originOK, HandshakeTimeout: helloTimeout}
+	if h.shared() {
+		h.follow()
+	}
 	return h
 }
 
@@ -96,20 +100,32 @@ func isLoopbackHost(h string) bool {
 
 // Notify queues n for user's connected extensions and keeps it for replay; it never blocks on a client.
 func (h *Hub) Notify(user string, n Notice) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.nextID++
-	n.ID = h.nextID
 	if n.Time.IsZero() {
 		n.Time = time.Now().UTC()
 	}
+	if h.shared() && h.publish(user, n) == nil {
+		return // delivered by every node when the store signals it (cluster.go)
+	}
+	h.mu.Lock()
+	h.nextID++
+	n.ID = h.nextID
+	h.mu.Unlock()
+	h.deliver(user, n)
+}
+
+// deliver keeps n for replay and queues it for user's connections to this node.
+func (h *Hub) deliver(user string, n Notice) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	b := append(h.backlog[user], n)
 	if len(b) > backlogPerUser {
 		b = append([]Notice(nil), b[len(b)-backlogPerUser:]...)
 	}
 	h.backlog[user] = b
 	for c := range h.clients[user] {
-		h.enqueue(c, n)
+		if n.ID > c.after {
+			h.enqueue(c, n)
+		}
 	}
 }
 
@@ -174,6 +190,12 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, n := range h.backlog[u.Name] {
 		if n.ID > hi.Since {
 			replay = append(replay, n)
+		}
+	}
+	if h.shared() {
+		replay = h.storedSince(u.Name, hi.Since) // whichever node the notices were decided on
+		if len(replay) > 0 {
+			c.after = replay[len(replay)-1].ID // replayed: not queued again when its signal arrives
 		}
 	}
 	if h.clients[u.Name] == nil {

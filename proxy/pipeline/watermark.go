@@ -59,10 +59,5 @@ func (s watermarkStep) Run(f *Flow) error {
 	return nil
 }
 
-// template is the visible watermark of a flow: the policy's, with the departing note for a leaving user.
-func (d *Deps) template(f *Flow) string {
-	if f.User.Departing != "" && d.Policy.Departing.MarkNote != "" {
-		return d.Policy.Watermark.Template + " · " + d.Policy.Departing.MarkNote
-	}
-	return d.Policy.Watermark.Template
-}
+// template is the visible watermark of a flow.
+func (d *Deps) template(f *Flow) string { return d.Policy.MarkTemplate(f.User.Departing != "") }

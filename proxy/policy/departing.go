@@ -26,7 +26,7 @@ func (p *Policy) departing(in Input, add func(Verdict, string, string, string), 
 		if i < len(in.Names) && in.Names[i] != "" {
 			name = in.Names[i]
 		}
-		if n := r.Count(inspect.KindCustomer) + r.Count(inspect.KindContactRecord); n > 0 {
+		if n := customerRecords(r); n > 0 {
 			add(s.CustomerData, "departing_customer_data", fmt.Sprintf("离职交接期：「%s」含客户资料（客户或联系人记录 %d 条），发往%s", name, n, where),
 				fmt.Sprintf("departing staff: %s holds customer data (%d customer or contact records), to %s", name, n, where))
 		} else if in.Dest.Personal() {
@@ -35,11 +35,29 @@ func (p *Policy) departing(in Input, add func(Verdict, string, string, string), 
 		}
 	}
 	for _, m := range in.Messages {
-		if n := m.Count(inspect.KindCustomer) + m.Count(inspect.KindContactRecord); m != nil && n > 0 {
+		if n := customerRecords(m); n > 0 {
 			add(s.CustomerData, "departing_customer_data", fmt.Sprintf("离职交接期：消息含客户资料（客户或联系人记录 %d 条），发往%s", n, where),
 				fmt.Sprintf("departing staff: the message holds customer data (%d customer or contact records), to %s", n, where))
 		}
 	}
+}
+
+// customerRecords counts the customers in r: customer-list entries or contact records, whichever is more
+// (a listed customer's row is usually a contact record too: adding them would count each twice).
+func customerRecords(r *inspect.Result) int {
+	if r == nil {
+		return 0
+	}
+	return max(r.Count(inspect.KindCustomer), r.Count(inspect.KindContactRecord))
+}
+
+// MarkTemplate is the visible watermark for a user's files: the policy's, with the departing note for
+// a user who is leaving (the proxy and sluice mark both use it).
+func (p *Policy) MarkTemplate(departing bool) string {
+	if departing && p.Departing.MarkNote != "" {
+		return p.Watermark.Template + " · " + p.Departing.MarkNote
+	}
+	return p.Watermark.Template
 }
 
 // validateDeparting checks the departing section; a missing one takes the defaults.
