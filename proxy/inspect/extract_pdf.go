@@ -102,7 +102,7 @@ func (w *walker) pdf(n node) error {
 		return rerr
 	}
 	if found > 0 {
-		return corrupt("%s; text recovered from %d raw content streams", p.detail, found)
+		return corrupt("%s (text recovered from %d raw content streams)", p.detail, found)
 	}
 	return err
 }

@@ -69,7 +69,7 @@ func (o *ocrState) overBudget() error {
 	if o.parent.Err() != nil {
 		return overLimit("time budget exceeded during OCR")
 	}
-	return corruptKind(KindUninspectable, "OCR time budget of %s exceeded; image text not read", o.opt.Budget)
+	return corruptKind(KindUninspectable, "OCR time budget of %s exceeded: image text not read", o.opt.Budget)
 }
 
 // corruptKind returns a non-fatal problem of the given kind.
