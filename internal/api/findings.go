@@ -22,7 +22,7 @@ func FindingText(code string, lang l10n.Lang) string {
 	}
 	s := inspect.CountText(kind, n, lang)
 	if detail != "" {
-		s += lang.Pick("（"+detail+"）", " ("+detail+")")
+		s += lang.Pick("（"+inspect.DetailZH(detail)+"）", " ("+detail+")")
 	}
 	return s
 }

@@ -17,8 +17,8 @@ func TestFindingWordsInBothLanguages(t *testing.T) {
 		{"keyword×1", "关键词 1 个", "1 keyword"},
 		{"customer_match×3", "命中客户名单 3 条", "3 customer-list entries"},
 		{"id_number×2", "身份证号 2 个", "2 ID numbers"},
-		{"uninspectable×1 (zip bomb)", "无法检查 1 处（zip bomb）", "1 uninspectable part (zip bomb)"},
-		{"encrypted×1 (AES zip entry)", "加密内容 1 处（AES zip entry）", "1 encrypted content (AES zip entry)"},
+		{"uninspectable×1 (compression ratio 1000:1 over the limit)", "无法检查 1 处（压缩比异常（疑似压缩炸弹））", "1 uninspectable part (compression ratio 1000:1 over the limit)"},
+		{"encrypted×1 (AES-encrypted zip entry)", "加密内容 1 处（文件已加密）", "1 encrypted content (AES-encrypted zip entry)"},
 		// Not a finding code: a reason kept beside the findings, shown as it is.
 		{"「客户.csv」含客户资料：手机号 60 个（发往QQ邮箱）", "「客户.csv」含客户资料：手机号 60 个（发往QQ邮箱）", "「客户.csv」含客户资料：手机号 60 个（发往QQ邮箱）"},
 		{"含客户数据：手机号×12", "含客户数据：手机号×12", "含客户数据：手机号×12"},
