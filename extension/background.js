@@ -129,7 +129,34 @@ function cleanNotice(m) {
     reasons: strList(m.reasons),
     form_url: str(m.form_url, 1000),
     time: str(m.time, 64),
+    findings: strList(m.findings),
+    reviewers: Array.isArray(m.reviewers)
+      ? m.reviewers.slice(0, 4).map((r) => ({ name: str(r && r.name, 100), display_name: str(r && r.display_name, 100), stage: str(r && r.stage, 10) }))
+      : [],
+    approval: cleanApproval(m.approval),
+    again_url: str(m.again_url, 1000),
+    texts: cleanTexts(m.texts),
   };
+}
+
+/** cleanApproval keeps an earlier approval's documented fields ("申请 R-… 已使用 1/1 次"). */
+function cleanApproval(a) {
+  if (!a || typeof a !== 'object' || !a.request_id) return null;
+  const num = (v) => (Number.isSafeInteger(v) ? v : 0);
+  return { request_id: str(a.request_id, 100), state: a.state === 'expired' ? 'expired' : 'used_up',
+    uses: num(a.uses), max_uses: num(a.max_uses), expires: str(a.expires, 64) };
+}
+
+/** cleanTexts keeps the notice's human texts per language (zh-CN, en). */
+function cleanTexts(x) {
+  const out = {};
+  for (const lang of ['zh-CN', 'en']) {
+    const v = x && typeof x === 'object' ? x[lang] : null;
+    if (v && typeof v === 'object') {
+      out[lang] = { message: str(v.message, 2000), reasons: strList(v.reasons), findings: strList(v.findings) };
+    }
+  }
+  return out;
 }
 
 /** noticeText returns the notification title and body for a notice. */

@@ -1,6 +1,6 @@
 // Card builders for the notice list: one card per notice, with the approval request form
 // for held uploads and the request status once it has been filed.
-import { OPEN_STATUSES, el, formatTime, statusLabel, t } from './common.js';
+import { OPEN_STATUSES, el, formatTime, statusLabel, t, uiLang } from './common.js';
 
 /** MAX_DAYS is the longest validity the form offers; the daemon may enforce a shorter one. */
 export const MAX_DAYS = 90;
@@ -15,12 +15,25 @@ function safeLink(url) {
   }
 }
 
+/** texts returns the notice's human texts in the pages' language (the daemon sends both). */
+export function texts(n) {
+  const all = n.texts || {};
+  const mine = uiLang().toLowerCase().startsWith('en') ? all.en : all['zh-CN'];
+  return {
+    message: (mine && mine.message) || '',
+    reasons: (mine && mine.reasons && mine.reasons.length ? mine.reasons : n.reasons) || [],
+    findings: (mine && mine.findings && mine.findings.length ? mine.findings : n.findings) || [],
+  };
+}
+
 function facts(n) {
+  const words = texts(n);
   const rows = [
     [t('fieldDestination'), n.destination || '-'],
     [t('fieldFiles'), n.files.length ? n.files.join('、') : t('unnamedFiles')],
   ];
-  if (n.reasons.length) rows.push([t('fieldReasons'), n.reasons.join('；')]);
+  if (words.findings.length) rows.push([t('fieldFindings'), words.findings.join('；')]);
+  if (words.reasons.length) rows.push([t('fieldReasons'), words.reasons.join('；')]);
   if (n.event_id) rows.push([t('fieldEvent'), '#' + n.event_id]);
   if (n.request_id) rows.push([t('fieldRequest'), n.request_id]);
   if (n.time) rows.push([t('fieldTime'), formatTime(n.time)]);
@@ -84,6 +97,29 @@ function requestForm(n, draft, onSubmit) {
   return form;
 }
 
+/** pastText says why an earlier approval does not cover this send ("申请 R-… 已使用 1/1 次"). */
+function pastText(p) {
+  if (p.state === 'expired') return t('pastExpired', [p.request_id, formatTime(p.expires)]);
+  return t('pastUsedUp', [p.request_id, String(p.uses), String(p.max_uses)]);
+}
+
+/** heldNext names who decides, in order, and says what to do once approved. */
+function heldNext(n) {
+  const rv = n.reviewers || [];
+  const who = (r) => r.display_name || r.name;
+  if (rv.length >= 2) return t('heldNextTwo', [who(rv[0]), who(rv[1])]);
+  if (rv.length === 1) return t('heldNextOne', [who(rv[0])]);
+  return t('heldNextNone');
+}
+
+/** usageText says how many sends an approved request has left and until when. */
+export function usageText(u) {
+  if (!u) return '';
+  if (u.uses_left <= 0) return t('usageGone', [String(u.uses), String(u.max_uses)]);
+  if (u.expired) return t('usageExpired', [formatTime(u.expires)]);
+  return t('usageLeft', [String(u.uses_left), String(u.max_uses), formatTime(u.expires)]);
+}
+
 /** requestStatus shows a filed request, with a two-step withdraw button while it is open. */
 function requestStatus(req, onWithdraw) {
   const status = req.status || 'unknown';
@@ -93,7 +129,12 @@ function requestStatus(req, onWithdraw) {
     el('div', { className: 'status-line' }, t('fieldRequest') + ' ', el('code', {}, req.request_id), ' ',
       el('span', { className: `pill ${status}` }, statusLabel(status))),
   );
+  if (OPEN_STATUSES.includes(status) && req.waiting_for) {
+    const who = req.waiting_for_name || req.waiting_for;
+    box.append(el('p', { className: 'next' }, t('waitingFor', [who, t('stage_' + (req.stage || 'lead'))])));
+  }
   const rows = [];
+  if (status === 'approved' && req.usage) rows.push([t('fieldUsage'), usageText(req.usage)]);
   if (req.receiver) rows.push([t('labelReceiver'), req.receiver]);
   if (req.purpose) rows.push([t('labelPurpose'), req.purpose]);
   if (req.days) rows.push([t('labelDays'), String(req.days)]);
@@ -128,12 +169,35 @@ function requestStatus(req, onWithdraw) {
  */
 export function noticeCard(n, ctx) {
   const card = el('article', { className: `card ${n.type}`, 'data-type': n.type, 'data-id': n.id });
-  card.append(el('h2', {}, t('cardTitle_' + n.type)), facts(n));
-  if (n.type === 'approved') card.append(el('p', { className: 'hint' }, t('approvedHint')));
+  card.append(el('h2', {}, t('cardTitle_' + n.type)));
+  if (n.approval && n.approval.request_id) {
+    card.append(el('p', { className: 'past' }, pastText(n.approval)));
+  }
+  card.append(facts(n));
+  if (n.type === 'approved') {
+    const req = ctx.request(n);
+    const usage = req && req.request_id === n.request_id ? usageText(req.usage) : '';
+    if (usage) card.append(el('p', { className: 'usage' }, usage));
+    card.append(el('p', { className: 'hint' }, t('approvedHint')));
+  }
   if (n.type === 'held') {
     const req = ctx.request(n);
     if (req) card.append(requestStatus(req, ctx.withdraw));
-    else card.append(requestForm(n, ctx.draft(n), (form) => ctx.submit(n, form)));
+    else {
+      if (n.approval && n.approval.request_id) {
+        const again = el('button', { type: 'button', className: 'primary again' }, t('buttonAgain'));
+        again.addEventListener('click', () => {
+          again.disabled = true;
+          ctx.again(n);
+        });
+        const draft = ctx.draft(n);
+        card.append(el('p', { className: 'next' }, t('pastHint')), el('div', { className: 'buttons' }, again),
+          el('p', { className: 'error', role: 'alert' }, draft.againError || ''), el('p', { className: 'hint' }, t('orFillIn')));
+      } else {
+        card.append(el('p', { className: 'next' }, heldNext(n)));
+      }
+      card.append(requestForm(n, ctx.draft(n), (form) => ctx.submit(n, form)));
+    }
   }
   // Every notice may link to the console (the form for held ones, the request page for decisions).
   const links = el('div', { className: 'links' });
@@ -152,9 +216,9 @@ export function noticeCard(n, ctx) {
 
 /** eventDetails renders the files of an audit event (GET /api/events/{id} → {event, ...}) into box. */
 export function eventDetails(resp, box) {
-  const ev = resp && resp.event ? resp.event : resp;
   box.replaceChildren();
-  const files = Array.isArray(ev && ev.files) ? ev.files : [];
+  // The daemon sends the files with their findings in words (resp.files); the event's own records keep codes.
+  const files = Array.isArray(resp && resp.files) ? resp.files : [];
   if (!files.length) {
     box.append(el('p', { className: 'hint' }, t('noFileDetails')));
     return;
@@ -166,7 +230,7 @@ export function eventDetails(resp, box) {
           el('strong', {}, String(f.name || t('unnamedFiles'))),
           f.type ? ` · ${f.type}` : '',
           Number.isFinite(f.size) ? ` · ${f.size} B` : '',
-          Array.isArray(f.findings) && f.findings.length ? ` · ${f.findings.join(', ')}` : '',
+          Array.isArray(f.findings) && f.findings.length ? ` · ${f.findings.join(uiLang().startsWith('en') ? ', ' : '、')}` : '',
         ),
       ),
     ),

@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/api"
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/internal/ops"
+	"github.com/sluice-dlp/sluice/internal/testtool"
 	"github.com/sluice-dlp/sluice/proxy/console"
 	"github.com/sluice-dlp/sluice/proxy/notify"
 	"github.com/sluice-dlp/sluice/proxy/policy"
@@ -62,22 +64,16 @@ func TestManifestKeyPinsID(t *testing.T) {
 	}
 }
 
-// requireTools fails (never skips) when the browser test's tools are missing.
+// requireTools returns node and Chromium ($SLUICE_CHROMIUM, else chromium on the PATH), failing (or
+// skipping with SLUICE_ALLOW_MISSING_TOOLS=1) when a tool is missing, like the other browser tests.
 func requireTools(t *testing.T) (node, chromium string) {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed; install Node.js 18+ (apt-get install nodejs) to run the extension test")
-	}
-	chromium = "/usr/bin/chromium"
-	if v := os.Getenv("SLUICE_CHROMIUM"); v != "" {
-		chromium = v
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("chromium not found at %s; apt-get install chromium or set SLUICE_CHROMIUM", chromium)
+	node = testtool.Require(t, "node")
+	if chromium = os.Getenv("SLUICE_CHROMIUM"); chromium == "" {
+		chromium = testtool.Require(t, "chromium")
 	}
 	if _, err := os.Stat(filepath.Join("..", "node_modules", "playwright-core", "package.json")); err != nil {
-		t.Fatal("playwright-core is missing; run `npm ci` in the repository root")
+		t.Fatal("playwright-core is missing; run `npm ci` in the repository root (./scripts/test.sh does)")
 	}
 	return node, chromium
 }
@@ -121,15 +117,15 @@ func newFixture(t *testing.T) *fixture {
 		Files:   []store.FileRecord{{Name: "华东客户名单.xlsx", Size: 48213, SHA256: strings.Repeat("ab", 32), Type: "xlsx", Findings: []string{"phone×120"}}}}
 	// held2 carries markup in its file name: the pages must show it as text.
 	fileName := map[string]string{"held1": "报价单-1.pdf", "held2": `<img src=x onerror="document.title='pwned'">报价单-2.pdf`,
-		"held3": "合同-3.pdf"}
-	for i, name := range []string{"blocked", "held1", "held2", "held3"} {
+		"held3": "合同-3.pdf", "held4": "报价单-1.pdf"}
+	for i, name := range []string{"blocked", "held1", "held2", "held3", "held4"} {
 		ev := blocked
 		if name != "blocked" {
 			ev = &store.Event{Time: time.Now().UTC(), Action: "upload", User: "zhangsan", Host: "mail.qq.com",
 				Category: "webmail", Method: "POST", Path: "/cgi-bin/upload", Verdict: "approval",
 				Reasons: []string{"个人邮箱外发含客户资料，需审批"},
 				Files: []store.FileRecord{{Name: fileName[name], Size: 20480,
-					SHA256: strings.Repeat(fmt.Sprintf("%02x", i), 32), Type: "pdf", Findings: []string{"phone×8", "customer×3"}}}}
+					SHA256: strings.Repeat(fmt.Sprintf("%02x", i), 32), Type: "pdf", Findings: []string{"phone×8", "customer_match×3"}}}}
 		}
 		if err := db.AppendEvent(ev); err != nil {
 			t.Fatal(err)
@@ -169,10 +165,21 @@ func (f *fixture) notice(kind, name string) api.Notice {
 		panic(err)
 	}
 	n := api.Notice{Type: kind, EventID: ev.ID, Destination: ev.Host, Reasons: ev.Reasons,
-		FormURL: fmt.Sprintf("%s/request/new?event=%d", f.url, ev.ID)}
+		FormURL: fmt.Sprintf("%s/request/new?event=%d", f.url, ev.ID), Texts: map[string]api.NoticeTexts{}}
 	for _, fr := range ev.Files {
 		n.Files = append(n.Files, fr.Name)
 	}
+	if kind == "held" { // as the pipeline tells it: the reviewers in order, the texts in both languages
+		n.Reviewers = []api.Reviewer{{Name: "lisi", DisplayName: "李四", Stage: "lead"}, {Name: "wangwu", DisplayName: "王五", Stage: "head"}}
+	}
+	for _, lang := range []l10n.Lang{l10n.ZH, l10n.EN} {
+		var found []string
+		for _, fr := range ev.Files {
+			found = append(found, fr.Name+lang.Pick("：", ": ")+api.FindingsLine(fr.Findings, lang))
+		}
+		n.Texts[string(lang)] = api.NoticeTexts{Reasons: ev.Reasons, Findings: found}
+	}
+	n.Findings = n.Texts["zh-CN"].Findings
 	return n
 }
 
@@ -187,6 +194,15 @@ func (f *fixture) testNotify(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("form") == "js" {
 		n.FormURL = "javascript:document.title='pwned'"
 	}
+	if id := r.URL.Query().Get("again"); id != "" { // the earlier approval of this file is used up
+		req, err := f.db.Request(id)
+		if err != nil {
+			http.Error(w, "unknown request", http.StatusBadRequest)
+			return
+		}
+		n.Approval = &api.PastApproval{RequestID: id, State: "used_up", Uses: req.MaxUses, MaxUses: req.MaxUses, Expires: req.ValidUntil()}
+		n.AgainURL = n.FormURL + "&again=" + id
+	}
 	f.hub.Notify("zhangsan", n)
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -195,6 +211,7 @@ func (f *fixture) testNotify(w http.ResponseWriter, r *http.Request) {
 type result struct {
 	ExtensionID string   `json:"extension_id"`
 	Approved    string   `json:"approved_request"`
+	Again       string   `json:"again_request"`
 	Withdrawn   string   `json:"withdrawn_request"`
 	Badge       string   `json:"badge"`
 	Notified    int      `json:"notifications"`
@@ -226,6 +243,7 @@ func TestExtensionInChromium(t *testing.T) {
 		"SLUICE_LEAD_TOKEN="+f.tokens["lisi"],
 		"SLUICE_HEAD_TOKEN="+f.tokens["wangwu"],
 		fmt.Sprintf("SLUICE_HELD3_EVENT=%d", f.events["held3"]),
+		fmt.Sprintf("SLUICE_HELD4_EVENT=%d", f.events["held4"]),
 		"SLUICE_EXT_DIR="+ext,
 		"SLUICE_EXT_ID="+ExtensionID,
 		"SLUICE_CHROMIUM="+chromium,
@@ -261,6 +279,11 @@ func TestExtensionInChromium(t *testing.T) {
 	}
 	if req.Status != store.StatusApproved {
 		t.Errorf("request %s status %q, want approved", req.ID, req.Status)
+	}
+	again, err := f.db.RequestForEvent(f.events["held4"])
+	if err != nil || again.ID != res.Again || again.Receiver != req.Receiver || again.Purpose != req.Purpose || again.Days != req.Days ||
+		again.Status != store.StatusPending {
+		t.Errorf("再次申请 did not file the earlier request again for the new upload: %+v %v (page: %s)", again, err, res.Again)
 	}
 	w, err := f.db.RequestForEvent(f.events["held2"])
 	if err != nil {

@@ -27,7 +27,16 @@ function normRequest(r, fallback = {}) {
     purpose: r.purpose ?? fallback.purpose ?? '',
     days: r.days ?? fallback.days ?? 0,
     comment: lastComment(r) || '',
+    waiting_for: String(r.waiting_for || ''),
+    waiting_for_name: String(r.waiting_for_name || ''),
+    stage: String(r.stage || ''),
+    usage: r.usage && typeof r.usage === 'object' ? r.usage : fallback.usage || null,
   };
+}
+
+/** live says whether a request may still change by itself: undecided, or approved with sends left. */
+function live(r) {
+  return OPEN_STATUSES.includes(r.status) || (r.status === 'approved' && (!r.usage || (r.usage.uses_left > 0 && !r.usage.expired)));
 }
 
 /** lastComment returns the latest reviewer comment from a request's history, if any. */
@@ -66,6 +75,7 @@ function render() {
       return drafts.get(n.event_id);
     },
     submit: submitRequest,
+    again: requestAgain,
     withdraw: withdrawRequest,
     details: showDetails,
     detailsOf: (n) => details.get(n.event_id),
@@ -90,6 +100,25 @@ async function submitRequest(n, form) {
     drafts.set(n.event_id, draft);
     render();
     // 409: a request already exists for this event (filed in the console): show it instead.
+    if (e.status === 409) refreshMine();
+  }
+}
+
+/**
+ * requestAgain files a new request for a held notice whose earlier approval is used up or expired, with
+ * the earlier request's receiver, purpose and validity (POST /api/requests with "again").
+ */
+async function requestAgain(n) {
+  const draft = drafts.get(n.event_id) || {};
+  try {
+    const res = await api('/api/requests', { method: 'POST', body: { event_id: n.event_id, again: n.approval.request_id } });
+    drafts.delete(n.event_id);
+    await saveRequest(normRequest(res || {}, { event_id: n.event_id }));
+    refreshAll();
+  } catch (e) {
+    draft.againError = t('errAgain', [e.message]);
+    drafts.set(n.event_id, draft);
+    render();
     if (e.status === 409) refreshMine();
   }
 }
@@ -121,7 +150,8 @@ async function refreshOne(req) {
   try {
     const r = await api(`/api/requests/${encodeURIComponent(req.request_id)}`);
     const next = normRequest(r || {}, req);
-    if (next.status !== req.status || next.comment !== req.comment || req.error) {
+    if (next.status !== req.status || next.comment !== req.comment || req.error || next.waiting_for !== req.waiting_for ||
+      JSON.stringify(next.usage) !== JSON.stringify(req.usage)) {
       await saveRequest(next);
       return true;
     }
@@ -162,7 +192,7 @@ async function refreshAll() {
   if (polling || !state.token) return;
   polling = true;
   try {
-    const open = Object.values(state.requests).filter((r) => OPEN_STATUSES.includes(r.status) || r.error);
+    const open = Object.values(state.requests).filter((r) => live(r) || r.error);
     for (const r of open) await refreshOne(r);
   } finally {
     polling = false;

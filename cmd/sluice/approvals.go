@@ -179,8 +179,8 @@ func printRequest(c *cli.Context, r api.Request) error {
 			fmt.Fprintf(w, "%s\t%s  %d B  sha256 %s\n", l.Pick("文件", "File"), clean(f.Name), f.Size, clean(f.SHA256))
 		}
 	}
-	if len(r.FindingsSummary) > 0 {
-		fmt.Fprintf(w, "%s\t%s\n", l.Pick("检测结果", "Findings"), clean(strings.Join(r.FindingsSummary, "; ")))
+	for _, f := range api.RequestFindings(r.Request, l) {
+		fmt.Fprintf(w, "%s\t%s\n", l.Pick("检测结果", "Findings"), clean(f))
 	}
 	if r.GrantID != "" {
 		fmt.Fprintf(w, "%s\t%s (%s %s)\n", l.Pick("授权", "Grant"), clean(strings.Join(r.GrantIDs, ", ")), l.Pick("有效期至", "until"),

@@ -23,7 +23,8 @@ func TestApprovalsDirectMode(t *testing.T) {
 	}
 	sum, _ := db.PutBlobBytes([]byte("客户名单"))
 	ev := &store.Event{Action: "upload", User: "zhangsan", Host: "mail.qq.com", Category: "webmail", Verdict: "approval",
-		Files: []store.FileRecord{{Name: "客户名单.xlsx", Size: 12, SHA256: sum, Blob: sum}}}
+		Files: []store.FileRecord{{Name: "客户名单.xlsx", Size: 12, SHA256: sum, Blob: sum, Findings: []string{"phone×60", "contact_record×60"}},
+			{Name: "(message)", Kind: store.FileKindMessage, Size: 8, SHA256: strings.Repeat("d", 64), Findings: []string{"keyword×1"}}}}
 	db.AppendEvent(ev)
 	db.Close()
 
@@ -51,6 +52,10 @@ func TestApprovalsDirectMode(t *testing.T) {
 	code, out = runCaptured(t, dir, "approvals", "show", req.ID, "--as", "zhangsan", "--json")
 	if code != 0 || !strings.Contains(out, `"status": "approved"`) {
 		t.Fatalf("show: %d %s", code, out)
+	}
+	_, out, _ = runLang(t, dir, "zh-CN", "approvals", "show", req.ID, "--as", "zhangsan")
+	if !strings.Contains(out, "客户名单.xlsx：手机号 60 个、联系人记录 60 条") || !strings.Contains(out, "消息正文：关键词 1 个") || strings.Contains(out, "×") {
+		t.Errorf("show does not say what was found in words:\n%s", out)
 	}
 	code, out = runCaptured(t, dir, "approvals", "list", "--as", "wangwu", "--json")
 	if code != 0 || !strings.Contains(out, req.ID) {

@@ -131,6 +131,12 @@ func runDaemon(c *cli.Context) error {
 	fmt.Fprintln(c.App.ErrWriter, lang(c).Pick(
 		fmt.Sprintf("Sluice 已启动：代理 %s，控制台 %s\n  浏览器 PAC 地址：%s/proxy.pac\n  根证书安装页：%s/ca（或运行 sudo sluice ca install）", d.ProxyAddr(), u, u, u),
 		fmt.Sprintf("Sluice is running: proxy %s, console %s\n  browser PAC URL: %s/proxy.pac\n  CA install page: %s/ca (or run sudo sluice ca install)", d.ProxyAddr(), u, u, u)))
+	if res.AdminPassword != "" { // first start
+		fmt.Fprintln(c.App.ErrWriter, quickStart(lang(c)))
+	}
+	for _, w := range d.Warnings() {
+		fmt.Fprintln(c.App.ErrWriter, lang(c).Pick("注意：", "Note: ")+lang(c).Pick(w.ZH, w.EN))
+	}
 	<-sig
 	fmt.Fprintln(c.App.ErrWriter, lang(c).Pick("正在停止…", "stopping…"))
 	return d.Close()
@@ -147,4 +153,28 @@ func printInit(c *cli.Context, res *daemon.InitResult) {
 			"控制台管理员账号 admin，初始密码："+res.AdminPassword+"（已保存在 "+p.InitialPassword+"；请尽快用 'sluice users passwd admin' 修改）",
 			"console admin account: admin, initial password: "+res.AdminPassword+" (saved in "+p.InitialPassword+"; change it with 'sluice users passwd admin')"))
 	}
+}
+
+// quickStart is what a first start prints after the addresses: add people, and how traffic is attributed.
+func quickStart(l l10n.Lang) string {
+	return l.Pick(`快速开始：
+  1. 添加员工和审批人（另开一个终端；命令通过正在运行的 Sluice 完成）：
+       sluice users add lisi     --display-name 李四 --staff-id A2001 --role reviewer --password '…'
+       sluice users add wangwu   --display-name 王五 --staff-id A3001 --role reviewer --password '…'
+       sluice users add zhangsan --display-name 张三 --staff-id A1024 --lead lisi --head wangwu --password '…'
+  2. 流量记在谁名下（水印和审计记录显示的就是这个人）：
+       本机单人使用：sluice run --user zhangsan        所有经过本代理的流量记在张三名下
+       多人共用：    sluice run --listen 0.0.0.0:8080  每个浏览器用自己的账号密码登录代理
+       两者都没有：  本机流量记在操作系统账号名下（启动时会提示）
+  3. 浏览器使用上面的 PAC 地址并信任根证书，然后向 pan.baidu.com 上传一份客户名单试试。`,
+		`Quick start:
+  1. Add staff and their approvers (in another terminal; the commands go through the running Sluice):
+       sluice users add lisi     --display-name 李四 --staff-id A2001 --role reviewer --password '…'
+       sluice users add wangwu   --display-name 王五 --staff-id A3001 --role reviewer --password '…'
+       sluice users add zhangsan --display-name 张三 --staff-id A1024 --lead lisi --head wangwu --password '…'
+  2. Who the traffic belongs to (watermarks and the audit log name this person):
+       one person on this machine: sluice run --user zhangsan        everything through this proxy is zhangsan's
+       shared by several people:   sluice run --listen 0.0.0.0:8080  each browser logs in to the proxy
+       neither:                    traffic on this machine is the OS account's (a warning at start says so)
+  3. Point a browser at the PAC URL above, trust the CA, and try uploading a customer list to pan.baidu.com.`)
 }

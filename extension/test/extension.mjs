@@ -129,6 +129,8 @@ async function mainFlow() {
     await opts.waitForFunction(() => document.querySelector('#conn').dataset.state === 'connected', null, { timeout: 15000 });
     check((await opts.inputValue('#consoleUrl')) === CONSOLE, 'saved console URL is normalized to its origin');
     check((await opts.textContent('#conn')).includes('已连接'), 'options page shows the WebSocket connected');
+    const status = (await opts.textContent('#result')).trim();
+    check(status === '已保存' && !status.includes('正在连接'), `the status line no longer says it is connecting once connected: "${status}"`);
     await shot(opts, '1-options.png');
     await opts.close();
 
@@ -141,14 +143,20 @@ async function mainFlow() {
       `replayed blocked notice shows destination and file: ${blocked}`);
     await page.click('article.card.blocked button.link');
     await page.waitForSelector('article.card.blocked .files li');
-    check((await page.textContent('article.card.blocked .files')).includes('phone×120'),
-      'details button loads the audit event with its findings');
+    const detailsText = await page.textContent('article.card.blocked .files');
+    check(detailsText.includes('手机号 120 个') && !detailsText.includes('phone×'),
+      `details button loads the audit event with its findings in words: ${detailsText}`);
 
     // 3. A live held notice: notification, badge, the request form.
     await notify('held', 'held1');
     const held = page.locator('article.card.held').first();
     await held.locator('form.request-form').waitFor({ timeout: 15000 });
-    check((await held.textContent()).includes('mail.qq.com'), 'live held notice shows its destination');
+    const heldText = await held.textContent();
+    check(heldText.includes('mail.qq.com'), 'live held notice shows its destination');
+    check(heldText.includes('先由直属上级 李四 审批，再由部门负责人 王五 审批') && heldText.includes('批准后重新发送即可'),
+      `the held card names the reviewers in order and says to send again once approved: ${heldText}`);
+    check(heldText.includes('手机号 8 个') && heldText.includes('命中客户名单 3 条') && !/phone×|customer_match/.test(heldText),
+      'the held card says what was found in words');
     const badge = await sw.evaluate(() => chrome.action.getBadgeText({}));
     check(Number(badge) >= 1, `badge counts the unread notice (${badge})`);
     const notes = await sw.evaluate(() => chrome.notifications.getAll());
@@ -167,6 +175,9 @@ async function mainFlow() {
     await held.locator('.pill.pending').waitFor({ timeout: 15000 });
     const reqId = await held.locator('.request-status').getAttribute('data-request');
     check(/^R-/.test(reqId), `request filed from the form: ${reqId}`);
+    await held.locator('.request-status .next').waitFor({ timeout: 15000 });
+    check((await held.locator('.request-status .next').textContent()).includes('等待 李四（直属上级）审批'),
+      'the filed request says whom it waits for');
     await shot(page, '4-pending.png');
 
     // 4. Lead then head approve through the API; the page follows to "approved".
@@ -182,7 +193,23 @@ async function mainFlow() {
       'approved notice arrives over the WebSocket with the request id');
     check(!(await held.locator('button.withdraw').count()), 'no withdraw button once approved');
     result.approved_request = reqId;
+    await waitFor(async () => (await held.textContent()).includes('还可发送 1 次（共 1 次），有效期至'), 'the approved request shows its sends left');
+    const approvedCard = page.locator('article.card.approved').first();
+    await waitFor(async () => (await approvedCard.textContent()).includes('还可发送 1 次'), 'the approved card shows its sends left');
+    check((await approvedCard.textContent()).includes('有效期至'), 'the approved card states uses left and the end date');
     await shot(page, '5-approved.png');
+
+    // 4b. The approval was used; the same file is held again: the card says so and 再次申请 files it again.
+    await notify('held', 'held4', `&again=${reqId}`);
+    const held4 = page.locator(`article.card.held:has(form.request-form[data-event="${env('SLUICE_HELD4_EVENT')}"])`).first();
+    await held4.waitFor({ timeout: 15000 });
+    check((await held4.locator('.past').textContent()).includes(`申请 ${reqId} 已使用 1/1 次`), 'a used-up approval is explained on the card');
+    await shot(page, '5b-used-up.png');
+    await held4.locator('button.again').click();
+    const again = page.locator(`article.card.held:has(.request-status .pill.pending)`).first();
+    await again.waitFor({ timeout: 15000 });
+    result.again_request = await again.locator('.request-status').getAttribute('data-request');
+    check(/^R-/.test(result.again_request) && result.again_request !== reqId, `再次申请 filed ${result.again_request} in one click`);
 
     // 5. Second held upload: file, then withdraw with the two-step button.
     await notify('held', 'held2', '&form=js');

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"time"
@@ -358,6 +359,48 @@ type Request struct {
 	Stage      string `json:"stage,omitempty"`       // lead or head while undecided
 	WaitingFor string `json:"waiting_for,omitempty"` // login name expected to act next
 	URL        string `json:"url"`                   // console page of the request
+	// Filled by the console's request routes (empty elsewhere): what people read about the request.
+	WaitingForName string      `json:"waiting_for_name,omitempty"` // display name of WaitingFor
+	Usage          *GrantUsage `json:"usage,omitempty"`            // once approved: sends used and left, end date
+	Findings       []string    `json:"findings,omitempty"`         // per file in words ("客户.csv：手机号 60 个、…"), then the reasons
+	FileWords      []FileWords `json:"file_words,omitempty"`       // the files with their findings in words
+	Reviewers      []Reviewer  `json:"reviewers,omitempty"`        // lead and head, with display names
+}
+
+// GrantUsage says how much of an approval is left: the fewest sends left over its files' grants.
+type GrantUsage struct {
+	Uses     int       `json:"uses"`      // sends already made (the most over the request's grants)
+	MaxUses  int       `json:"max_uses"`  // sends the approval allows
+	UsesLeft int       `json:"uses_left"` // MaxUses - Uses, never below 0
+	Expires  time.Time `json:"expires"`   // end of validity
+	Expired  bool      `json:"expired,omitempty"`
+}
+
+// Reviewer is one person who approves a request, in order: the requester's lead, then the head.
+type Reviewer struct {
+	Name        string `json:"name"`
+	DisplayName string `json:"display_name,omitempty"`
+	Stage       string `json:"stage"` // lead | head
+}
+
+// PastApproval is an earlier approval of the same file that no longer covers it, so a refusal can say
+// why the rep's retry was held again ("申请 R-… 已使用 1/1 次", "已于 … 过期").
+type PastApproval struct {
+	RequestID string    `json:"request_id"`
+	State     string    `json:"state"` // used_up | expired
+	Uses      int       `json:"uses"`
+	MaxUses   int       `json:"max_uses"`
+	Expires   time.Time `json:"expires"`
+}
+
+// Text says in lang why the earlier approval no longer covers the file.
+func (p *PastApproval) Text(lang l10n.Lang) string {
+	if p.State == "expired" {
+		return lang.Pick(fmt.Sprintf("申请 %s 的批准已于 %s 过期", p.RequestID, p.Expires.Local().Format("2006-01-02 15:04")),
+			fmt.Sprintf("the approval of request %s expired on %s", p.RequestID, p.Expires.Local().Format("2006-01-02 15:04")))
+	}
+	return lang.Pick(fmt.Sprintf("申请 %s 已使用 %d/%d 次", p.RequestID, p.Uses, p.MaxUses),
+		fmt.Sprintf("request %s has been used %d of %d times", p.RequestID, p.Uses, p.MaxUses))
 }
 
 // Requests is the answer of GET /api/requests and GET /api/queue.
@@ -395,6 +438,19 @@ type Notice struct {
 	Reasons     []string  `json:"reasons,omitempty"`
 	FormURL     string    `json:"form_url,omitempty"`
 	Time        time.Time `json:"time"`
+	// What a person reads, for held and blocked notices (all omitted when empty).
+	Findings  []string               `json:"findings,omitempty"`  // per file, in words: "客户.csv：手机号 60 个、…"
+	Reviewers []Reviewer             `json:"reviewers,omitempty"` // who approves, in order (held)
+	Approval  *PastApproval          `json:"approval,omitempty"`  // an earlier approval that no longer covers the file (held)
+	AgainURL  string                 `json:"again_url,omitempty"` // console form for a new request, filled from Approval's
+	Texts     map[string]NoticeTexts `json:"texts,omitempty"`     // the human texts per language ("zh-CN", "en")
+}
+
+// NoticeTexts are a notice's human texts in one language; the extension shows the ones of its own language.
+type NoticeTexts struct {
+	Message  string   `json:"message,omitempty"`
+	Reasons  []string `json:"reasons,omitempty"`
+	Findings []string `json:"findings,omitempty"`
 }
 
 // Alert is one manager alert (an upload was blocked, or a request was filed), as webhooks receive it.

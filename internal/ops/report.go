@@ -3,14 +3,11 @@ package ops
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/api"
 	"github.com/sluice-dlp/sluice/internal/l10n"
-	"github.com/sluice-dlp/sluice/proxy/inspect"
 	"github.com/sluice-dlp/sluice/store"
 )
 
@@ -60,10 +57,7 @@ func (l *Local) DepartureReport(ctx context.Context, name string) (api.Departure
 			for _, id := range ids {
 				customers[id] = true
 			}
-			f := api.ReportFile{Name: fr.Name, Type: fr.Type, Size: fr.Size, Findings: FindingWords(fr.Findings, lg), Customers: len(ids), MarkID: fr.MarkID}
-			if fr.Kind == store.FileKindMessage {
-				f.Name = lg.Pick("消息正文", "message text")
-			}
+			f := api.ReportFile{Name: api.FileLabel(fr, lg), Type: fr.Type, Size: fr.Size, Findings: api.FindingsLine(fr.Findings, lg), Customers: len(ids), MarkID: fr.MarkID}
 			if fr.Blob != "" {
 				f.Copy = fmt.Sprintf("%s/event/%d/preview/%d", strings.TrimRight(l.BaseURL, "/"), e.ID, n)
 			}
@@ -73,30 +67,4 @@ func (l *Local) DepartureReport(ctx context.Context, name string) (api.Departure
 	}
 	rep.Customers = len(customers)
 	return rep, nil
-}
-
-// FindingWords turns an audit record's findings ("phone×12", "customer_match×3") into words a person
-// reads (手机号 12 个、命中客户名单 3 条 / 12 mobile numbers, 3 customer-list entries).
-func FindingWords(findings []string, lg l10n.Lang) string {
-	var out []string
-	for _, f := range findings {
-		kind, rest, ok := strings.Cut(f, "×")
-		if !ok {
-			out = append(out, f)
-			continue
-		}
-		num, detail, _ := strings.Cut(rest, " ")
-		n, err := strconv.Atoi(num)
-		if err != nil {
-			out = append(out, f)
-			continue
-		}
-		w := inspect.CountText(kind, n, lg)
-		if detail != "" {
-			w += " " + detail
-		}
-		out = append(out, w)
-	}
-	slices.Sort(out)
-	return strings.Join(out, lg.Pick("、", ", "))
 }

@@ -17,12 +17,9 @@ type RiskRow struct {
 	Department  string `json:"department"`
 }
 
-var metricNames = map[string][2]string{risk.Customers: {"命中客户名单", "customer-list entries"}, risk.Contacts: {"联系人记录", "contact records"},
-	risk.Refused: {"拦截或待审批", "held or blocked"}, risk.Personal: {"发往个人渠道 MB", "MB to personal channels"}}
-
 var riskPage = template.Must(template.New("risk").Funcs(template.FuncMap{
 	"t":      func(lang l10n.Lang, zh, en string) string { return lang.Pick(zh, en) },
-	"metric": func(lang l10n.Lang, m string) string { n := metricNames[m]; return lang.Pick(n[0], n[1]) },
+	"metric": func(lang l10n.Lang, m string) string { return risk.MetricName(m, lang) },
 	"num":    func(v float64) string { return fmt.Sprintf("%.0f", v) },
 	"score":  func(v float64) string { return fmt.Sprintf("%.2f", v) },
 	"inc":    func(i int) int { return i + 1 },

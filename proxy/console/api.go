@@ -7,7 +7,6 @@ import (
 	"github.com/sluice-dlp/sluice/internal/api"
 	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/internal/ops"
-	"github.com/sluice-dlp/sluice/store"
 )
 
 const maxAPIBody = 64 << 10
@@ -49,8 +48,10 @@ func (s *Server) apiEvent(w http.ResponseWriter, r *http.Request, o *ops.Local) 
 		api.WriteError(w, r, err)
 		return
 	}
-	out := map[string]any{"event": e}
+	lang := api.Lang(r)
+	out := map[string]any{"event": e, "files": api.FilesInWords(e.Files, lang)}
 	if req != nil {
+		s.describe(req, lang)
 		out["request"] = req
 	} else if e.Verdict == "approval" && e.User == s.authUser(r).Name {
 		out["form_url"] = s.c.BaseURL + "/request/new?event=" + r.PathValue("id")
@@ -59,12 +60,20 @@ func (s *Server) apiEvent(w http.ResponseWriter, r *http.Request, o *ops.Local) 
 }
 
 func (s *Server) apiFile(w http.ResponseWriter, r *http.Request, o *ops.Local) {
-	var n store.NewRequest
+	var n filing
 	if err := api.DecodeJSON(w, r, maxAPIBody, &n); err != nil {
 		api.WriteError(w, r, err)
 		return
 	}
-	req, err := o.FileRequest(r.Context(), n)
+	if n.Again != "" {
+		old, _, err := s.earlier(r.Context(), o, s.authUser(r), n.Again)
+		if err != nil {
+			api.WriteError(w, r, err)
+			return
+		}
+		fillFrom(&n.NewRequest, old)
+	}
+	req, err := o.FileRequest(r.Context(), n.NewRequest)
 	if err != nil {
 		api.WriteError(w, r, err)
 		return
@@ -77,12 +86,16 @@ func (s *Server) apiList(queue bool) opsHandler {
 		q := r.URL.Query()
 		mine, _ := strconv.ParseBool(q.Get("mine"))
 		rs, err := o.Requests(r.Context(), api.RequestQuery{Mine: mine, Queue: queue, Status: q.Get("status")})
+		for i := range rs {
+			s.describe(&rs[i], api.Lang(r))
+		}
 		reply(w, r, http.StatusOK, api.Requests{Requests: rs}, err)
 	}
 }
 
 func (s *Server) apiShow(w http.ResponseWriter, r *http.Request, o *ops.Local) {
 	req, err := o.Request(r.Context(), r.PathValue("id"))
+	s.describe(&req, api.Lang(r))
 	reply(w, r, http.StatusOK, req, err)
 }
 
@@ -95,6 +108,7 @@ func (s *Server) apiAct(w http.ResponseWriter, r *http.Request, o *ops.Local) {
 		}
 	}
 	req, err := o.Act(r.Context(), r.PathValue("id"), r.PathValue("action"), body.Comment)
+	s.describe(&req, api.Lang(r))
 	reply(w, r, http.StatusOK, req, err)
 }
 

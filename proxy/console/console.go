@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -30,6 +31,8 @@ type page struct {
 
 	Requests   []api.Request
 	Req        *store.Request
+	View       *api.Request // Req as people read it (findings in words, who decides next, sends left)
+	Again      string       // why the form is filled in from an earlier request (申请 R-… 已使用 1/1 次)
 	Event      *store.Event
 	Files      []fileView
 	CanApprove bool
@@ -46,6 +49,8 @@ type page struct {
 	ChainN   int
 	ChainOK  bool
 	Verified bool
+
+	Warnings []string // set-up problems an admin should fix (from the daemon)
 
 	status int               // HTTP status when not 200
 	names  map[string]string // login name → display name, for Who
@@ -80,6 +85,7 @@ type fileView struct {
 	PreviewURL string
 	Excerpt    string
 	NoPreview  bool
+	Doc        *docPreview // the content: first rows or paragraphs, OCR text, customer-list matches
 }
 
 var pageNames = []string{"login", "list", "request", "new", "archive", "audit", "error"}
@@ -98,8 +104,10 @@ func parsePages() map[string]*template.Template {
 			}
 			return s
 		},
-		"size": humanSize,
-		"join": strings.Join,
+		"size":  humanSize,
+		"join":  strings.Join,
+		"pair":  func(p *page, d *docPreview) map[string]any { return map[string]any{"P": p, "D": d} },
+		"docMB": func() int { return docMaxSize >> 20 },
 	}
 	out := map[string]*template.Template{}
 	for _, n := range pageNames {
@@ -130,6 +138,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *
 		p.LangURL = r.URL.Path + "?" + q.Encode()
 	} else {
 		p.LangURL = "/?" + "lang=" + q.Get("lang")
+	}
+	if p.User != nil && p.User.HasRole(store.RoleAdmin) {
+		for _, w := range s.warnings(l10n.Lang(p.Lang)) {
+			p.Warnings = append(p.Warnings, w["message"])
+		}
 	}
 	if p.User != nil {
 		p.names = map[string]string{}
@@ -195,6 +208,9 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, u *store.User,
 		return
 	}
 	lang := pageLang(w, r)
+	for i := range rs {
+		s.describe(&rs[i], l10n.Lang(lang))
+	}
 	s.render(w, r, "list", &page{Lang: lang, Title: lang.T(nav), Nav: nav, User: u, Requests: rs})
 }
 
@@ -211,20 +227,29 @@ func (s *Server) historyPage(w http.ResponseWriter, r *http.Request, u *store.Us
 }
 
 // fileViews prepares previews and excerpts of a request's or event's files.
-func (s *Server) fileViews(base string, files []store.FileRecord) []fileView {
+func (s *Server) fileViews(ctx context.Context, base string, files []store.FileRecord) []fileView {
 	out := make([]fileView, 0, len(files))
+	var shown []store.FileRecord
+	for _, f := range files {
+		if f.Kind != store.FileKindMessage {
+			shown = append(shown, f)
+		}
+	}
+	docs := s.docs.previews(ctx, s.c.DB, shown)
 	for i, f := range files {
 		if f.Kind == store.FileKindMessage {
 			continue // the site's form fields, not a file the rep sent
 		}
-		v := fileView{FileRecord: f, Index: i}
+		v := fileView{FileRecord: f, Index: i, Doc: docs[len(out)]}
 		switch previewKind(s.c.DB, f) {
 		case "pdf", "image":
 			v.PreviewURL = fmt.Sprintf("%s/preview/%d", base, i)
 		case "text":
-			v.Excerpt = textExcerpt(s.c.DB, f)
+			if v.Doc == nil || v.Doc.Note != "" { // the content preview shows the text already
+				v.Excerpt = textExcerpt(s.c.DB, f)
+			}
 		default:
-			v.NoPreview = true
+			v.NoPreview = v.Doc == nil || v.Doc.Note == "doc_failed" || v.Doc.Note == "doc_empty"
 		}
 		out = append(out, v)
 	}
@@ -244,8 +269,9 @@ func (s *Server) showRequest(w http.ResponseWriter, r *http.Request, u *store.Us
 	}
 	req := view.Request
 	lang := pageLang(w, r)
-	p := &page{Lang: lang, Title: lang.T("request") + " " + req.ID, User: u, Req: req, Error: errText,
-		Files: s.fileViews("/request/"+req.ID, req.Files)}
+	p := &page{Lang: lang, Title: lang.T("request") + " " + req.ID, User: u, Req: req, Error: errText, View: &view,
+		Files: s.fileViews(r.Context(), "/request/"+req.ID, req.Files)}
+	s.describe(p.View, l10n.Lang(lang))
 	// The store decides who may act; the page only mirrors its answer.
 	p.CanDeny = !req.Final() && req.CheckDenier(u) == nil
 	p.CanApprove = !req.Final() && req.CheckApprover(u) == nil
@@ -296,13 +322,14 @@ func (s *Server) newRequestPage(w http.ResponseWriter, r *http.Request, u *store
 		http.Redirect(w, r, "/request/"+req.ID, http.StatusSeeOther)
 		return
 	}
-	s.showForm(w, r, u, e, url.Values{"days": {"7"}, "max_uses": {strconv.Itoa(s.c.MaxUses)}}, http.StatusOK, "")
+	form := url.Values{"days": {"7"}, "max_uses": {strconv.Itoa(s.c.MaxUses)}}
+	s.showForm(w, r, u, e, form, http.StatusOK, "", s.againForm(w, r, u, form))
 }
 
-func (s *Server) showForm(w http.ResponseWriter, r *http.Request, u *store.User, e *store.Event, form url.Values, status int, errText string) {
+func (s *Server) showForm(w http.ResponseWriter, r *http.Request, u *store.User, e *store.Event, form url.Values, status int, errText, again string) {
 	lang := pageLang(w, r)
-	p := &page{Lang: lang, Title: lang.T("new_request"), User: u, Event: e, Form: form, Error: errText,
-		Files: s.fileViews(fmt.Sprintf("/event/%d", e.ID), e.Files), MaxUses: store.MaxRequestUses}
+	p := &page{Lang: lang, Title: lang.T("new_request"), User: u, Event: e, Form: form, Error: errText, Again: again,
+		Files: s.fileViews(r.Context(), fmt.Sprintf("/event/%d", e.ID), e.Files), MaxUses: store.MaxRequestUses}
 	if e.Verdict != "approval" {
 		p.Error = lang.T("conflict")
 	}
@@ -327,60 +354,10 @@ func (s *Server) newRequestPost(w http.ResponseWriter, r *http.Request, u *store
 	req, err := o.FileRequest(ctx, store.NewRequest{EventID: e.ID, Receiver: r.PostFormValue("receiver"),
 		Purpose: r.PostFormValue("purpose"), Days: days, MaxUses: uses, AnyHost: r.PostFormValue("any_host") != ""})
 	if err != nil {
-		s.showForm(w, r, u, e, r.PostForm, api.Status(l10n.CodeOf(err)), l10n.Text(err, l10n.LangOf(ctx)))
+		s.showForm(w, r, u, e, r.PostForm, api.Status(l10n.CodeOf(err)), l10n.Text(err, l10n.LangOf(ctx)), "")
 		return
 	}
 	http.Redirect(w, r, "/request/"+req.ID, http.StatusSeeOther)
-}
-
-func (s *Server) archivePage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if !ops.CanInvestigate(u) {
-		s.fail(w, r, u, http.StatusForbidden, "forbidden", "")
-		return
-	}
-	lang := pageLang(w, r)
-	p := &page{Lang: lang, Title: lang.T("archive"), Nav: "archive", User: u, Query: r.URL.Query()}
-	o, ctx := s.as(w, r, u)
-	f, err := api.ArchiveFilter(r.URL.Query())
-	if err == nil {
-		p.Records, err = o.Archive(ctx, f)
-	}
-	if err != nil {
-		p.Error = l10n.Text(err, l10n.LangOf(ctx))
-	}
-	s.render(w, r, "archive", p)
-}
-
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if !ops.CanInvestigate(u) {
-		s.fail(w, r, u, http.StatusForbidden, "forbidden", "")
-		return
-	}
-	lang := pageLang(w, r)
-	o, ctx := s.as(w, r, u)
-	q := r.URL.Query()
-	p := &page{Lang: lang, Title: lang.T("audit"), Nav: "audit", User: u, Query: q}
-	f := store.EventFilter{User: strings.TrimSpace(q.Get("user")), Action: strings.TrimSpace(q.Get("action")),
-		Text: strings.TrimSpace(q.Get("q")), Limit: 200}
-	var err error
-	if p.Events, err = o.Events(ctx, f); err != nil {
-		p.Error = l10n.Text(err, l10n.LangOf(ctx))
-	}
-	p.EN = lang == "en"
-	if cs, err := o.Events(ctx, store.EventFilter{Action: "compat.", Limit: 50}); err == nil {
-		seen := map[string]bool{}
-		for _, e := range cs {
-			if !seen[e.Host] && len(p.Compat) < 10 {
-				seen[e.Host] = true
-				p.Compat = append(p.Compat, e)
-			}
-		}
-	}
-	if q.Get("verify") != "" { // walks the whole chain: only on request
-		v, err := o.VerifyAudit(ctx, nil)
-		p.Verified, p.ChainN, p.ChainOK = true, v.Records, err == nil && v.OK
-	}
-	s.render(w, r, "audit", p)
 }
 
 // Reviewer reports whether the signed-in user may review requests.

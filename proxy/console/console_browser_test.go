@@ -123,7 +123,7 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	run("archive")
 
-	for _, shot := range []string{"phone-form", "english-history", "lead-queue", "lead-approved", "head-queue", "head-approved", "archive", "phone-request"} {
+	for _, shot := range []string{"phone-form", "english-history", "lead-queue", "lead-approved", "head-queue", "head-approved", "archive", "phone-request", "phone-nav"} {
 		data, err := os.ReadFile(filepath.Join(out, shot+".png"))
 		if err != nil || !strings.HasPrefix(string(data), "\x89PNG") {
 			t.Fatalf("screenshot %s missing or not a PNG: %v", shot, err)

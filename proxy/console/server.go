@@ -52,6 +52,7 @@ type Server struct {
 	pages     map[string]*template.Template
 	handler   http.Handler
 	previews  *previewCache
+	docs      *docPreviews
 }
 
 // NewServer builds the console.
@@ -63,7 +64,7 @@ func NewServer(c Config) *Server {
 		c.MaxUses = 1
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	s := &Server{c: c, sessions: newSessions(c.DB), limiter: newLimiter(), pages: parsePages(), previews: newPreviewCache(),
+	s := &Server{c: c, sessions: newSessions(c.DB), limiter: newLimiter(), pages: parsePages(), previews: newPreviewCache(), docs: newDocPreviews(scannerFor(c)),
 		pairFails: authguard.NewWindow(pairingMaxFails, 5*time.Minute, maxGuardKeys)}
 	mux := http.NewServeMux()
 	s.routes(mux)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/sluice-dlp/sluice/internal/api"
+	"github.com/sluice-dlp/sluice/internal/l10n"
 )
 
 //go:embed pages/*.html
@@ -25,6 +26,26 @@ type Site struct {
 	ProxyAddr func() string                 // the bound proxy address
 	PAC       func(proxyAddr string) []byte // the PAC script routing browsers to proxyAddr
 	Health    func() map[string]any         // extra fields of /api/health
+	Warnings  func() []Warning              // what the operator should fix: in /api/health and on admins' pages
+}
+
+// Warning is something about the set-up an operator should fix, in both languages.
+type Warning struct {
+	Code string // stable, for monitoring: e.g. identity_os_account
+	ZH   string
+	EN   string
+}
+
+// warnings returns the site's warnings in lang.
+func (s *Server) warnings(lang l10n.Lang) []map[string]string {
+	if s.c.Site.Warnings == nil {
+		return nil
+	}
+	var out []map[string]string
+	for _, w := range s.c.Site.Warnings() {
+		out = append(out, map[string]string{"code": w.Code, "message": lang.Pick(w.ZH, w.EN)})
+	}
+	return out
 }
 
 // Fingerprint returns the SHA-256 fingerprint of a certificate as browsers show it.
@@ -60,6 +81,9 @@ func (s *Server) siteRoutes(mux *http.ServeMux) {
 			for k, v := range site.Health() {
 				out[k] = v
 			}
+		}
+		if ws := s.warnings(api.Lang(r)); len(ws) > 0 {
+			out["warnings"] = ws
 		}
 		api.WriteJSON(w, http.StatusOK, out)
 	})

@@ -115,6 +115,7 @@ type Daemon struct {
 	clock              atomic.Pointer[func() time.Time]
 	compatMu           sync.Mutex
 	compatSeen         map[string]time.Time // host → when its last compatibility problem was recorded
+	warnings           []console.Warning    // set-up problems to fix, logged at start and shown by the console
 }
 
 // Validate checks the settings that need no files: the addresses, --user against a network listener,
@@ -172,6 +173,9 @@ func New(cfg Config) (d *Daemon, err error) {
 	}
 	if err := d.checkIdentity(loopback); err != nil {
 		return nil, err
+	}
+	if w := identityWarning(loopback, cfg.User); w != nil {
+		d.warnings = append(d.warnings, *w)
 	}
 	resolve, err := front.ParseResolve(cfg.Resolve)
 	if err != nil {
@@ -253,8 +257,9 @@ func (d *Daemon) wire(roots *x509.CertPool, resolve map[string]string, loopback 
 	d.Console = console.NewServer(console.Config{Ops: d.Ops, DB: d.DB, Hub: d.Hub, BaseURL: d.ConsoleURL(), Logger: d.log,
 		SecureCookies: d.cfg.SecureCookies, SpoolDir: d.paths.Spool, Risk: func() []risk.Standing { return d.Risk.Ranking(d.now()) },
 		Site: console.Site{CA: d.CA.Cert, CAPEM: d.CA.CertPEM, ProxyAddr: d.ProxyAddr,
-			PAC:    func(addr string) []byte { return d.Policy.Catalog().PAC(d.pacProxies(addr), d.Policy.PAC.Fallback) },
-			Health: func() map[string]any { return map[string]any{"certs_cached": d.Certs.Len()} }}})
+			PAC:      func(addr string) []byte { return d.Policy.Catalog().PAC(d.pacProxies(addr), d.Policy.PAC.Fallback) },
+			Health:   func() map[string]any { return map[string]any{"certs_cached": d.Certs.Len()} },
+			Warnings: d.Warnings}})
 	consoleLim := lim
 	consoleLim.MaxConns, consoleLim.MaxConnsPerIP = max(lim.MaxConns/4, 32), 0
 	consoleLim = consoleLim.WithDefaults()
@@ -332,6 +337,9 @@ func (d *Daemon) Start() error {
 	go d.housekeeping()
 	os.WriteFile(filepath.Join(d.cfg.DataDir, "daemon.addr"), []byte(d.ConsoleURL()+"\n"), 0o600)
 	d.log.Info("sluice running", "proxy", d.proxyLn.Addr().String(), "console", d.ConsoleURL(), "pac", d.ConsoleURL()+"/proxy.pac", "data", d.cfg.DataDir)
+	for _, w := range d.warnings {
+		d.log.Warn(w.EN, "code", w.Code)
+	}
 	return nil
 }
 

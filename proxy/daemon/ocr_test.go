@@ -2,14 +2,14 @@ package daemon
 
 import (
 	"fmt"
-	"os"
-	"github.com/sluice-dlp/sluice/watermark"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/sluice-dlp/sluice/internal/fixture"
 	"github.com/sluice-dlp/sluice/internal/testtool"
+	"github.com/sluice-dlp/sluice/watermark"
 )
 
 // screenshotOf draws lines as a screenshot would show them.

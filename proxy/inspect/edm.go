@@ -30,6 +30,19 @@ func (d *Detector) matchCustomers(t string, ms []match, hasIdent bool, loc strin
 	ix := d.opt.Customers
 	budget := maxCandidates
 	strongHit := false // a phone, e-mail or company of the list is in this piece
+	// Entries first hit here, each with the sample a reviewer reads: the masked company or contact name
+	// when the piece holds one of the entry's, else the masked phone or e-mail that matched.
+	type hit struct {
+		id     uint64
+		sample string
+		named  bool
+	}
+	var hits []hit
+	defer func() {
+		for _, h := range hits {
+			d.add(KindCustomer, h.sample, loc)
+		}
+	}()
 	look := func(field, norm, maskKind, raw string) {
 		if budget <= 0 || norm == "" {
 			return
@@ -40,12 +53,19 @@ func (d *Detector) matchCustomers(t string, ms []match, hasIdent bool, loc strin
 			return
 		}
 		strongHit = strongHit || field != FieldContact
+		named := field == FieldCompany || field == FieldContact
 		if !d.customers[id] {
 			d.customers[id] = true
 			if d.ocr {
 				d.custOCR++
 			}
-			d.add(KindCustomer, maskValue(maskKind, raw), loc)
+			hits = append(hits, hit{id, maskValue(maskKind, raw), named})
+			return
+		}
+		for i := range hits {
+			if named && hits[i].id == id && !hits[i].named {
+				hits[i].sample, hits[i].named = maskValue(maskKind, raw), true
+			}
 		}
 	}
 	for _, m := range ms {

@@ -101,6 +101,25 @@ func TestEDMSamplesMasked(t *testing.T) {
 	t.Fatal("no customer_match finding")
 }
 
+// TestEDMSamplesNameTheCustomer: an entry hit by its phone shows the masked company name of the same row
+// when the row has it (a reviewer reads who the customer is), else the masked phone.
+func TestEDMSamplesNameTheCustomer(t *testing.T) {
+	d := NewDetector(DetectOptions{Customers: testIndex()})
+	d.Segment(Segment{Text: "13800138000\t上海星河贸易有限公司", Location: "Sheet1!R2"})
+	d.Segment(Segment{Text: "赵德柱\t021-62345678", Location: "Sheet1!R3"})
+	var got []string
+	for _, f := range d.Findings() {
+		if f.Kind == KindCustomer {
+			for _, s := range f.Samples {
+				got = append(got, s.Value)
+			}
+		}
+	}
+	if len(got) != 2 || got[0] != "上海****公司" || got[1] != "021****5678" {
+		t.Errorf("customer samples %q, want the masked company for the first row and the masked landline for the second", got)
+	}
+}
+
 // BenchmarkDetectorRows measures the detector on spreadsheet-like rows with a customer
 // index in use (EDM lookups per cell).
 func BenchmarkDetectorRows(b *testing.B) {

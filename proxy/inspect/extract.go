@@ -20,6 +20,8 @@ type walker struct {
 	own     []Finding
 	excerpt strings.Builder
 	exRunes int
+	exCut   bool // the excerpt's last line stops mid-way
+	exMore  bool // text followed that the excerpt does not hold
 	segs    int
 	ocr     *ocrState // nil unless OCR is enabled
 }
@@ -88,11 +90,14 @@ func (w *walker) emitSeg(n node, loc, text string, ocr bool) error {
 		}
 		for _, r := range text {
 			if w.exRunes >= excerptRunes {
+				w.exCut, w.exMore = true, true
 				break
 			}
 			w.excerpt.WriteRune(r)
 			w.exRunes++
 		}
+	} else if text != "" {
+		w.exMore = true
 	}
 	if err := w.sink.Segment(Segment{Text: text, Location: n.loc(loc), OCR: ocr}); err != nil {
 		return overLimit("detector stopped: %v", err)

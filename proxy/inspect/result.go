@@ -38,13 +38,16 @@ type Finding struct {
 
 // Result is what Scan learned about one part.
 type Result struct {
-	Type     string     `json:"type"`              // short real type: xlsx, docx, pdf, jpeg, png, csv, txt, zip, ...
-	MIME     string     `json:"mime"`              // real MIME type by content
-	Size     int64      `json:"size"`              // bytes scanned
-	SHA256   string     `json:"sha256"`            // hex sha256 of the whole part
-	Findings []Finding  `json:"findings"`          // never nil after Scan
-	Excerpt  string     `json:"excerpt,omitempty"` // short masked text excerpt for reviewers
-	OCR      *OCRReport `json:"ocr,omitempty"`     // what OCR did; nil when it was off or met no image
+	Type     string    `json:"type"`              // short real type: xlsx, docx, pdf, jpeg, png, csv, txt, zip, ...
+	MIME     string    `json:"mime"`              // real MIME type by content
+	Size     int64     `json:"size"`              // bytes scanned
+	SHA256   string    `json:"sha256"`            // hex sha256 of the whole part
+	Findings []Finding `json:"findings"`          // never nil after Scan
+	Excerpt  string    `json:"excerpt,omitempty"` // short masked text excerpt for reviewers
+	// ExcerptCut says the excerpt's last line stops mid-way; ExcerptMore that the file has text after it.
+	ExcerptCut  bool       `json:"-"`
+	ExcerptMore bool       `json:"-"`
+	OCR         *OCRReport `json:"ocr,omitempty"` // what OCR did; nil when it was off or met no image
 	// Customers are the ids of the customer-list entries found (sorted): what the file carries of the
 	// list, kept with the audit record so a leaked copy can be traced to who sent those customers.
 	Customers []uint64 `json:"-"`

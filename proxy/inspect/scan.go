@@ -112,7 +112,7 @@ func (s *Scanner) scan(ctx context.Context, r io.ReaderAt, size int64, name stri
 	if res.Findings == nil {
 		res.Findings = []Finding{}
 	}
-	res.Excerpt = w.excerpt.String()
+	res.Excerpt, res.ExcerptCut, res.ExcerptMore = w.excerpt.String(), w.exCut, w.exMore
 	res.OCR = w.ocr.report()
 	return res, nil
 }

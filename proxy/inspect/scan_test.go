@@ -104,6 +104,9 @@ func TestXLSXCustomerList(t *testing.T) {
 	if !strings.HasPrefix(res.Excerpt, "公司名称\t联系人") {
 		t.Errorf("excerpt %q", res.Excerpt)
 	}
+	if !res.ExcerptMore || !res.ExcerptCut {
+		t.Errorf("the excerpt of 10001 rows does not say it was cut (cut %v, more %v)", res.ExcerptCut, res.ExcerptMore)
+	}
 	full := scanFull(t, data, "客户清单.xlsx")
 	if n := full.Count(KindPhone); n != 10000 {
 		t.Errorf("phones %d, want 10000", n)

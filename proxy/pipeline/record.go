@@ -2,8 +2,8 @@ package pipeline
 
 import (
 	"strconv"
-	"strings"
 
+	"github.com/sluice-dlp/sluice/internal/api"
 	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/proxy/inspect"
 	"github.com/sluice-dlp/sluice/proxy/policy"
@@ -148,15 +148,6 @@ func Summarize(r *inspect.Result) []string {
 	return out
 }
 
-// findingWords names a result's findings for people (手机号 3 个、联系人记录 2 条).
-func findingWords(r *inspect.Result) string {
-	var out []string
-	for _, f := range r.Findings {
-		out = append(out, inspect.CountText(f.Kind, f.Count, l10n.ZH))
-	}
-	return strings.Join(out, "、")
-}
-
 // archiveMessage keeps the text of a message that left for a personal channel in the outbound archive,
 // as the policy's archive.messages says (so chat records survive the rep deleting them).
 func archiveMessage(d *Deps, f *Flow) error {
@@ -173,7 +164,7 @@ func archiveMessage(d *Deps, f *Flow) error {
 		}
 		o := &store.Outbound{Time: d.now().UTC(), User: f.User.Name, DisplayName: f.User.Label(), StaffID: f.User.StaffID, Host: f.Dest.Host,
 			Category: string(f.Dest.Category), Path: f.Req.URL.Path, FileName: "消息 / message", Type: "message", OrigSHA256: sum,
-			EventID: f.Event.ID, Note: findingWords(x.Result)}
+			EventID: f.Event.ID, Note: api.FindingsLine(Summarize(x.Result), l10n.ZH)}
 		if err := d.DB.PutOutbound(o); err != nil {
 			return err
 		}

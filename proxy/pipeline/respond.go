@@ -34,6 +34,12 @@ type Refusal struct {
 	Reasons     []string `json:"reasons"`
 	FormURL     string   `json:"form_url,omitempty"`
 	Lang        string   `json:"lang"`
+	// Findings says what was found, per file, in words: "客户.csv：手机号 60 个、联系人记录 60 条".
+	Findings []string `json:"findings,omitempty"`
+	// Approval is an earlier approval of the file that no longer covers it (all sends used, or expired);
+	// AgainURL files a new request for this upload, filled in from that one.
+	Approval *api.PastApproval `json:"approval,omitempty"`
+	AgainURL string            `json:"again_url,omitempty"`
 }
 
 // LangOf picks the browser's language: zh-CN unless it prefers English.
@@ -80,11 +86,11 @@ func (s refuseStep) Run(f *Flow) error {
 	if err := record(s.d, f); err != nil {
 		return err
 	}
-	resp, ref := s.d.refusal(f, kind, http.StatusForbidden)
+	ex := s.d.explain(f)
+	resp, ref := s.d.refusal(f, kind, http.StatusForbidden, ex)
 	f.Response = resp
 	if s.d.Notifier != nil {
-		s.d.Notifier.Notify(f.User.Name, api.Notice{Type: notice, EventID: ref.EventID, Destination: ref.Destination, Files: ref.Files,
-			Reasons: ref.Reasons, FormURL: ref.FormURL, Time: s.d.now().UTC()})
+		s.d.Notifier.Notify(f.User.Name, s.d.notice(f, notice, ref, ex))
 		if f.Decision.Verdict == policy.Block {
 			s.d.Notifier.Alert(api.Alert{Kind: "block", User: f.User.Name, DisplayName: f.User.Label(), Destination: ref.Destination,
 				Files: ref.Files, Reasons: f.Decision.Texts("zh-CN"), EventID: ref.EventID, Time: s.d.now().UTC()})
@@ -93,8 +99,9 @@ func (s refuseStep) Run(f *Flow) error {
 	return nil
 }
 
-// refusal builds the site-appropriate answer: an HTML page for navigations, JSON for scripts.
-func (d *Deps) refusal(f *Flow, kind string, status int) (*http.Response, *Refusal) {
+// refusal builds the site-appropriate answer: an HTML page for navigations, JSON for scripts; ex (may be
+// nil) adds the findings in words and an earlier approval that no longer applies.
+func (d *Deps) refusal(f *Flow, kind string, status int, ex *explanation) (*http.Response, *Refusal) {
 	lang := LangOf(f.Req)
 	ref := &Refusal{Error: kind, Verdict: string(f.Decision.Verdict), Destination: f.Dest.Host, Lang: string(lang),
 		Reasons: f.Decision.Texts(string(lang)), Files: []string{}}
@@ -104,7 +111,11 @@ func (d *Deps) refusal(f *Flow, kind string, status int) (*http.Response, *Refus
 	if f.Event != nil {
 		ref.EventID = f.Event.ID
 	}
-	zh, en := refusalMessage(kind, f.Dest)
+	var past *api.PastApproval
+	if ex != nil {
+		past, ref.Findings = ex.past, ex.findings[lang]
+	}
+	zh, en := refusalMessage(kind, f.Dest, past)
 	ref.Message = lang.Pick(zh, en)
 	console := ""
 	if d.ConsoleURL != nil {
@@ -112,6 +123,9 @@ func (d *Deps) refusal(f *Flow, kind string, status int) (*http.Response, *Refus
 	}
 	if f.Decision.Verdict == policy.Approval && ref.EventID != 0 {
 		ref.FormURL = fmt.Sprintf("%s/request/new?event=%d", console, ref.EventID)
+		if past != nil {
+			ref.Approval, ref.AgainURL = past, ref.FormURL+"&again="+past.RequestID
+		}
 	}
 	if ref.Reasons == nil {
 		ref.Reasons = []string{}
@@ -121,27 +135,14 @@ func (d *Deps) refusal(f *Flow, kind string, status int) (*http.Response, *Refus
 		return TextResponse(f.Req, status, "application/json; charset=utf-8", string(data)), ref
 	}
 	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, "refused.html", map[string]any{"R": ref, "EN": lang == l10n.EN, "Console": console}); err != nil {
+	pastText := ""
+	if ref.Approval != nil {
+		pastText = ref.Approval.Text(lang)
+	}
+	if err := pages.ExecuteTemplate(&buf, "refused.html", map[string]any{"R": ref, "EN": lang == l10n.EN, "Console": console, "Past": pastText}); err != nil {
 		d.Log.Error("refusal page failed", "err", err)
 	}
 	return TextResponse(f.Req, status, "text/html; charset=utf-8", buf.String()), ref
-}
-
-func refusalMessage(kind string, dest policy.Destination) (zh, en string) {
-	where := dest.Service
-	if where == "" {
-		where = dest.Host
-	}
-	switch kind {
-	case "held_for_approval":
-		return fmt.Sprintf("上传到%s需要审批：文件已暂存，请填写申请（接收方、用途、使用期限），主管和部门负责人批准后重新发送即可。", where),
-			fmt.Sprintf("Sending this to %s needs approval: the file is kept; file a request (receiver, purpose, validity) and send again once your lead and department head approve.", where)
-	case "sluice_error":
-		return "Sluice 无法处理此次上传，已按安全策略拦截。请稍后重试或联系管理员。",
-			"Sluice could not process this upload, so it was stopped. Try again later or contact your administrator."
-	}
-	return fmt.Sprintf("Sluice 已拦截发往%s的内容：公司规定客户资料不得发送到个人邮箱、网盘或聊天工具。", where),
-		fmt.Sprintf("Sluice blocked this upload to %s: company rules forbid sending customer data to personal mail, netdisks or chat.", where)
 }
 
 // failClosed answers a flow whose step failed: nothing is forwarded, grants it used are given back,
@@ -162,7 +163,7 @@ func (p *Pipeline) failClosed(f *Flow, step Step, err error) {
 			d.Log.Error("cannot audit the failure either", "err", aerr)
 		}
 	}
-	resp, _ := d.refusal(f, "sluice_error", http.StatusBadGateway)
+	resp, _ := d.refusal(f, "sluice_error", http.StatusBadGateway, nil)
 	f.Response = resp
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/proxy/inspect"
 )
 
@@ -65,18 +66,18 @@ func (p *Policy) SensitiveFile(r *inspect.Result) (bool, []string, []string) {
 // reached checks thresholds and returns zh/en summaries of what was reached.
 func reached(t Thresholds, r *inspect.Result) (bool, []string, []string) {
 	var zh, en []string
-	check := func(limit, n int, zhName, enName string) {
-		if limit > 0 && n >= limit {
-			zh = append(zh, fmt.Sprintf("%s %d", zhName, n))
-			en = append(en, fmt.Sprintf("%d %s", n, enName))
+	check := func(limit int, kind string) { // in words with their measure: "手机号 60 个", "60 mobile numbers"
+		if n := r.Count(kind); limit > 0 && n >= limit {
+			zh = append(zh, inspect.CountText(kind, n, l10n.ZH))
+			en = append(en, inspect.CountText(kind, n, l10n.EN))
 		}
 	}
-	check(t.CustomerMatches, r.Count(inspect.KindCustomer), "命中客户名单", "customer-list entries")
-	check(t.ContactRecords, r.Count(inspect.KindContactRecord), "联系人记录", "contact records")
-	check(t.Phones, r.Count(inspect.KindPhone), "手机号", "mobile numbers")
-	check(t.IDNumbers, r.Count(inspect.KindIDNumber), "身份证号", "ID numbers")
-	check(t.BankCards, r.Count(inspect.KindBankCard), "银行卡号", "bank card numbers")
-	check(t.Fingerprints, r.Count(inspect.KindFingerprint), "登记的敏感文件", "registered sensitive file matches")
+	check(t.CustomerMatches, inspect.KindCustomer)
+	check(t.ContactRecords, inspect.KindContactRecord)
+	check(t.Phones, inspect.KindPhone)
+	check(t.IDNumbers, inspect.KindIDNumber)
+	check(t.BankCards, inspect.KindBankCard)
+	check(t.Fingerprints, inspect.KindFingerprint)
 	return len(zh) > 0, zh, en
 }
 

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/sluice-dlp/sluice/internal/api"
+	"github.com/sluice-dlp/sluice/internal/l10n"
 	"github.com/sluice-dlp/sluice/proxy/policy"
 	"github.com/sluice-dlp/sluice/store"
 )
@@ -109,9 +109,7 @@ func personal(category string) bool {
 // findingCount reads "kind×N" out of an audit record's findings.
 func findingCount(fs []string, kind string) int {
 	for _, f := range fs {
-		if k, rest, ok := strings.Cut(f, "×"); ok && k == kind {
-			num, _, _ := strings.Cut(rest, " ")
-			n, _ := strconv.Atoi(num)
+		if k, n, _, ok := api.ParseFinding(f); ok && k == kind {
 			return n
 		}
 	}
@@ -277,17 +275,27 @@ func (e *Engine) Ranking(now time.Time) []Standing {
 	return out
 }
 
+// metricWords are the metrics as people read them, in Chinese and English.
+var metricWords = map[string][2]string{Customers: {"命中客户名单", "customer-list entries"}, Contacts: {"联系人记录", "contact records"},
+	Refused: {"被拦截或待审批的上传", "uploads held or blocked"}, Personal: {"发往个人渠道（MB）", "MB sent to personal channels"}}
+
+// MetricName names a metric (customers, contacts, refused, personal_mb) for people in lang.
+func MetricName(m string, lang l10n.Lang) string {
+	n, ok := metricWords[m]
+	if !ok {
+		return m
+	}
+	return lang.Pick(n[0], n[1])
+}
+
 // Reasons says in both languages which metrics crossed and what they were compared with.
 func (st Standing) Reasons() (zh, en []string) {
-	names := map[string][2]string{Customers: {"命中客户名单", "customer-list entries"}, Contacts: {"联系人记录", "contact records"},
-		Refused: {"被拦截或待审批的上传", "uploads held or blocked"}, Personal: {"发往个人渠道（MB）", "MB sent to personal channels"}}
 	for _, m := range st.Metrics {
 		if !m.Crossed {
 			continue
 		}
-		n := names[m.Name]
-		zh = append(zh, fmt.Sprintf("%s %.0f（本人日中位数 %.0f，部门 %.0f，阈值 %.0f）", n[0], m.Window, m.Own, m.Department, m.Threshold))
-		en = append(en, fmt.Sprintf("%.0f %s (own daily median %.0f, department %.0f, threshold %.0f)", m.Window, n[1], m.Own, m.Department, m.Threshold))
+		zh = append(zh, fmt.Sprintf("%s %.0f（本人日中位数 %.0f，部门 %.0f，阈值 %.0f）", MetricName(m.Name, l10n.ZH), m.Window, m.Own, m.Department, m.Threshold))
+		en = append(en, fmt.Sprintf("%.0f %s (own daily median %.0f, department %.0f, threshold %.0f)", m.Window, MetricName(m.Name, l10n.EN), m.Own, m.Department, m.Threshold))
 	}
 	return zh, en
 }

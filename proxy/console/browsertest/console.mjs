@@ -133,6 +133,23 @@ try {
     check(overflow <= 1, 'request page has no horizontal scroll on a phone (overflow ' + overflow + 'px)');
     await p.screenshot({ path: `${out}/phone-request.png`, fullPage: false });
     await phone.close();
+
+    // An admin's navigation has every link (审计日志 last): all of them must be on a 390 px screen.
+    const admin = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const a = await login(admin, 'boss');
+    await a.goto(base + '/audit');
+    const links = await a.$$eval('header nav a', (as) => as.map((x) => {
+      const r = x.getBoundingClientRect();
+      return { text: x.textContent.trim(), left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+    }));
+    check(links.length === 5 && links[4].text === '审计日志', 'an admin sees five links ending with 审计日志: ' + JSON.stringify(links));
+    for (const l of links) {
+      check(l.left >= 0 && l.right <= 390 && l.bottom <= 844, `nav link ${l.text} is on the phone screen: ${JSON.stringify(l)}`);
+    }
+    const navOverflow = await a.evaluate(() => { const n = document.querySelector('header nav'); return n.scrollWidth - n.clientWidth; });
+    check(navOverflow <= 1, 'the nav does not scroll sideways (' + navOverflow + 'px hidden)');
+    await a.screenshot({ path: `${out}/phone-nav.png`, fullPage: false });
+    await admin.close();
   } else {
     throw new Error('SLUICE_PHASE must be approve or archive');
   }
