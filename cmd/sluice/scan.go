@@ -177,12 +177,21 @@ func printScanReport(c *cli.Context, r api.ScanReport) {
 		if f.OCR > 0 {
 			line += fmt.Sprintf(l.Pick("（其中 %d 个识别自图片文字）", " (%d read from images)"), f.OCR)
 		}
+		problem := f.Kind == inspect.KindUninspectable || f.Kind == inspect.KindEncrypted || f.Kind == inspect.KindNoText
 		if f.Detail != "" {
-			line += " — " + f.Detail
+			if problem && l != l10n.EN {
+				line += " — " + inspect.DetailZH(f.Detail)
+			} else {
+				line += " — " + f.Detail
+			}
 		}
 		var ex []string
 		for _, s := range f.Samples {
-			if s.Location != "" {
+			if problem { // the sample's value is the detail again: only where it was
+				if s.Location != "" {
+					ex = append(ex, s.Location)
+				}
+			} else if s.Location != "" {
 				ex = append(ex, s.Value+" @"+s.Location)
 			} else {
 				ex = append(ex, s.Value)

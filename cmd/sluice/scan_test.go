@@ -10,6 +10,8 @@ import (
 	"github.com/sluice-dlp/sluice/proxy/inspect"
 	"github.com/sluice-dlp/sluice/store"
 	"github.com/sluice-dlp/sluice/watermark"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,5 +258,29 @@ func TestTraceByCustomers(t *testing.T) {
 	os.WriteFile(stranger, []byte("明天下午三点开会\n"), 0o600)
 	if code, out, _ := runLang(t, dir, "en", "trace", stranger); code != exitUndecided || !strings.Contains(out, "holds no customer of the company list") {
 		t.Errorf("a file without customers (exit %d):\n%s", code, out)
+	}
+}
+
+// TestScanSaysWhyThereIsNoTextInWords: an image without lines of text is reported in Chinese words by
+// default, the technical detail in English, and the detail is not printed twice.
+func TestScanSaysWhyThereIsNoTextInWords(t *testing.T) {
+	testtool.Require(t, "tesseract")
+	dir := t.TempDir()
+	runCaptured(t, dir, "init")
+	img := image.NewRGBA(image.Rect(0, 0, 400, 300))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	f := filepath.Join(dir, "blank.png")
+	os.WriteFile(f, buf.Bytes(), 0o600)
+	_, zh, _ := runLang(t, dir, "zh-CN", "scan", "--dest", "mail.163.com", f)
+	if !strings.Contains(zh, "图片中没有成行的文字") || strings.Contains(zh, "no lines of text") {
+		t.Errorf("zh-CN:\n%s", zh)
+	}
+	_, en, _ := runLang(t, dir, "en", "scan", "--dest", "mail.163.com", f)
+	if strings.Count(en, "no lines of text") != 1 {
+		t.Errorf("en: the detail once:\n%s", en)
 	}
 }

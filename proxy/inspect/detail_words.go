@@ -5,12 +5,20 @@ import (
 	"strings"
 )
 
-// detailWords maps the technical detail of an encrypted or uninspectable finding (English, for logs and
-// investigators) to what a person reads in Chinese; the first rule whose words all occur wins.
+// detailWords maps the technical detail of an encrypted, uninspectable or no-text finding (English, for
+// logs and investigators) to what a person reads in Chinese; the first rule whose words all occur wins.
 var detailWords = []struct {
 	words []string
 	zh    string
 }{
+	{[]string{"no lines of text"}, "图片中没有成行的文字（照片或图形），未做文字识别"},
+	{[]string{"too small to hold text"}, "图片太小，不会含文字"},
+	{[]string{"icon"}, "图标，未识别文字"},
+	{[]string{"OCR found no text"}, "图片中没有识别出文字"},
+	{[]string{"images carry no extractable text"}, "图片中的文字未识别（文字识别未开启）"},
+	{[]string{"carries no extractable text"}, "此类文件不含可提取的文字"},
+	{[]string{"unknown binary content"}, "未知二进制内容，不含文字"},
+	{[]string{"no text found"}, "此文件中没有文字"},
 	{[]string{"OCR", "budget"}, "图片文字识别超过时限"},
 	{[]string{"during OCR"}, "图片文字识别超过时限"},
 	{[]string{"over the OCR limit"}, "图片像素超过文字识别上限"},
@@ -29,7 +37,7 @@ var detailWords = []struct {
 	{[]string{"unsupported"}, "格式不受支持"},
 }
 
-// DetailZH says in Chinese why a file could not be inspected, from a finding's English detail (several
+// DetailZH says in Chinese why a file (or part) could not be inspected or holds no text, from a finding's English detail (several
 // details joined by "; " give several phrases, each once).
 func DetailZH(detail string) string {
 	var out []string

@@ -23,6 +23,9 @@ func TestDetailZHSaysWhyInChinese(t *testing.T) {
 		"HEIC images cannot be decoded for OCR":                                  "图片格式无法解码，不能识别文字",
 		"corrupt zip entry a.csv: flate: corrupt input; corrupt zip entry b.csv": "文件已损坏或无法解析",
 		"PDF is password protected; time budget of 20s exceeded":                 "文件有密码保护；检查超过时限",
+		"image shows no lines of text (photo or graphic), not OCR'd":             "图片中没有成行的文字（照片或图形），未做文字识别",
+		"12×12 image too small to hold text":                                     "图片太小，不会含文字",
+		"unknown binary content (application/octet-stream), no text in it":       "未知二进制内容，不含文字",
 	} {
 		if got := DetailZH(detail); got != want {
 			t.Errorf("%q: %q, want %q", detail, got, want)

@@ -246,7 +246,7 @@ func (w *walker) extract(n node, ti typeInfo) error {
 		return err
 	}
 	if found == 0 {
-		w.addOwn(KindNoText, fmt.Sprintf("unknown binary content (%s); no text in it", ti.mime), n.loc(""))
+		w.addOwn(KindNoText, fmt.Sprintf("unknown binary content (%s), no text in it", ti.mime), n.loc(""))
 	}
 	return nil
 }

@@ -84,7 +84,7 @@ func (w *walker) ocrImage(n node, typ string) error {
 	switch typ {
 	case "ico":
 		o.rep.Skipped++
-		w.addOwn(KindNoText, "icon; no text read", n.loc(""))
+		w.addOwn(KindNoText, "icon, no text read", n.loc(""))
 		return nil
 	case "heic", "heif", "avif":
 		return corruptKind(KindUninspectable, "%s images cannot be decoded for OCR", typ)
@@ -174,7 +174,7 @@ func (w *walker) ocrPrepare(n node, loc string, g *plane) (*plane, error) {
 	lay.glyphH *= float64(k)
 	if !lay.textLike() {
 		o.rep.Skipped++
-		w.addOwn(KindNoText, "image shows no lines of text (photo or graphic); not OCR'd", n.loc(loc))
+		w.addOwn(KindNoText, "image shows no lines of text (photo or graphic), not OCR'd", n.loc(loc))
 		return nil, nil
 	}
 	sy := ocrGlyphTarget / math.Max(lay.glyphH, 1)
