@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"os"
 	"os/user"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/sluice-dlp/sluice/internal/testtool"
 )
 
 // lockedBuffer is a log sink safe for the daemon's goroutines.
@@ -75,5 +78,37 @@ func TestLoopbackProxyWithoutUserWarnsAboutTheOSAccount(t *testing.T) {
 	named := startEnv(t, nil, nil, nil)
 	if ws, ok := health(t, named, "zh-CN")["warnings"]; ok {
 		t.Fatalf("--user proxy warns: %v", ws)
+	}
+}
+
+// TestMissingOCRLanguageIsAWarningInBothLanguages: when Tesseract cannot read the policy's languages the
+// daemon still starts, logs the problem with the apt-get line, and admins see it in their language.
+func TestMissingOCRLanguageIsAWarningInBothLanguages(t *testing.T) {
+	testtool.Require(t, "tesseract")
+	var log lockedBuffer
+	env := startEnv(t, nil, nil, func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&log, nil))
+		p := PathsFor(c.DataDir)
+		pol, _ := os.ReadFile(p.Policy)
+		s := strings.Replace(string(pol), "languages: [chi_sim]", "languages: [tlh]", 1) // Klingon: never installed
+		if s == string(pol) {
+			t.Fatal("the default policy names no OCR languages to change")
+		}
+		os.WriteFile(p.Policy, []byte(s), 0o600)
+	})
+	if l := log.String(); !strings.Contains(l, "code=ocr_missing") || !strings.Contains(l, "apt-get install tesseract-ocr") {
+		t.Fatalf("no start-up warning in the log:\n%s", l)
+	}
+	for lang, want := range map[string]string{"zh-CN": "无法识别图片中的文字", "en": "text in images cannot be read"} {
+		ws, _ := health(t, env, lang)["warnings"].([]any)
+		var found bool
+		for _, w := range ws {
+			if m := w.(map[string]any); m["code"] == "ocr_missing" && strings.Contains(m["message"].(string), want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s health warnings: %v", lang, ws)
+		}
 	}
 }

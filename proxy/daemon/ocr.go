@@ -1,6 +1,9 @@
 package daemon
 
 import (
+	"fmt"
+
+	"github.com/sluice-dlp/sluice/proxy/console"
 	"github.com/sluice-dlp/sluice/proxy/inspect"
 )
 
@@ -14,7 +17,9 @@ func (d *Daemon) startOCR() {
 		return
 	}
 	if err := d.ocr.Check(o.Languages...); err != nil {
-		d.log.Warn("text in images cannot be read; such images will be held as uninspectable", "err", err, "fix", inspect.OCRInstallHint)
+		d.warnings = append(d.warnings, console.Warning{Code: "ocr_missing",
+			ZH: fmt.Sprintf("无法识别图片中的文字（%v）：截图等看起来含文字的图片将按策略的「无法检查」处理（个人渠道默认需审批）。请安装：sudo %s", err, inspect.OCRInstallHint),
+			EN: fmt.Sprintf("text in images cannot be read (%v): images that look like text get the policy's \"can't inspect\" rule (approval on personal channels by default). Install: sudo %s", err, inspect.OCRInstallHint)})
 		return
 	}
 	d.ocr.Warm(o.Languages...)
