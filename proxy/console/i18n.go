@@ -20,6 +20,7 @@ var messages = map[string][2]string{
 	"history":              {"审批记录", "History"},
 	"archive":              {"外发档案", "Outbound archive"},
 	"audit":                {"审计日志", "Audit log"},
+	"risk":                 {"异常预警", "Early warning"},
 	"empty":                {"暂无记录", "Nothing here"},
 	"request":              {"申请", "Request"},
 	"requester":            {"申请人", "Requester"},

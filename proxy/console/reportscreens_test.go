@@ -59,3 +59,18 @@ func TestReportScreensInWords(t *testing.T) {
 		}
 	}
 }
+
+// TestRiskPageIsInTheNav: reviewers (their team) and investigators (everyone) find the early-warning
+// page in the console's navigation; staff do not.
+func TestRiskPageIsInTheNav(t *testing.T) {
+	c := newConsole(t)
+	for who, want := range map[string]bool{"boss": true, "inv": true, "zhang": false} {
+		code, body := get(t, c, c.login(t, who), "", "GET", "/mine", "")
+		if code != 200 {
+			t.Fatalf("/mine as %s: %d", who, code)
+		}
+		if got := strings.Contains(body, `href="/risk"`) && strings.Contains(body, "异常预警"); got != want {
+			t.Errorf("%s sees the 异常预警 link: %v, want %v", who, got, want)
+		}
+	}
+}

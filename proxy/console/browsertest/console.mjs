@@ -142,7 +142,7 @@ try {
       const r = x.getBoundingClientRect();
       return { text: x.textContent.trim(), left: r.left, right: r.right, top: r.top, bottom: r.bottom };
     }));
-    check(links.length === 5 && links[4].text === '审计日志', 'an admin sees five links ending with 审计日志: ' + JSON.stringify(links));
+    check(links.length === 6 && links.some((l) => l.text === '异常预警') && links[5].text === '审计日志', 'an admin sees six links, 异常预警 among them, ending with 审计日志: ' + JSON.stringify(links));
     for (const l of links) {
       check(l.left >= 0 && l.right <= 390 && l.bottom <= 844, `nav link ${l.text} is on the phone screen: ${JSON.stringify(l)}`);
     }
