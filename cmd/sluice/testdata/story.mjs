@@ -105,8 +105,8 @@ async function review(user, display, stage, wantStatus, prefix, reqId) {
     check((await p.textContent('#usage')).includes('已发送 0 次，还可发送 1 次（共 1 次）'), 'the approved request states its sends');
     await p.goto(CONSOLE + '/audit');
     const links = await p.$$eval('header nav a', (as) => as.map((a) => ({ text: a.textContent.trim(), r: a.getBoundingClientRect() })));
-    check(links.length === 5 && links[4].text === '审计日志' && links.every((l) => l.r.right <= 390 && l.r.bottom <= 844),
-      '审计日志 is on the phone screen with the other four links');
+    check(links.length === 6 && links[5].text === '审计日志' && links.some((l) => l.text === '异常预警') && links.every((l) => l.r.right <= 390 && l.r.bottom <= 844),
+      '审计日志 is on the phone screen with the other five links (异常预警 among them)');
     await shot(p, `${prefix}-audit.png`);
     await p.goto(CONSOLE + '/request/' + reqId);
   }
