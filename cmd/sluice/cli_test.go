@@ -137,6 +137,9 @@ func TestCommandsUseDaemonAPI(t *testing.T) {
 	if code != 0 || !strings.Contains(js, `"user": "zhangsan"`) {
 		t.Fatalf("trace through the API: %d %s", code, js)
 	}
+	if _, text, _ := runLang(t, dir, "zh-CN", "trace", out); !strings.Contains(text, "目的地：手工加水印（sluice mark）\n") {
+		t.Errorf("trace names a hand-marked file's destination in words:\n%s", text)
+	}
 	code, js = runCaptured(t, dir, "audit", "list", "--json", "--user", "zhangsan")
 	if code != 0 || !strings.Contains(js, "mark.manual") {
 		t.Fatalf("audit list through the API: %d %s", code, js)

@@ -46,8 +46,8 @@ func traceFile(c *cli.Context) error {
 		fmt.Fprintln(w, l.Pick("找到水印", "mark found")+fmt.Sprintf(" %s (%s, %.2f)", clean(out.MarkID), clean(out.Layer), out.Confidence))
 		if out.User != "" {
 			when, _ := time.Parse(time.RFC3339, out.Time)
-			fmt.Fprintf(w, l.Pick("  发送人：%s（%s，工号 %s）\n  时间：%s\n  目的地：%s %s\n  文件：%s\n", "  sender: %s (%s, staff ID %s)\n  time: %s\n  destination: %s %s\n  file: %s\n"),
-				clean(out.DisplayName), clean(out.User), clean(out.StaffID), when.Local().Format("2006-01-02 15:04:05"), clean(out.Destination), clean(out.Category), clean(out.FileName))
+			fmt.Fprintf(w, l.Pick("  发送人：%s（%s，工号 %s）\n  时间：%s\n  目的地：%s\n  文件：%s\n", "  sender: %s (%s, staff ID %s)\n  time: %s\n  destination: %s\n  file: %s\n"),
+				clean(out.DisplayName), clean(out.User), clean(out.StaffID), when.Local().Format("2006-01-02 15:04:05"), destinationText(out.Destination, out.Category, l), clean(out.FileName))
 			if out.Approval != "" {
 				fmt.Fprintf(w, l.Pick("  审批：%s\n", "  approval: %s\n"), clean(out.Approval))
 			}
@@ -104,4 +104,16 @@ func printProvenance(c *cli.Context, p *api.Provenance) {
 		}
 		fmt.Fprintln(w, line)
 	}
+}
+
+// destinationText names where a marked file went: the host and its category in words, or that it was
+// marked by hand with sluice mark.
+func destinationText(host, category string, l l10n.Lang) string {
+	if host == "(manual)" {
+		return l.Pick("手工加水印（sluice mark）", "marked by hand (sluice mark)")
+	}
+	if category == "" {
+		return clean(host)
+	}
+	return clean(host) + l.Pick("（", " (") + policy.CategoryName(policy.Category(category), l) + l.Pick("）", ")")
 }
