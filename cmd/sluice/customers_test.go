@@ -41,6 +41,18 @@ func genCustomers(n, offset int) []testCustomer {
 }
 
 // writeGBKCSV writes the customers as a GBK-encoded CSV with Chinese headers.
+// importedCustomers writes n generated customers to a GBK CSV in dir and imports it with the CLI.
+func importedCustomers(t *testing.T, dir string, n int) []testCustomer {
+	t.Helper()
+	list := genCustomers(n, 0)
+	csvPath := filepath.Join(dir, "客户名单.csv")
+	writeGBKCSV(t, csvPath, list)
+	if code := sluice(t, dir, "customers", "import", csvPath); code != 0 {
+		t.Fatalf("import exit %d", code)
+	}
+	return list
+}
+
 func writeGBKCSV(t *testing.T, path string, cs []testCustomer) {
 	t.Helper()
 	var b strings.Builder
@@ -85,14 +97,9 @@ func detectRows(t *testing.T, dir string, rows []string) *inspect.Result {
 
 func TestCustomersImportEDM(t *testing.T) {
 	dir := t.TempDir()
-	list := genCustomers(30, 0)
-	csvPath := filepath.Join(dir, "客户名单.csv")
-	writeGBKCSV(t, csvPath, list)
-	if code := sluice(t, dir, "customers", "import", csvPath); code != 0 {
-		t.Fatalf("import exit %d", code)
-	}
+	list := importedCustomers(t, dir, 30)
 	// re-importing the same list adds nothing
-	if code := sluice(t, dir, "customers", "import", csvPath); code != 0 {
+	if code := sluice(t, dir, "customers", "import", filepath.Join(dir, "客户名单.csv")); code != 0 {
 		t.Fatalf("re-import exit %d", code)
 	}
 

@@ -27,11 +27,7 @@ func reportCommand(l l10n.Lang) *cli.Command {
 }
 
 func reportDeparting(c *cli.Context) error {
-	name, err := nameArg(c)
-	if err != nil {
-		return err
-	}
-	o, err := connect(c, false, "")
+	name, o, err := userJob(c)
 	if err != nil {
 		return err
 	}

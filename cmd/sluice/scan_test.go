@@ -86,12 +86,7 @@ func writeCustomerText(t *testing.T, dir string, cs []testCustomer) string {
 
 func TestScanVerdictsWithCustomerList(t *testing.T) {
 	dir := t.TempDir()
-	list := genCustomers(30, 0)
-	csvPath := filepath.Join(dir, "list.csv")
-	writeGBKCSV(t, csvPath, list)
-	if code := sluice(t, dir, "customers", "import", csvPath); code != 0 {
-		t.Fatalf("import exit %d", code)
-	}
+	list := importedCustomers(t, dir, 30)
 	real := writeCustomerText(t, dir, list[10:15])
 	s := scanFile(t, dir, "--dest", "https://pan.baidu.com/rest/2.0/pcs/file", real)
 	if s.count("customer_match") != 5 || !s.Sensitive || s.Verdict != "block" {
@@ -178,12 +173,7 @@ func TestScanExitCodes(t *testing.T) {
 
 func TestScanXLSXAndDisguisedCopy(t *testing.T) {
 	dir := t.TempDir()
-	list := genCustomers(20, 0)
-	csvPath := filepath.Join(dir, "list.csv")
-	writeGBKCSV(t, csvPath, list)
-	if code := sluice(t, dir, "customers", "import", csvPath); code != 0 {
-		t.Fatalf("import exit %d", code)
-	}
+	list := importedCustomers(t, dir, 20)
 	rows := [][]string{{"客户", "联系人", "手机", "邮箱"}}
 	for _, c := range list[:6] {
 		rows = append(rows, []string{c.company, c.contact, c.phone, c.email})
@@ -227,12 +217,7 @@ func TestScanReadsTextInImages(t *testing.T) {
 // TestTraceByCustomers: `sluice trace` of a file without a mark names who sent the customers it holds.
 func TestTraceByCustomers(t *testing.T) {
 	dir := t.TempDir()
-	list := genCustomers(30, 0)
-	csvPath := filepath.Join(dir, "list.csv")
-	writeGBKCSV(t, csvPath, list)
-	if code := sluice(t, dir, "customers", "import", csvPath); code != 0 {
-		t.Fatalf("import exit %d", code)
-	}
+	list := importedCustomers(t, dir, 30)
 	// a recorded upload of customers 10–24 by zhangsan (as the proxy records it)
 	db, err := store.Open(filepath.Join(dir, "sluice.db"), filepath.Join(dir, "blobs"))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluice-dlp/sluice/internal/api"
 	"github.com/sluice-dlp/sluice/internal/l10n"
+	"github.com/sluice-dlp/sluice/internal/ops"
 	"github.com/sluice-dlp/sluice/store"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -75,6 +76,16 @@ func readPassword(c *cli.Context) (string, error) {
 
 func nameArg(c *cli.Context) (string, error) { return exactlyOne(c, "用户名", "user NAME") }
 
+// userJob reads the command's user NAME and connects to the jobs (the daemon's API or the store).
+func userJob(c *cli.Context) (string, ops.Ops, error) {
+	name, err := nameArg(c)
+	if err != nil {
+		return "", nil, err
+	}
+	o, err := connect(c, false, "")
+	return name, o, err
+}
+
 // userChange collects the flags given on the command line.
 func userChange(c *cli.Context) api.UserChange {
 	var ch api.UserChange
@@ -127,11 +138,7 @@ func usersAdd(c *cli.Context) error {
 }
 
 func usersSet(c *cli.Context) error {
-	name, err := nameArg(c)
-	if err != nil {
-		return err
-	}
-	o, err := connect(c, false, "")
+	name, o, err := userJob(c)
 	if err != nil {
 		return err
 	}
@@ -175,11 +182,7 @@ func usersPasswd(c *cli.Context) error {
 }
 
 func usersToken(c *cli.Context) error {
-	name, err := nameArg(c)
-	if err != nil {
-		return err
-	}
-	o, err := connect(c, false, "")
+	name, o, err := userJob(c)
 	if err != nil {
 		return err
 	}
@@ -193,11 +196,7 @@ func usersToken(c *cli.Context) error {
 }
 
 func usersRevoke(c *cli.Context) error {
-	name, err := nameArg(c)
-	if err != nil {
-		return err
-	}
-	o, err := connect(c, false, "")
+	name, o, err := userJob(c)
 	if err != nil {
 		return err
 	}
