@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/sluice-dlp/sluice/internal/authguard"
@@ -42,7 +41,6 @@ type Authenticator struct {
 	addrs    *authguard.Window       // checked wrong passwords per client address
 	slots    chan struct{}           // bcrypt comparisons running at once
 	gen      uint64                  // bumped by Forget: a check that started before it caches nothing
-	checks   atomic.Int64
 	one      authEntry // the --user user, read again every few seconds (and after Forget)
 }
 
@@ -137,7 +135,6 @@ func (a *Authenticator) check(r *http.Request, h string, key [32]byte, now time.
 	u, err := a.db.User(name)
 	ok := authguard.Verify(u, err, pw)
 	<-a.slots
-	a.checks.Add(1)
 	if ok {
 		a.addrs.Give(addr)
 	}
@@ -188,9 +185,6 @@ func bounded[V any](m map[[32]byte]V, expired func(V) bool) map[[32]byte]V {
 	}
 	return m
 }
-
-// Checks returns how many passwords this authenticator has checked with bcrypt.
-func (a *Authenticator) Checks() int64 { return a.checks.Load() }
 
 // localUser stands for the person at this machine when a loopback proxy runs without --user.
 func localUser() *store.User {

@@ -124,8 +124,16 @@ func pdfObjects(n node) int64 {
 			win = win[min(256, len(win)):] // the overlap was counted in the previous window
 		}
 		count += int64(bytes.Count(win, []byte("endobj")))
-		for _, m := range objStmN.FindAllSubmatch(buf[:k], -1) {
-			v, _ := strconv.ParseInt(string(append(m[1], m[2]...)), 10, 64)
+		for _, m := range objStmN.FindAllSubmatchIndex(buf[:k], -1) {
+			if off > 0 && m[0] < 256 {
+				continue // begins in the overlap: counted in the previous window
+			}
+			lo, hi := m[2], m[3] // the first alternative's number, or the second's
+			if lo < 0 {
+				lo, hi = m[4], m[5]
+			}
+			digits := buf[lo:hi]
+			v, _ := strconv.ParseInt(string(digits), 10, 64)
 			count += v
 		}
 		if k < len(buf) {

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -66,5 +67,15 @@ func TestPDFFromChromium(t *testing.T) {
 	}
 	if n := scanFull(t, data, "list.pdf").Count(KindPhone); n != 12 {
 		t.Errorf("phones %d, want 12", n)
+	}
+}
+
+// TestPDFObjectCountReadsTheOverlapOnce: an object stream's /N that lies in the 256 bytes two windows
+// share is counted once, like every "endobj".
+func TestPDFObjectCountReadsTheOverlapOnce(t *testing.T) {
+	data := bytes.Repeat([]byte(" "), 1<<20+4096)
+	copy(data[1<<20-200:], "1 0 obj << /Type /ObjStm /N 7 /First 9 >> stream\nendstream endobj")
+	if n := pdfObjects(node{r: bytes.NewReader(data), size: int64(len(data))}); n != 8 {
+		t.Errorf("counted %d objects, want 8 (7 in the object stream, 1 endobj)", n)
 	}
 }

@@ -45,8 +45,12 @@ func (w *walker) printableRuns(n node) (int, error) {
 					runs = append(runs, textRun{off: cut, text: s})
 				}
 				tail -= nl + 1
-			} else {
-				tail = 0 // one line longer than the carry: judged in the pieces already seen
+			} else { // one line longer than the carry (CR-only line ends, one huge line): judged in pieces
+				piece := win[cut : len(win)-pieceCut(win[cut:])]
+				if s, ok := decodeRun(piece); ok {
+					runs = append(runs, textRun{off: cut, text: s})
+				}
+				tail -= len(piece)
 			}
 		}
 		for _, r := range runs {
@@ -78,6 +82,23 @@ func (w *walker) printableRuns(n node) (int, error) {
 		}
 	}
 	return found, nil
+}
+
+// pieceCut says how many bytes at the end of run to keep for the next window when a run with no line break
+// is judged in pieces: those after its last ASCII byte (so no character is cut in two, whatever the
+// encoding), or after its last UTF-8 character start when it has no ASCII.
+func pieceCut(run []byte) int {
+	for i := len(run) - 1; i > 0 && len(run)-i < 256; i-- {
+		if run[i] < 0x80 {
+			return len(run) - i - 1
+		}
+	}
+	for i := len(run) - 1; i > 0 && len(run)-i < 8; i-- {
+		if utf8.RuneStart(run[i]) {
+			return len(run) - i
+		}
+	}
+	return 0
 }
 
 // noiseBlock and noiseEntropy: a block whose bytes are spread this evenly (compressed or encrypted data;

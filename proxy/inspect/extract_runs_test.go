@@ -40,7 +40,8 @@ func TestTextBehindABinaryHeaderIsRead(t *testing.T) {
 }
 
 // TestLongTextRunsStayBounded: text that runs on for megabytes behind a binary header (no byte ever ends
-// the run) is read in pieces cut at line breaks, every row still found, with memory of one window.
+// the run) is read in pieces cut at line breaks, every row still found; one line of megabytes (CR-only
+// line ends) is read in pieces too.
 func TestLongTextRunsStayBounded(t *testing.T) {
 	rows := fixture.Customers(20000, 3)
 	csv := fixture.CSV(rows) // about 1.3 MB of one unbroken text run
@@ -56,6 +57,12 @@ func TestLongTextRunsStayBounded(t *testing.T) {
 		t.Errorf("%d phones of 20,000 in a long run", res.Count(KindPhone))
 	}
 	t.Logf("%.1f MB part: %d MB allocated while scanning", float64(len(part))/(1<<20), (m1.TotalAlloc-m0.TotalAlloc)>>20)
+
+	// The same list with CR-only line ends is one line of megabytes: it is judged in pieces, not dropped.
+	cr := append(append([]byte(nil), header...), bytes.ReplaceAll(csv, []byte("\n"), []byte("\r"))...)
+	if res := scanFull(t, cr, ""); res.Count(KindPhone) < 19000 {
+		t.Errorf("%d phones of 20,000 in one line of %.1f MB", res.Count(KindPhone), float64(len(cr))/(1<<20))
+	}
 }
 
 // BenchmarkPrintableRunsRandom scans 8 MiB of random bytes (an encrypted or compressed unknown part),
