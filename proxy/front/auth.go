@@ -41,7 +41,7 @@ type Authenticator struct {
 	addrs    *authguard.Window       // checked wrong passwords per client address
 	slots    chan struct{}           // bcrypt comparisons running at once
 	gen      uint64                  // bumped by Forget: a check that started before it caches nothing
-	one      authEntry // the --user user, read again every few seconds (and after Forget)
+	one      authEntry               // the --user user, read again every few seconds (and after Forget)
 }
 
 type authEntry struct {

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -41,15 +42,20 @@ func (w *walker) officeMedia(n node, zr *zip.Reader) error {
 		if !strings.Contains(f.Name, "/media/") || f.FileInfo().IsDir() {
 			continue
 		}
+		if rc, err := f.Open(); err == nil { // EMF/WMF drawings, audio, video: never inflated
+			head := make([]byte, sniffLen)
+			k, _ := io.ReadFull(rc, head)
+			rc.Close()
+			if !imageTypes[shortType(mimetype.Detect(head[:k]))] {
+				continue
+			}
+		}
 		data, err := w.readEntry(n, f)
 		if err != nil {
 			if serr := w.settle(n.child(nil, 0, f.Name), "embedded image", err); serr != nil {
 				return serr
 			}
 			continue
-		}
-		if !imageTypes[shortType(mimetype.Detect(data[:min(len(data), sniffLen)]))] {
-			continue // EMF/WMF drawings, audio, video
 		}
 		if err := w.entry(n, data, f.Name); err != nil {
 			return err

@@ -1,11 +1,13 @@
 package inspect
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"image"
 	"image/gif"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -164,5 +166,36 @@ func TestOCRSmallSnippet(t *testing.T) {
 	res := ocrScan(t, fixture.PNG(img), "snip.png")
 	if f := finding(res, KindPhone); f == nil || f.Count != 2 || f.OCR != 2 {
 		t.Errorf("snippet: findings %+v, OCR %+v", res.Findings, res.OCR)
+	}
+}
+
+// TestOfficeVideoIsNotInflatedForOCR: with OCR on, a slide deck's video is recognised from its first bytes
+// and never inflated, so a video larger than the part's budget does not make the deck uninspectable.
+func TestOfficeVideoIsNotInflatedForOCR(t *testing.T) {
+	needOCR(t)
+	pptx := fixture.PPTX([]string{"客户：王伟 13812345678"})
+	deck, err := zip.NewReader(bytes.NewReader(pptx), int64(len(pptx)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range deck.File {
+		rc, _ := f.Open()
+		w, _ := zw.Create(f.Name)
+		io.Copy(w, rc)
+		rc.Close()
+	}
+	video := append([]byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"), make([]byte, 12<<20)...)
+	w, _ := zw.Create("ppt/media/media1.mp4")
+	w.Write(video)
+	zw.Close()
+	s := NewScanner(Options{Limits: Limits{TimeBudget: testBudget, MaxTotal: 8 << 20}, OCR: OCROptions{Enabled: true, Budget: testBudget}})
+	res, err := s.Scan(context.Background(), bytes.NewReader(buf.Bytes()), int64(buf.Len()), "讲稿.pptx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Has(KindUninspectable) || res.Count(KindPhone) != 1 {
+		t.Errorf("a deck with a 12 MiB video under an 8 MiB budget: %+v", res.Findings)
 	}
 }
