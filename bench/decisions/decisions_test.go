@@ -82,7 +82,7 @@ func startNodes(b *testing.B, n int, storeURL string, up *upstream) []*http.Clie
 		b.Fatal(err)
 	}
 	p := daemon.PathsFor(first)
-	db, err := store.OpenWith(p.DB, audit.StoreOptions(p))
+	db, err := audit.OpenStore(p)
 	if err != nil {
 		b.Fatal(err)
 	}

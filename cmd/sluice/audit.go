@@ -146,7 +146,7 @@ func auditRekey(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	db, err := store.OpenWith(p.DB, audit.StoreOptions(p))
+	db, err := audit.OpenStore(p)
 	if errors.Is(err, store.ErrLocked) {
 		return cli.Exit(l.Pick("守护进程正在使用数据库；请先停止 sluice run 再迁移", "the daemon has the database open; stop sluice run, then migrate"), exitUsage)
 	}

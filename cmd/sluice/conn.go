@@ -42,9 +42,6 @@ func auditConfig(c *cli.Context) (daemon.AuditConfig, error) {
 	if err := storeConfig(c, &a); err != nil {
 		return a, err
 	}
-	if a.KeyFile == "" {
-		a.KeyFile = daemon.PathsFor(dataDir(c)).AuditKey
-	}
 	if v := os.Getenv("SLUICE_AUDIT_KEY"); v != "" {
 		key, err := store.ParseAuditKey(v)
 		if err != nil {
@@ -82,7 +79,7 @@ func connect(c *cli.Context, create bool, as string) (ops.Ops, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.OpenWith(p.DB, audit.StoreOptions(p))
+	db, err := audit.OpenStore(p)
 	if err == nil {
 		return direct(c, db, as)
 	}

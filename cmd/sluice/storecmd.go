@@ -108,7 +108,7 @@ func openStore(c *cli.Context, where string, shared bool) (*store.DB, error) {
 			return nil, cli.Exit(lang(c).Pick("数据目录 "+p.Dir+" 中没有数据库", "no database in "+p.Dir), exitUsage)
 		}
 	}
-	return store.OpenWith(p.DB, audit.StoreOptions(p))
+	return audit.OpenStore(p)
 }
 
 // checkStore opens the store --store names and verifies its chain.

@@ -109,17 +109,4 @@ func TestVerifySpendsABcryptForUnknownAccounts(t *testing.T) {
 	if err != nil || dummyCost != realCost {
 		t.Fatalf("stand-in hash cost %d (%v), the store's %d", dummyCost, err, realCost)
 	}
-	var known, unknown time.Duration = time.Hour, time.Hour
-	for range 5 { // interleaved, best of five: the intrinsic cost, whatever else the machine does
-		t0 := time.Now()
-		Verify(real, nil, "wrong-password")
-		known = min(known, time.Since(t0))
-		t0 = time.Now()
-		Verify(nil, errors.New("no user"), "wrong-password")
-		unknown = min(unknown, time.Since(t0))
-	}
-	t.Logf("wrong password %s, unknown account %s (bcrypt cost %d)", known, unknown, realCost)
-	if unknown < known/4 {
-		t.Fatalf("unknown accounts answer in %s, a wrong password in %s", unknown, known)
-	}
 }

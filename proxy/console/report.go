@@ -17,10 +17,7 @@ func (s *Server) reportRoutes(mux *http.ServeMux) {
 		api.WriteJSON(w, http.StatusOK, map[string]any{"users": s.riskFor(s.authUser(r))})
 	}))
 	mux.HandleFunc("GET /risk", s.page(func(w http.ResponseWriter, r *http.Request, u *store.User) {
-		lang := l10n.ZH
-		if pageLang(w, r) == "en" {
-			lang = l10n.EN
-		}
+		lang := l10n.Parse(string(pageLang(w, r)))
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		if err := report.Risk(w, s.riskFor(u), lang); err != nil {
 			s.c.Logger.Error("risk page failed", "err", err)
@@ -35,10 +32,7 @@ func (s *Server) reportRoutes(mux *http.ServeMux) {
 		api.WriteJSON(w, http.StatusOK, rep)
 	}))
 	mux.HandleFunc("GET /report/departing/{name}", s.page(func(w http.ResponseWriter, r *http.Request, u *store.User) {
-		lang := l10n.ZH
-		if pageLang(w, r) == "en" {
-			lang = l10n.EN
-		}
+		lang := l10n.Parse(string(pageLang(w, r)))
 		rep, err := s.c.Ops.As(u).DepartureReport(l10n.WithLang(r.Context(), lang), r.PathValue("name"))
 		if err != nil {
 			api.WriteError(w, r, err)

@@ -20,9 +20,6 @@ const (
 	SignalForget = "forget.logins"     // a password, role or token changed
 )
 
-// StoreOptions says how to open the store this configuration names (bbolt in the data dir, or --store).
-func (a AuditConfig) StoreOptions(p Paths) store.Options { return a.storeOptions(p) }
-
 // inspectionChanged reloads this node's scanner and tells the other nodes to reload theirs.
 func (d *Daemon) inspectionChanged() error {
 	err := d.ReloadInspection()

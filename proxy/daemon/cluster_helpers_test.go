@@ -48,7 +48,7 @@ func clusterDirs(t testing.TB, n int) (url string, dirs []string) {
 		}
 		dirs = append(dirs, d)
 	}
-	db, err := store.OpenWith(PathsFor(first).DB, audit.storeOptions(PathsFor(first)))
+	db, err := audit.OpenStore(PathsFor(first))
 	if err != nil {
 		t.Fatal(err)
 	}

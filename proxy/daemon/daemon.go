@@ -155,7 +155,7 @@ func New(cfg Config) (d *Daemon, err error) {
 		return nil, err
 	}
 	d.Certs = front.NewCertCache(d.CA, cfg.CertCacheSize)
-	if d.DB, err = store.OpenWith(d.paths.DB, cfg.Audit.storeOptions(d.paths)); err != nil {
+	if d.DB, err = cfg.Audit.OpenStore(d.paths); err != nil {
 		if errors.Is(err, store.ErrLocked) {
 			return nil, l10n.Errorf(l10n.Locked, "另一个 sluice 守护进程正在使用 %s；请先停止它，或换一个 --data 目录",
 				"another sluice daemon already uses %s; stop it first or pick another --data dir", cfg.DataDir)

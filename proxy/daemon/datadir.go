@@ -70,7 +70,7 @@ func InitKeyed(dir string, nameConstraints bool, audit AuditConfig) (*InitResult
 	}
 	keyFile := audit.keyFile(p)
 	_, keyErr := os.Stat(keyFile)
-	db, err := store.OpenWith(p.DB, audit.storeOptions(p))
+	db, err := audit.OpenStore(p)
 	if err != nil {
 		return nil, err
 	}

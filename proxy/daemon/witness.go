@@ -41,9 +41,11 @@ func (a AuditConfig) keyFile(p Paths) string {
 	return p.AuditKey
 }
 
-func (a AuditConfig) storeOptions(p Paths) store.Options {
-	return store.Options{BlobDir: p.Blobs, KeyFile: a.keyFile(p), Key: a.Key, ArchiveMaxFile: a.ArchiveMaxFile, ArchiveMaxTotal: a.ArchiveMaxTotal,
-		Store: a.Store, SharedBlobs: a.SharedBlobs}
+// OpenStore opens the store this configuration names (bbolt in the data dir p, or --store) with its keys
+// and archive limits.
+func (a AuditConfig) OpenStore(p Paths) (*store.DB, error) {
+	return store.OpenWith(p.DB, store.Options{BlobDir: p.Blobs, KeyFile: a.keyFile(p), Key: a.Key, ArchiveMaxFile: a.ArchiveMaxFile,
+		ArchiveMaxTotal: a.ArchiveMaxTotal, Store: a.Store, SharedBlobs: a.SharedBlobs})
 }
 
 // refuseLegacy stops a daemon on a database whose audit chain is not keyed yet.

@@ -238,8 +238,3 @@ func (p *plane) pgm() []byte {
 func (p *plane) crop(y0, y1 int) *plane {
 	return &plane{w: p.w, h: y1 - y0, pix: p.pix[y0*p.w : y1*p.w]}
 }
-
-// toImage returns p as an image.Gray (for tests and debugging).
-func (p *plane) toImage() *image.Gray {
-	return &image.Gray{Pix: p.pix, Stride: p.w, Rect: image.Rect(0, 0, p.w, p.h)}
-}

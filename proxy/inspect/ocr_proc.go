@@ -138,9 +138,7 @@ func (c *capBuffer) Write(b []byte) (int, error) {
 
 // ocrWord is one word of Tesseract's TSV output with its box.
 type ocrWord struct {
-	line             int // index of the line (block, paragraph, line) in reading order
-	left, top, w, h  int
-	conf             float64
+	left, w, h       int
 	text             string
 	block, par, lnum int
 }
@@ -170,8 +168,7 @@ func parseTSV(tsv []byte) []ocrWord {
 		if !ok {
 			continue
 		}
-		conf, _ := strconv.ParseFloat(f[10], 64)
-		words = append(words, ocrWord{block: n[2], par: n[3], lnum: n[4], left: n[6], top: n[7], w: n[8], h: n[9], conf: conf, text: text})
+		words = append(words, ocrWord{block: n[2], par: n[3], lnum: n[4], left: n[6], w: n[8], h: n[9], text: text})
 	}
 	return words
 }
