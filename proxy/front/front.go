@@ -107,12 +107,14 @@ func (f *Front) handleRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.R
 			resp.Header.Set("Connection", "close") // an unauthenticated client does not keep the connection
 			return req, resp
 		}
+		// A plain proxy request names its own host; an intercepted one's host is the one its CONNECT
+		// named (and refuseConnect checked), whatever its Host header says.
+		if resp := f.refuseRequest(req, u); resp != nil {
+			return req, resp
+		}
 	}
 	ctx.RoundTripper = f
 	req.Header.Del("Proxy-Authorization")
-	if resp := f.refuseRequest(req, u); resp != nil { // shared proxy: the Host may name another host than the CONNECT
-		return req, resp
-	}
 	dest := f.c.Policy.Catalog().Lookup(req.URL.Host, req.URL.Path)
 	if !dest.Inspected() || !hasBody(req) && !upload.Bodiless(req) {
 		return req, nil
