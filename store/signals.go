@@ -74,21 +74,30 @@ func (db *DB) Publish(kind, data string) error {
 }
 
 // Subscribe calls fn (on one goroutine, in order) for every signal until the returned cancel is
-// called or the store closes; with PostgreSQL the first subscription starts this node's listener.
+// called or the store closes; with PostgreSQL the first subscription starts this node's listener and
+// returns once it listens (or after 5 s), so no signal sent after Subscribe returns is missed.
 func (db *DB) Subscribe(fn func(Signal)) (cancel func()) {
 	st := &db.signals
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	if st.subs == nil {
 		st.subs = map[int]func(Signal){}
 	}
 	id := st.next
 	st.next++
 	st.subs[id] = fn
+	var listening chan struct{}
 	if p, ok := db.be.(*pgBackend); ok && st.cancel == nil {
 		ctx, stop := context.WithCancel(context.Background())
 		st.cancel, st.done = stop, make(chan struct{})
-		go db.listen(ctx, p, st.done)
+		listening = make(chan struct{})
+		go db.listen(ctx, p, st.done, listening)
+	}
+	st.mu.Unlock()
+	if listening != nil { // a signal sent before LISTEN runs would be missed: wait for it (a little)
+		select {
+		case <-listening:
+		case <-time.After(5 * time.Second):
+		}
 	}
 	return func() {
 		st.mu.Lock()
@@ -111,7 +120,8 @@ func (db *DB) deliver(s Signal) {
 }
 
 // listen keeps one connection LISTENing, reconnecting (and delivering SignalResync) after a failure.
-func (db *DB) listen(ctx context.Context, p *pgBackend, done chan struct{}) {
+// The first time LISTEN runs it closes listening.
+func (db *DB) listen(ctx context.Context, p *pgBackend, done, listening chan struct{}) {
 	defer close(done)
 	for first := true; ctx.Err() == nil; first = false {
 		conn, err := pgx.Connect(ctx, p.dsn)
@@ -119,6 +129,10 @@ func (db *DB) listen(ctx context.Context, p *pgBackend, done chan struct{}) {
 			_, err = conn.Exec(ctx, "LISTEN "+signalChannel)
 		}
 		if err == nil {
+			if listening != nil {
+				close(listening)
+				listening = nil
+			}
 			if !first {
 				db.deliver(Signal{Kind: SignalResync, Origin: db.NodeID()})
 			}
