@@ -1,7 +1,6 @@
 package watermark
 
 import (
-	"container/heap"
 	"image"
 	"math"
 )
@@ -81,8 +80,10 @@ func softZ(q, r float64) float64 {
 	return float64(softValue(q, r+q*q/64))
 }
 
-// hostBlocks measures every block (16·sc pixels square) of img against the kernel.
-func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, sc int) []blockHost {
+// hostBlocks measures every block (16·sc pixels square) of img against the
+// kernel; the tile starts shift blocks into the tile (the decoder searches
+// every tile shift, so the embedder may choose it).
+func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, sc int, shift [2]int) []blockHost {
 	hs := make([]blockHost, nbx*nby)
 	var y2 [64]float64
 	for by := 0; by < nby; by++ {
@@ -96,7 +97,7 @@ func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, sc
 			}
 			m := s / 64
 			vr := math.Max(0, s2/64-m*m)
-			slot := (by%tileBlocks)*tileBlocks + bx%tileBlocks
+			slot := ((by+shift[1])%tileBlocks)*tileBlocks + (bx+shift[0])%tileBlocks
 			amp := math.Min(strengthMax, math.Max(strengthMin, strengthPerSigma*maskingSigma(&y2)))
 			b := blockHost{p: p, r: math.Max(0, vr-p*p/64), mask: 8 * amp, slot: slot, sign: float64(signs[slot]),
 				head: headroom(img, bx*16*sc, by*16*sc, sc), room: math.Inf(1)}
@@ -143,35 +144,6 @@ func headroom(img *image.NRGBA, x0, y0, sc int) *[2][64]float64 {
 		}
 	}
 	return h
-}
-
-// slotState tracks one tile slot during planning.
-type slotState struct {
-	slot   int
-	blocks []int
-	score  float64 // Σ sign·z over its blocks
-	noise  float64 // attack noise on the score
-	idx    int     // heap index
-}
-
-type slotHeap []*slotState
-
-func (h slotHeap) Len() int { return len(h) }
-func (h slotHeap) Less(i, j int) bool {
-	return h[i].score/h[i].noise < h[j].score/h[j].noise
-}
-
-// syncWeight is how much stronger than a code slot a sync slot is made:
-// the decoder aligns the tile by the sync slots alone.
-const syncWeight = 2.0
-
-func (h slotHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i]; h[i].idx = i; h[j].idx = j }
-func (h *slotHeap) Push(x any)   { s := x.(*slotState); s.idx = len(*h); *h = append(*h, s) }
-func (h *slotHeap) Pop() any {
-	old := *h
-	s := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return s
 }
 
 // blockPlan is one block's current amplitude and its cached next step.
@@ -238,133 +210,3 @@ var stepFor = func() (s [256]uint8) {
 	}
 	return
 }()
-
-// planInformed returns each block's pattern amplitude (projection units,
-// ≥ 0, applied with the slot's sign) and shift so that the weakest slot
-// is as strong as possible for a total cost of at most budget, and the
-// weakest slot's score over its attack noise.
-func planInformed(img *image.NRGBA, hs []blockHost, k *keyed, nbx, sc int, budget float64) (d, sh []float64, weakest float64) {
-	ps := make([]blockPlan, len(hs))
-	slots := make([]*slotState, tileSlots)
-	for i := range slots {
-		slots[i] = &slotState{slot: i}
-	}
-	// The base layer takes at most a quarter of the budget.
-	e := 0.0
-	for i := range hs {
-		e += float64(12*sc*sc) * hs[i].mask * hs[i].mask
-	}
-	base := informedBase
-	if base*base*e > budget/4 {
-		base = math.Sqrt(budget / 4 / e)
-	}
-	// step evaluates block i at amplitude nd with the cheaper of clipping
-	// and the anti-clip shift (by soft value gained per cost).
-	step := func(i int, nd float64) (nz, nc, nsh float64, ok bool) {
-		b := &hs[i]
-		bx, by := i%nbx, i/nbx
-		z0, c0 := ps[i].z, ps[i].cost
-		best := math.Inf(-1)
-		for _, shift := range [2]bool{false, true} {
-			s := 0.0
-			if shift {
-				var fits bool
-				if s, fits = b.shiftFor(k, b.sign*nd); !fits || s == 0 {
-					continue
-				}
-			}
-			z, c := evalBlock(img, k, b, bx, by, sc, nd, s)
-			g := (z - z0) / math.Max(c-c0, 1e-9)
-			if g > best {
-				best, nz, nc, nsh, ok = g, z, c, s, true
-			}
-		}
-		return
-	}
-	refresh := func(i int) {
-		p := &ps[i]
-		p.next = false
-		if nd := p.d + informedStep; nd <= informedCap*hs[i].mask {
-			p.nz, p.ncost, p.nsh, p.next = step(i, nd)
-			p.nd = nd
-		}
-	}
-	spent := 0.0
-	for i := range hs {
-		b := &hs[i]
-		ps[i].z, ps[i].cost = evalBlock(img, k, b, i%nbx, i/nbx, sc, 0, 0)
-		if z, c, s, ok := step(i, base*b.mask); ok {
-			ps[i].d, ps[i].sh, ps[i].z, ps[i].cost = base*b.mask, s, z, c
-		}
-		spent += ps[i].cost
-		s := slots[b.slot]
-		s.blocks = append(s.blocks, i)
-		s.score += ps[i].z
-		w := math.Sqrt(b.r+b.p*b.p/64) + softFloor
-		s.noise += math.Min(1, attackNoise*attackNoise/(w*w))
-	}
-	d, sh = make([]float64, len(hs)), make([]float64, len(hs))
-	if spent > budget {
-		f := math.Sqrt(budget / spent)
-		for i := range ps {
-			d[i], sh[i] = ps[i].d*f, ps[i].sh*f
-		}
-		return d, sh, math.Inf(-1)
-	}
-	for i := range hs {
-		refresh(i)
-	}
-	isSync := map[int]bool{}
-	for _, p := range k.syncPos {
-		isSync[p] = true
-	}
-	var h slotHeap
-	for _, s := range slots {
-		if len(s.blocks) == 0 {
-			continue
-		}
-		s.noise = math.Sqrt(s.noise)
-		if isSync[s.slot] {
-			s.noise *= syncWeight
-		}
-		heap.Push(&h, s)
-	}
-	for h.Len() > 0 && spent < budget {
-		s := h[0]
-		best, bestGain := -1, 0.0
-		for _, i := range s.blocks {
-			p := &ps[i]
-			if !p.next || p.ncost <= p.cost && p.nz <= p.z {
-				continue
-			}
-			g := (p.nz - p.z) * hs[i].mask / math.Max(p.ncost-p.cost, 1e-9)
-			if g > bestGain {
-				best, bestGain = i, g
-			}
-		}
-		if best < 0 {
-			heap.Pop(&h) // nothing left to gain in this slot
-			continue
-		}
-		p := &ps[best]
-		spent += p.ncost - p.cost
-		s.score += p.nz - p.z
-		p.d, p.sh, p.z, p.cost = p.nd, p.nsh, p.nz, p.ncost
-		refresh(best)
-		heap.Fix(&h, 0)
-	}
-	for i := range ps {
-		d[i], sh[i] = ps[i].d, ps[i].sh
-	}
-	weakest = math.Inf(1)
-	for _, s := range slots {
-		if len(s.blocks) > 0 {
-			n := s.noise
-			if isSync[s.slot] {
-				n /= syncWeight
-			}
-			weakest = math.Min(weakest, s.score/n)
-		}
-	}
-	return d, sh, weakest
-}

@@ -172,8 +172,9 @@ func (k *keyed) decodeRS(recv []byte, erase []int) (data []byte, errs int, err e
 
 // decodeSoft turns soft slot values (positive = sign +1) of an aligned tile
 // into a mark id. It tries hard decisions first, then erases the least
-// reliable bytes. ok is false unless the RS word and the keyed check agree.
-func (k *keyed) decodeSoft(cells *[tileSlots]float64) (id uint64, errs int, ok bool) {
+// reliable bytes (up to maxErase of them). ok is false unless the RS word
+// and the keyed check agree.
+func (k *keyed) decodeSoft(cells *[tileSlots]float64, maxErase int) (id uint64, errs int, ok bool) {
 	recv := make([]byte, rsTotal)
 	rel := make([]float64, rsTotal)
 	for i := range rel {
@@ -198,7 +199,7 @@ func (k *keyed) decodeSoft(cells *[tileSlots]float64) (id uint64, errs int, ok b
 	// 4); with at most 3 it stays under 3e-5 per candidate, 4e-10 with the
 	// 16-bit check, so the 32 candidates of each of the ~10 frames a
 	// search tries keep a false trace under 2e-7 per file.
-	for ne := 0; ne <= maxErasures; ne++ {
+	for ne := 0; ne <= maxErase; ne++ {
 		data, e, err := k.decodeRS(recv, order[:ne])
 		if err != nil {
 			continue

@@ -93,6 +93,13 @@ var (
 
 const strongSNR = 1.0
 
+// tileShifts are the tile origins (in blocks) tried on photos of fewer
+// than smallPhotoBlocks blocks (about 640×400 px); the first is used on
+// larger ones.
+var tileShifts = [][2]int{{0, 0}, {6, 6}, {6, 0}, {0, 6}, {3, 3}, {9, 9}, {3, 9}, {9, 3}, {3, 0}, {0, 3}, {9, 6}, {6, 9}}
+
+const smallPhotoBlocks = 1000
+
 // psnrMSE is the per-channel MSE of a PSNR in dB.
 func psnrMSE(db float64) float64 { return 255 * 255 / math.Pow(10, db/10) }
 
@@ -125,13 +132,28 @@ func embedInformed(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, maxMSE fl
 	if nbx == 0 || nby == 0 {
 		return math.Inf(-1)
 	}
-	hs := hostBlocks(img, k, signs, nbx, nby, sc)
 	budget := maxMSE * float64(3*w*h)
+	// A small photo holds the tile once or twice, so where the tile
+	// starts decides which slots get few blocks on hard texture: the
+	// tile origins in tileShifts are planned and the best plan is kept.
+	shifts := tileShifts[:1]
+	if nbx*nby < smallPhotoBlocks {
+		shifts = tileShifts
+	}
+	var hs []blockHost
+	var best planQuality
+	for i, s := range shifts {
+		h := hostBlocks(img, k, signs, nbx, nby, sc, s)
+		if _, _, q := planInformed(img, h, k, nbx, sc, budget); i == 0 || q.better(best) {
+			hs, best = h, q
+		}
+	}
 	if orig == nil {
 		orig = append([]byte(nil), img.Pix...)
 	}
 	for pass := 0; ; pass++ {
-		d, sh, weakest := planInformed(img, hs, k, nbx, sc, budget)
+		d, sh, q := planInformed(img, hs, k, nbx, sc, budget)
+		weakest := q.weakest
 		applyInformed(img, k, hs, d, sh, nbx, nby, sc)
 		m := pixMSE(orig, img.Pix)
 		if m <= maxMSE*1.005 || pass == 3 {

@@ -105,12 +105,14 @@ func (m *Marker) stampImage(data []byte, typ string, mark Mark) (StampResult, er
 	signs := m.k.tileSigns(r.MarkID)
 	for attempt := 0; ; attempt++ {
 		switch {
-		case doc:
+		case doc && attempt == 0:
 			embedHidden(img, m.k, &signs)
 		case attempt == 0:
 			embedPhoto(img, m.k, &signs, visible)
 		default:
-			// Second attempt: the photo strength floor (40 dB) at once.
+			// Second attempt: the informed photo mark at the strength
+			// floor (40 dB) at once; for a document whose paper mark did
+			// not read back (a small spreadsheet screenshot), too.
 			copy(img.Pix, visible)
 			embedInformed(img, m.k, &signs, psnrMSE(fallbackPSNR[len(fallbackPSNR)-1]), visible)
 		}
@@ -119,7 +121,7 @@ func (m *Marker) stampImage(data []byte, typ string, mark Mark) (StampResult, er
 		}
 		r.Verified = m.verify(r.Out)
 		r.Weak = !r.Verified.Found || r.Verified.MarkID != r.MarkID
-		if !r.Weak || attempt == 1 || doc {
+		if !r.Weak || attempt == 1 {
 			return r, nil
 		}
 	}

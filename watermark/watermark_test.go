@@ -129,12 +129,12 @@ func TestPayloadRoundTrip(t *testing.T) {
 				cells[k.codePos[b*8+j]] *= -1
 			}
 		}
-		got, _, ok := k.decodeSoft(&cells)
+		got, _, ok := k.decodeSoft(&cells, maxErasures)
 		if !ok || got != id {
 			t.Fatalf("payload %d decoded as %d (ok=%v)", id, got, ok)
 		}
 		wrong := newKeyed([]byte("wrong key"))
-		if got, _, ok := wrong.decodeSoft(&cells); ok {
+		if got, _, ok := wrong.decodeSoft(&cells, maxErasures); ok {
 			t.Fatalf("wrong key decoded payload %d", got)
 		}
 	}
