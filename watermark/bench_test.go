@@ -2,18 +2,88 @@ package watermark
 
 import (
 	"bytes"
+	"fmt"
+	"image"
 	"image/jpeg"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/disintegration/imaging"
 )
 
-func benchJPEG(b *testing.B, w, h int) []byte {
+// Benchmarks report, besides time per op, the CPU seconds per op (user +
+// system, so a loaded machine shows in ns/op but not here) and the
+// process's peak RSS: run one benchmark per process (-bench NAME$) for a
+// per-benchmark figure.
+
+var benchMark = Mark{ID: 42, Name: "张三", StaffID: "A1024", Time: time.Date(2026, 12, 1, 9, 30, 0, 0, time.Local)}
+
+func benchMarker() *Marker { return NewMarker([]byte("bench-key-0123456789abcdef012345")) }
+
+// benchOp times op b.N times and reports CPU per op and peak RSS.
+func benchOp(b *testing.B, op func() error) {
 	b.Helper()
+	b.ResetTimer()
+	c0 := cpuSeconds()
+	for i := 0; i < b.N; i++ {
+		if err := op(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((cpuSeconds()-c0)/float64(b.N), "cpu-s/op")
+	peakRSS(b)
+}
+
+// stampOp marks data; traceOp traces data and wants mark id want (0: no mark).
+func stampOp(m *Marker, data []byte) func() error {
+	return func() error { _, _, err := m.Stamp(data, benchMark); return err }
+}
+
+func traceOp(m *Marker, data []byte, want uint64) func() error {
+	return func() error {
+		r, err := m.Decode(data)
+		if err == nil && (r.Found != (want != 0) || r.Found && r.MarkID != want) {
+			err = fmt.Errorf("trace: got %+v, want mark %d", r, want)
+		}
+		return err
+	}
+}
+
+func imageOp(m *Marker, img image.Image, want uint64) func() error {
+	return func() error {
+		if r := m.DecodeImage(img); r.Found != (want != 0) || r.Found && r.MarkID != want {
+			return fmt.Errorf("decode: got %+v, want mark %d", r, want)
+		}
+		return nil
+	}
+}
+
+// marked stamps data once for a trace benchmark.
+func marked(b *testing.B, m *Marker, data []byte) []byte {
+	b.Helper()
+	out, _, err := m.Stamp(data, benchMark)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
+
+// realPhoto is a real photograph of lomiri-wallpapers (12 MP: Dragonfly,
+// 4224×3168; 24 MP: Painting-Colors, 6000×4000), or a generated one of
+// that size when the package is not installed.
+func realPhoto(b *testing.B, mp int) []byte {
+	b.Helper()
+	path, w, h := "/usr/share/backgrounds/Dragonfly_by_Bolly.jpg", 4224, 3168
+	if mp == 24 {
+		path, w, h = "/usr/share/backgrounds/Painting-Colors_by__herobrine7gamer.jpg", 6000, 4000
+	}
+	if data, err := os.ReadFile(path); err == nil {
+		return data
+	}
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, genPhoto(w, h, 9), &jpeg.Options{Quality: 85}); err != nil {
 		b.Fatal(err)
@@ -21,95 +91,96 @@ func benchJPEG(b *testing.B, w, h int) []byte {
 	return buf.Bytes()
 }
 
-// BenchmarkStampJPEG12MP measures visible + hidden marking of a 12 MP JPEG
-// (decode, mark, re-encode); target < 1 s.
+// BenchmarkStampJPEG12MP marks a 12 MP photo as the proxy does (look for an
+// earlier mark, visible and hidden mark, re-encode, read it back).
 func BenchmarkStampJPEG12MP(b *testing.B) {
-	data := benchJPEG(b, 4000, 3000)
-	m := NewMarker([]byte("bench-key-0123456789abcdef012345"))
-	mark := Mark{ID: 42, Name: "张三", StaffID: "A1024", Time: time.Now()}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, _, err := m.Stamp(data, mark); err != nil {
-			b.Fatal(err)
-		}
-	}
+	m := benchMarker()
+	benchOp(b, stampOp(m, realPhoto(b, 12)))
 }
 
-// BenchmarkDecodeJPEG12MP measures blind decoding of a marked 12 MP JPEG; target < 3 s.
+// BenchmarkDecodeJPEG12MP traces a marked 12 MP photo; target < 3 s.
 func BenchmarkDecodeJPEG12MP(b *testing.B) {
-	data := benchJPEG(b, 4000, 3000)
-	m := NewMarker([]byte("bench-key-0123456789abcdef012345"))
-	out, _, err := m.Stamp(data, Mark{ID: 42, Name: "张三", StaffID: "A1024", Time: time.Now()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		r, err := m.Decode(out)
-		if err != nil || !r.Found || r.MarkID != 42 {
-			b.Fatalf("decode: %+v %v", r, err)
-		}
-	}
+	m := benchMarker()
+	benchOp(b, traceOp(m, marked(b, m, realPhoto(b, 12)), benchMark.ID))
 }
 
-// BenchmarkDecodeUnmarked1MP measures the worst case (every frame searched)
-// on an unmarked 1 MP image.
-func BenchmarkDecodeUnmarked1MP(b *testing.B) {
+// BenchmarkStampJPEG24MP marks a 24 MP photo.
+func BenchmarkStampJPEG24MP(b *testing.B) {
+	m := benchMarker()
+	benchOp(b, stampOp(m, realPhoto(b, 24)))
+}
+
+// BenchmarkTraceMarked24MP traces a marked 24 MP photo.
+func BenchmarkTraceMarked24MP(b *testing.B) {
+	m := benchMarker()
+	benchOp(b, traceOp(m, marked(b, m, realPhoto(b, 24)), benchMark.ID))
+}
+
+// BenchmarkTraceUnmarked24MP is trace's worst case on a photo: a 24 MP JPEG
+// without a mark (every search bounded); target < 3 s and < 300 MB.
+func BenchmarkTraceUnmarked24MP(b *testing.B) {
+	benchOp(b, traceOp(benchMarker(), realPhoto(b, 24), 0))
+}
+
+// BenchmarkDecodeRotated1MP decodes a marked 1 MP photo turned by 1°
+// (lattice search).
+func BenchmarkDecodeRotated1MP(b *testing.B) {
+	m := benchMarker()
 	img := genPhoto(1200, 900, 5)
-	m := NewMarker([]byte("bench-key-0123456789abcdef012345"))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if m.DecodeImage(imaging.Clone(img)).Found {
-			b.Fatal("false positive")
-		}
-	}
-}
-
-// BenchmarkStampPDF20 measures visible + hidden marking of a 20-page PDF; target < 500 ms.
-func BenchmarkStampPDF20(b *testing.B) {
-	data := genPDF(20, 1)
-	m := NewMarker([]byte("bench-key-0123456789abcdef012345"))
-	mark := Mark{ID: 42, Name: "张三", StaffID: "A1024", Time: time.Now()}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, _, err := m.Stamp(data, mark); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkDecodeUnmarkedTable measures the worst case on a document: an
-// unmarked 1160×800 table screenshot, both the paper and the whole-window
-// field searched in every frame.
-func BenchmarkDecodeUnmarkedTable(b *testing.B) {
-	img := genTableScreenshot(1160, 800, 5)
-	m := NewMarker([]byte("bench-key-0123456789abcdef012345"))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if m.DecodeImage(img).Found {
-			b.Fatal("false positive")
-		}
-	}
-}
-
-// BenchmarkDecodeTableScreenshot measures blind decoding of a marked table
-// screenshot rotated by 1° (lattice search, then the paper field).
-func BenchmarkDecodeTableScreenshot(b *testing.B) {
-	img := genTableScreenshot(1160, 800, 5)
-	m := NewMarker([]byte("bench-key-0123456789abcdef012345"))
-	signs := m.k.tileSigns(42)
+	signs := m.k.tileSigns(benchMark.ID)
 	embedHidden(img, m.k, &signs)
-	att := rotate(1)(img)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if r := m.DecodeImage(att); !r.Found || r.MarkID != 42 {
-			b.Fatalf("decode: %+v", r)
-		}
-	}
+	benchOp(b, imageOp(m, rotate(1)(img), benchMark.ID))
 }
 
-// peakRSS reports the process's peak resident set (VmHWM) in MB; run one
-// benchmark per process (-bench NAME) for a per-benchmark figure.
+// BenchmarkDecodeUnmarkedTable is the worst case on a document: an unmarked
+// 1160×800 table screenshot, paper and whole-window fields searched in
+// every frame.
+func BenchmarkDecodeUnmarkedTable(b *testing.B) {
+	benchOp(b, imageOp(benchMarker(), genTableScreenshot(1160, 800, 5), 0))
+}
+
+// BenchmarkDecodeTableScreenshot decodes a marked table screenshot turned
+// by 1° (lattice search, then the paper field).
+func BenchmarkDecodeTableScreenshot(b *testing.B) {
+	m := benchMarker()
+	img := genTableScreenshot(1160, 800, 5)
+	signs := m.k.tileSigns(benchMark.ID)
+	embedHidden(img, m.k, &signs)
+	benchOp(b, imageOp(m, imaging.Clone(rotate(1)(img)), benchMark.ID))
+}
+
+// BenchmarkStampPDF20 marks a 20-page PDF; target < 500 ms.
+func BenchmarkStampPDF20(b *testing.B) {
+	benchOp(b, stampOp(benchMarker(), genPDF(20, 1)))
+}
+
+// BenchmarkStampPDF50, BenchmarkTraceMarkedPDF50 and
+// BenchmarkTraceUnmarkedPDF50 mark and trace a 50-page PDF (unmarked: token
+// search on every page, text layer, pictures, page render); target < 3 s
+// and < 300 MB.
+func BenchmarkStampPDF50(b *testing.B) {
+	benchOp(b, stampOp(benchMarker(), genPDF(50, 2)))
+}
+
+func BenchmarkTraceMarkedPDF50(b *testing.B) {
+	m := benchMarker()
+	benchOp(b, traceOp(m, marked(b, m, genPDF(50, 2)), benchMark.ID))
+}
+
+func BenchmarkTraceUnmarkedPDF50(b *testing.B) {
+	benchOp(b, traceOp(benchMarker(), genPDF(50, 2), 0))
+}
+
+// cpuSeconds is the process's user + system CPU time.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// peakRSS reports the process's peak resident set (VmHWM) in MB.
 func peakRSS(b *testing.B) {
 	s, err := os.ReadFile("/proc/self/status")
 	if err != nil {
@@ -121,100 +192,4 @@ func peakRSS(b *testing.B) {
 			b.ReportMetric(float64(kb)/1024, "peak-RSS-MB")
 		}
 	}
-}
-
-// photo24MP is a real 24 MP photograph (lomiri-wallpapers-20.04), or a
-// generated one of that size when the package is not installed.
-func photo24MP(b *testing.B) []byte {
-	if data, err := os.ReadFile("/usr/share/backgrounds/Painting-Colors_by__herobrine7gamer.jpg"); err == nil {
-		return data
-	}
-	return benchJPEG(b, 6000, 4000)
-}
-
-// BenchmarkTraceUnmarked24MP measures trace's worst case on a photo: a 24 MP
-// JPEG without a mark (every search bounded); target < 3 s and < 300 MB.
-func BenchmarkTraceUnmarked24MP(b *testing.B) {
-	data := photo24MP(b)
-	m := NewMarker([]byte("bench-key-0123456789abcdef012345"))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if r, err := m.Decode(data); err != nil || r.Found {
-			b.Fatalf("unmarked photo: %+v %v", r, err)
-		}
-	}
-	peakRSS(b)
-}
-
-// BenchmarkStampJPEG24MP measures marking a 24 MP JPEG.
-func BenchmarkStampJPEG24MP(b *testing.B) {
-	data := photo24MP(b)
-	m := NewMarker([]byte("bench-key-0123456789abcdef012345"))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, _, err := m.Stamp(data, Mark{ID: 42, Name: "张三", StaffID: "A1024", Time: time.Now()}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	peakRSS(b)
-}
-
-// BenchmarkTraceMarked24MP measures tracing a marked 24 MP JPEG.
-func BenchmarkTraceMarked24MP(b *testing.B) {
-	m := NewMarker([]byte("bench-key-0123456789abcdef012345"))
-	out, _, err := m.Stamp(photo24MP(b), Mark{ID: 42, Name: "张三", StaffID: "A1024", Time: time.Now()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if r, err := m.Decode(out); err != nil || !r.Found || r.MarkID != 42 {
-			b.Fatalf("decode: %+v %v", r, err)
-		}
-	}
-	peakRSS(b)
-}
-
-// BenchmarkTraceUnmarkedPDF50 measures trace on an unmarked 50-page PDF
-// (token search on every page, text layer, pictures, page renders);
-// target < 3 s and < 300 MB.
-func BenchmarkTraceUnmarkedPDF50(b *testing.B) {
-	data := genPDF(50, 2)
-	m := NewMarker([]byte("bench-key-0123456789abcdef012345"))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if r, err := m.Decode(data); err != nil || r.Found {
-			b.Fatalf("unmarked PDF: %+v %v", r, err)
-		}
-	}
-	peakRSS(b)
-}
-
-// BenchmarkStampPDF50 and BenchmarkTraceMarkedPDF50 mark and trace a
-// 50-page PDF.
-func BenchmarkStampPDF50(b *testing.B) {
-	data := genPDF(50, 2)
-	m := NewMarker([]byte("bench-key-0123456789abcdef012345"))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, _, err := m.Stamp(data, Mark{ID: 42, Name: "张三", StaffID: "A1024", Time: time.Now()}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	peakRSS(b)
-}
-
-func BenchmarkTraceMarkedPDF50(b *testing.B) {
-	m := NewMarker([]byte("bench-key-0123456789abcdef012345"))
-	out, _, err := m.Stamp(genPDF(50, 2), Mark{ID: 42, Name: "张三", StaffID: "A1024", Time: time.Now()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if r, err := m.Decode(out); err != nil || !r.Found || r.MarkID != 42 {
-			b.Fatalf("decode: %+v %v", r, err)
-		}
-	}
-	peakRSS(b)
 }
