@@ -38,6 +38,11 @@ func fpFiles() []string {
 		sort.Strings(m)
 		for i := len(m) - 1; i >= 0; i-- { // Plasma: the largest name sorts last
 			f := m[i]
+			switch strings.ToLower(filepath.Ext(f)) {
+			case ".jpg", ".jpeg", ".png", ".webp":
+			default:
+				continue // Plasma also ships SVG versions
+			}
 			r, err := filepath.EvalSymlinks(f)
 			if err != nil || seen[r] {
 				continue
