@@ -83,9 +83,9 @@ func blockMeans(img *image.NRGBA, x0, y0, sc int, y2 *[64]float64) {
 	}
 }
 
-// Photo strength: the mark is planned at photoPSNR; when the weakest
-// slot then stays under strongSNR (small or very busy photos), it is
-// planned again at each of fallbackPSNR, the last one being kept.
+// Photo strength: the mark is planned at photoPSNR; when a slot then stays
+// under strongSNR or a code byte was given up (small or very busy photos),
+// it is planned again at each of fallbackPSNR, the last one being kept.
 var (
 	photoPSNR    = 42.5
 	fallbackPSNR = []float64{41.2, 40.2}
@@ -103,49 +103,47 @@ const smallPhotoBlocks = 1000
 // psnrMSE is the per-channel MSE of a PSNR in dB.
 func psnrMSE(db float64) float64 { return 255 * 255 / math.Pow(10, db/10) }
 
-// embedPhoto marks a photo, as strongly as the weakest slot needs within
-// the PSNR floor, and returns that slot's planned score over its noise.
-// orig, when not nil, is a copy of img.Pix the caller already holds.
-func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, orig []byte) float64 {
+// embedPhoto marks a photo, as strongly as its slots need within the PSNR
+// floor, and returns the quality of the plan it kept. orig, when not nil,
+// is a copy of img.Pix the caller already holds.
+func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, orig []byte) planQuality {
 	if orig == nil {
 		orig = append([]byte(nil), img.Pix...)
 	}
-	weakest := embedInformed(img, k, signs, psnrMSE(photoPSNR), orig)
+	q := embedInformed(img, k, signs, psnrMSE(photoPSNR), orig)
 	for _, db := range fallbackPSNR {
-		if weakest >= strongSNR {
+		if q.atRisk == 0 {
 			break
 		}
 		copy(img.Pix, orig)
-		weakest = embedInformed(img, k, signs, psnrMSE(db), orig)
+		q = embedInformed(img, k, signs, psnrMSE(db), orig)
 	}
-	return weakest
+	return q
 }
 
 // embedInformed adds the planned pattern to a photo at its markScale,
 // within maxMSE per channel (after rounding and clipping, which are
-// measured), and returns the weakest slot's score over its noise. orig is
-// img.Pix before marking (nil: copied here).
-func embedInformed(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, maxMSE float64, orig []byte) float64 {
+// measured), and returns the plan's quality. orig is img.Pix before
+// marking (nil: copied here).
+func embedInformed(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, maxMSE float64, orig []byte) planQuality {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	sc := markScale(w, h)
 	nbx, nby := w/(16*sc), h/(16*sc)
 	if nbx == 0 || nby == 0 {
-		return math.Inf(-1)
+		return planQuality{atRisk: tileSlots, weakest: math.Inf(-1)}
 	}
 	budget := maxMSE * float64(3*w*h)
-	// A small photo holds the tile once or twice, so where the tile
-	// starts decides which slots get few blocks on hard texture: the
-	// tile origins in tileShifts are planned and the best plan is kept.
-	shifts := tileShifts[:1]
+	hs := hostBlocks(img, k, signs, nbx, nby, sc, tileShifts[0])
 	if nbx*nby < smallPhotoBlocks {
-		shifts = tileShifts
-	}
-	var hs []blockHost
-	var best planQuality
-	for i, s := range shifts {
-		h := hostBlocks(img, k, signs, nbx, nby, sc, s)
-		if _, _, q := planInformed(img, h, k, nbx, sc, budget); i == 0 || q.better(best) {
-			hs, best = h, q
+		// A small photo holds the tile once or twice, so where the tile
+		// starts decides which slots get few blocks on hard texture: the
+		// tile origins in tileShifts are planned and the best plan kept.
+		_, _, best := planInformed(img, hs, k, nbx, sc, budget)
+		for _, s := range tileShifts[1:] {
+			h := hostBlocks(img, k, signs, nbx, nby, sc, s)
+			if _, _, q := planInformed(img, h, k, nbx, sc, budget); q.better(best) {
+				hs, best = h, q
+			}
 		}
 	}
 	if orig == nil {
@@ -153,11 +151,10 @@ func embedInformed(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, maxMSE fl
 	}
 	for pass := 0; ; pass++ {
 		d, sh, q := planInformed(img, hs, k, nbx, sc, budget)
-		weakest := q.weakest
 		applyInformed(img, k, hs, d, sh, nbx, nby, sc)
 		m := pixMSE(orig, img.Pix)
 		if m <= maxMSE*1.005 || pass == 3 {
-			return weakest
+			return q
 		}
 		copy(img.Pix, orig)
 		budget *= maxMSE / m

@@ -64,8 +64,9 @@ func (k *keyed) slotBytes() (b [tileSlots]int) {
 
 // planQuality is how well a plan carries the payload.
 type planQuality struct {
-	// atRisk counts the code bytes with a slot under strongSNR (given-up
-	// bytes included), plus one per sync slot under it.
+	// atRisk counts the code bytes with a slot under strongSNR, given-up
+	// bytes twice (they are wrong, a weak one probably is not), plus one
+	// per sync slot under strongSNR.
 	atRisk int
 	// weakest is the weakest slot's score over its attack noise, bytes
 	// given up excluded.
@@ -237,7 +238,7 @@ func planPass(img *image.NRGBA, hs []blockHost, k *keyed, nbx, sc int, budget fl
 		d[i], sh[i] = ps[i].d, ps[i].sh
 	}
 	q.weakest = math.Inf(1)
-	var risky [rsTotal]bool
+	var risky [rsTotal]int
 	for _, s := range slots {
 		if len(s.blocks) == 0 {
 			continue
@@ -250,17 +251,17 @@ func planPass(img *image.NRGBA, hs []blockHost, k *keyed, nbx, sc int, budget fl
 		switch b := byteOf[s.slot]; {
 		case b < 0 && z < strongSNR:
 			q.atRisk++
-		case b >= 0 && (lost[b] || z < strongSNR):
-			risky[b] = true
+		case b >= 0 && lost[b]:
+			risky[b] = 2
+		case b >= 0 && z < strongSNR:
+			risky[b] = max(risky[b], 1)
 		}
 		if !isLost(s) {
 			q.weakest = math.Min(q.weakest, z)
 		}
 	}
 	for _, r := range risky {
-		if r {
-			q.atRisk++
-		}
+		q.atRisk += r
 	}
 	return d, sh, q, gaveUp
 }

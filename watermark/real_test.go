@@ -291,8 +291,14 @@ func realReport(n int, took time.Duration, psnrs map[string][]float64, asMarked 
 				cells = append(cells, fmt.Sprintf("%d/%d", tl.ok[c], tl.n[c]))
 			}
 		}
-		fmt.Fprintf(&sb, "| %s | %.0f%% | %d/%d | %s | %d/%d | %d/%d |\n", name, 100*float64(ok)/float64(max(tot, 1)),
-			tl.okBig, tl.big, strings.Join(cells, " | "), tl.fp, tl.fpN, tl.wrongFP, tl.wrongN)
+		frac := func(a, n int) string {
+			if n == 0 {
+				return "–" // not checked on this attack
+			}
+			return fmt.Sprintf("%d/%d", a, n)
+		}
+		fmt.Fprintf(&sb, "| %s | %.0f%% | %d/%d | %s | %s | %s |\n", name, 100*float64(ok)/float64(max(tot, 1)),
+			tl.okBig, tl.big, strings.Join(cells, " | "), frac(tl.fp, tl.fpN), frac(tl.wrongFP, tl.wrongN))
 	}
 	row("none (as marked)", asMarked)
 	for i, a := range attacks {
