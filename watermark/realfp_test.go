@@ -1,6 +1,7 @@
 package watermark
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"os"
@@ -116,6 +117,9 @@ func TestRealFalsePositives(t *testing.T) {
 	parallel(len(files)*len(sizes), func(i int) {
 		f, n := files[i/len(sizes)], sizes[i%len(sizes)]
 		src, err := loadPicture(f)
+		if errors.Is(err, ErrCorrupt) {
+			return // scikit-image ships a deliberately truncated JPEG
+		}
 		if err != nil {
 			t.Errorf("%s: %v", f, err)
 			return
@@ -137,10 +141,10 @@ func TestRealFalsePositives(t *testing.T) {
 				t.Errorf("unmarked %s at %d px, %s: traced %+v", filepath.Base(f), n, v.name, r)
 			}
 		}
-		// Wrong key: a marked copy at 640 and 1080 px, decoded with
+		// Wrong key: a marked copy at 640, 800 and 1080 px, decoded with
 		// another key under every variant (the right key is counted too,
 		// so the wrong-key decodes are known to be of readable marks).
-		if n != 640 && n != 1080 {
+		if n != 640 && n != 800 && n != 1080 {
 			return
 		}
 		marked := imaging.Clone(src)

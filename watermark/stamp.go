@@ -38,8 +38,8 @@ func (m *Marker) Stamp(data []byte, mark Mark) (out []byte, typ string, err erro
 // stamping (kept, so a re-sent file still names its first sender, and the
 // caller can link the two sends), and whether the output traces back.
 func (m *Marker) StampFile(data []byte, mark Mark) (StampResult, error) {
-	if mark.ID > MaxMarkID {
-		return StampResult{}, fmt.Errorf("mark id %d does not fit in 48 bits", mark.ID)
+	if mark.ID == 0 || mark.ID > MaxMarkID {
+		return StampResult{}, fmt.Errorf("mark id %d is not between 1 and 2^48-1", mark.ID)
 	}
 	typ := sniff(data)
 	// Only a few stamps run at once, whoever calls: a decoded 12 MP photo
