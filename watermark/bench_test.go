@@ -91,35 +91,37 @@ func realPhoto(b *testing.B, mp int) []byte {
 	return buf.Bytes()
 }
 
-// BenchmarkStampJPEG12MP marks a 12 MP photo as the proxy does (look for an
-// earlier mark, visible and hidden mark, re-encode, read it back).
-func BenchmarkStampJPEG12MP(b *testing.B) {
-	m := benchMarker()
-	benchOp(b, stampOp(m, realPhoto(b, 12)))
+// BenchmarkStampJPEG marks a real 12 and 24 MP photo as the proxy does
+// (look for an earlier mark, visible and hidden mark, re-encode, read it
+// back): -bench 'StampJPEG/24MP$' for one size's peak RSS.
+func BenchmarkStampJPEG(b *testing.B) {
+	for _, mp := range []int{12, 24} {
+		b.Run(fmt.Sprintf("%dMP", mp), func(b *testing.B) {
+			benchOp(b, stampOp(benchMarker(), realPhoto(b, mp)))
+		})
+	}
 }
 
-// BenchmarkDecodeJPEG12MP traces a marked 12 MP photo; target < 3 s.
-func BenchmarkDecodeJPEG12MP(b *testing.B) {
-	m := benchMarker()
-	benchOp(b, traceOp(m, marked(b, m, realPhoto(b, 12)), benchMark.ID))
-}
-
-// BenchmarkStampJPEG24MP marks a 24 MP photo.
-func BenchmarkStampJPEG24MP(b *testing.B) {
-	m := benchMarker()
-	benchOp(b, stampOp(m, realPhoto(b, 24)))
-}
-
-// BenchmarkTraceMarked24MP traces a marked 24 MP photo.
-func BenchmarkTraceMarked24MP(b *testing.B) {
-	m := benchMarker()
-	benchOp(b, traceOp(m, marked(b, m, realPhoto(b, 24)), benchMark.ID))
-}
-
-// BenchmarkTraceUnmarked24MP is trace's worst case on a photo: a 24 MP JPEG
-// without a mark (every search bounded); target < 3 s and < 300 MB.
-func BenchmarkTraceUnmarked24MP(b *testing.B) {
-	benchOp(b, traceOp(benchMarker(), realPhoto(b, 24), 0))
+// BenchmarkTraceJPEG traces a marked 12 and 24 MP photo (target < 3 s) and
+// an unmarked 24 MP one, trace's worst case on a photo (every search
+// bounded; target < 3 s and < 300 MB).
+func BenchmarkTraceJPEG(b *testing.B) {
+	for _, c := range []struct {
+		mp     int
+		marked bool
+	}{{12, true}, {24, true}, {24, false}} {
+		name := fmt.Sprintf("%dMP-marked", c.mp)
+		if !c.marked {
+			name = fmt.Sprintf("%dMP-unmarked", c.mp)
+		}
+		b.Run(name, func(b *testing.B) {
+			m, data, want := benchMarker(), realPhoto(b, c.mp), uint64(0)
+			if c.marked {
+				data, want = marked(b, m, data), benchMark.ID
+			}
+			benchOp(b, traceOp(m, data, want))
+		})
+	}
 }
 
 // BenchmarkDecodeRotated1MP decodes a marked 1 MP photo turned by 1°

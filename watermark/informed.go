@@ -81,9 +81,8 @@ func softZ(q, r float64) float64 {
 }
 
 // hostBlocks measures every block (16·sc pixels square) of img against the
-// kernel; the tile starts shift blocks into the tile (the decoder searches
-// every tile shift, so the embedder may choose it).
-func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, sc int, shift [2]int) []blockHost {
+// kernel, with the tile starting at the image's corner (see withTile).
+func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, sc int) []blockHost {
 	hs := make([]blockHost, nbx*nby)
 	var y2 [64]float64
 	for by := 0; by < nby; by++ {
@@ -97,7 +96,7 @@ func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, sc
 			}
 			m := s / 64
 			vr := math.Max(0, s2/64-m*m)
-			slot := ((by+shift[1])%tileBlocks)*tileBlocks + (bx+shift[0])%tileBlocks
+			slot := (by%tileBlocks)*tileBlocks + bx%tileBlocks
 			amp := math.Min(strengthMax, math.Max(strengthMin, strengthPerSigma*maskingSigma(&y2)))
 			b := blockHost{p: p, r: math.Max(0, vr-p*p/64), mask: 8 * amp, slot: slot, sign: float64(signs[slot]),
 				head: headroom(img, bx*16*sc, by*16*sc, sc), room: math.Inf(1)}
@@ -112,6 +111,19 @@ func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, sc
 		}
 	}
 	return hs
+}
+
+// withTile returns a copy of hs with the tile starting shift blocks into
+// it (the decoder searches every tile shift, so the embedder may choose
+// it); what was measured of each block does not change.
+func withTile(hs []blockHost, signs *[tileSlots]int8, nbx int, shift [2]int) []blockHost {
+	out := append([]blockHost(nil), hs...)
+	for i := range out {
+		bx, by := i%nbx, i/nbx
+		out[i].slot = ((by+shift[1])%tileBlocks)*tileBlocks + (bx+shift[0])%tileBlocks
+		out[i].sign = float64(signs[out[i].slot])
+	}
+	return out
 }
 
 // headroom returns the clipping room of the block at (x0, y0) per

@@ -105,14 +105,15 @@ const smallPhotoBlocks = 1000
 func psnrMSE(db float64) float64 { return 255 * 255 / math.Pow(10, db/10) }
 
 // embedPhoto marks a photo, as strongly as its slots need within the PSNR
-// floor, and returns the quality of the plan it kept. orig, when not nil,
+// floor, and returns the quality of the plan it kept and whether it was
+// made at the floor. orig, when not nil,
 // is a copy of img.Pix the caller already holds.
-func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, orig []byte) planQuality {
+func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, orig []byte) (q planQuality, atFloor bool) {
 	if orig == nil {
 		orig = append([]byte(nil), img.Pix...)
 	}
 	first := photoPSNR
-	if (img.Rect.Dx()/16)*(img.Rect.Dy()/16) < smallPhotoBlocks {
+	if smallPhoto(img) {
 		// A small photo is marked at the floor at once: it is the one a
 		// chat app rescales and recompresses, and its 2–4 blocks a slot
 		// need the strength (38 photos at 480 and 640 px through
@@ -120,15 +121,25 @@ func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, orig []byte)
 		// 67 % 14 → 16, crop + 2° 9 → 10).
 		first = fallbackPSNR[len(fallbackPSNR)-1]
 	}
-	q := embedInformed(img, k, signs, psnrMSE(first), orig)
+	floor := fallbackPSNR[len(fallbackPSNR)-1]
+	q = embedInformed(img, k, signs, psnrMSE(first), orig)
+	atFloor = first == floor
 	for _, db := range fallbackPSNR {
-		if q.atRisk == 0 {
+		if q.atRisk == 0 || atFloor {
 			break
 		}
 		copy(img.Pix, orig)
 		q = embedInformed(img, k, signs, psnrMSE(db), orig)
+		atFloor = db == floor
 	}
-	return q
+	return q, atFloor
+}
+
+// smallPhoto reports whether img has fewer than smallPhotoBlocks blocks
+// at its markScale.
+func smallPhoto(img *image.NRGBA) bool {
+	n := 16 * markScale(img.Rect.Dx(), img.Rect.Dy())
+	return (img.Rect.Dx()/n)*(img.Rect.Dy()/n) < smallPhotoBlocks
 }
 
 // embedInformed adds the planned pattern to a photo at its markScale,
@@ -143,14 +154,15 @@ func embedInformed(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, maxMSE fl
 		return planQuality{atRisk: tileSlots, weakest: math.Inf(-1)}
 	}
 	budget := maxMSE * float64(3*w*h)
-	hs := hostBlocks(img, k, signs, nbx, nby, sc, tileShifts[0])
-	if nbx*nby < smallPhotoBlocks {
+	hs := hostBlocks(img, k, signs, nbx, nby, sc)
+	if smallPhoto(img) {
 		// A small photo holds the tile once or twice, so where the tile
 		// starts decides which slots get few blocks on hard texture: the
 		// tile origins in tileShifts are planned and the best plan kept.
+		measured := hs
 		_, _, best := planInformed(img, hs, k, nbx, sc, budget)
 		for _, s := range tileShifts[1:] {
-			h := hostBlocks(img, k, signs, nbx, nby, sc, s)
+			h := withTile(measured, signs, nbx, s)
 			if _, _, q := planInformed(img, h, k, nbx, sc, budget); q.better(best) {
 				hs, best = h, q
 			}

@@ -344,9 +344,7 @@ func checkRealTargets(t *testing.T, full bool, psnrs map[string][]float64, asMar
 			continue
 		case a.group == "crop+rotate":
 			want = 0.4
-		case strings.HasPrefix(a.name, "ImageMagick"), strings.HasPrefix(a.name, "pasted"), a.group == "screenshot", a.name == "rotate 5°":
-			// At the edge for the 480-px photos: which of them passes
-			// depends on the mark id (Bridge at 480 px: 1 of 12 ids).
+		case strings.HasPrefix(a.name, "ImageMagick"), strings.HasPrefix(a.name, "pasted"), a.group == "screenshot":
 			want = 0.7
 		}
 		if tl := tallies[i]; tl.big > 0 && float64(tl.okBig) < want*float64(tl.big) {

@@ -103,12 +103,15 @@ func (m *Marker) stampImage(data []byte, typ string, mark Mark) (StampResult, er
 	doc := documentLike(img)
 	visible := append([]byte(nil), img.Pix...)
 	signs := m.k.tileSigns(r.MarkID)
+	// atFloor: the first attempt already planned the photo mark at the
+	// floor, so a second one would only repeat it.
+	atFloor := false
 	for attempt := 0; ; attempt++ {
 		switch {
 		case doc && attempt == 0:
 			embedHidden(img, m.k, &signs)
 		case attempt == 0:
-			embedPhoto(img, m.k, &signs, visible)
+			_, atFloor = embedPhoto(img, m.k, &signs, visible)
 		default:
 			// Second attempt: the informed photo mark at the strength
 			// floor (40 dB) at once; for a document whose paper mark did
@@ -121,7 +124,7 @@ func (m *Marker) stampImage(data []byte, typ string, mark Mark) (StampResult, er
 		}
 		r.Verified = m.verify(r.Out)
 		r.Weak = !r.Verified.Found || r.Verified.MarkID != r.MarkID
-		if !r.Weak || attempt == 1 {
+		if !r.Weak || attempt == 1 || atFloor {
 			return r, nil
 		}
 	}
