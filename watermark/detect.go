@@ -53,28 +53,57 @@ func windowsInside(y2 *plane, valid []bool) []bool {
 	return ok
 }
 
-// integral returns the summed-area table of a·b (b nil: of a), with a zero
-// first row and column, stride w+1.
-func integral(a, b []float32, w, h int) []float64 {
-	iw := w + 1
-	s := make([]float64, iw*(h+1))
-	for y := 0; y < h; y++ {
-		r := 0.0
-		for x := 0; x < w; x++ {
-			v := float64(a[y*w+x])
-			if b != nil {
-				v *= float64(b[y*w+x])
+// boxTerm is one sum boxRows computes: of a·b over each window (b nil: of a).
+type boxTerm struct{ a, b []float32 }
+
+// boxRows calls fn for every row y of 8×8 windows of a w×h plane with,
+// for each term, the window sums along that row (sums[t][x] for the window
+// at x). It keeps eight rows' column sums, not a summed-area table of the
+// frame: a 24 MP trace held 21 MB of those at its peak.
+func boxRows(w, h int, terms []boxTerm, fn func(y int, sums [][]float64)) {
+	ow := w - 7
+	if ow <= 0 || h < 8 {
+		return
+	}
+	col := make([][]float64, len(terms))
+	sums := make([][]float64, len(terms))
+	for t := range terms {
+		col[t], sums[t] = make([]float64, w), make([]float64, ow)
+	}
+	addRow := func(y int, sign float64) {
+		for t, tm := range terms {
+			a, c := tm.a[y*w:y*w+w], col[t]
+			if tm.b == nil {
+				for x, v := range a {
+					c[x] += sign * float64(v)
+				}
+				continue
 			}
-			r += v
-			s[(y+1)*iw+x+1] = s[y*iw+x+1] + r
+			b := tm.b[y*w : y*w+w]
+			for x, v := range a {
+				c[x] += sign * float64(v) * float64(b[x])
+			}
 		}
 	}
-	return s
-}
-
-// boxSum is the sum over the 8×8 window at (x, y) of a summed-area table.
-func boxSum(s []float64, iw, x, y int) float64 {
-	return s[(y+8)*iw+x+8] - s[y*iw+x+8] - s[(y+8)*iw+x] + s[y*iw+x]
+	for y := 0; y < 8; y++ {
+		addRow(y, 1)
+	}
+	for y := 0; y+8 <= h; y++ {
+		for t := range terms {
+			c, out := col[t], sums[t]
+			r := c[0] + c[1] + c[2] + c[3] + c[4] + c[5] + c[6] + c[7]
+			out[0] = r
+			for x := 1; x < ow; x++ {
+				r += c[x+7] - c[x-1]
+				out[x] = r
+			}
+		}
+		fn(y, sums)
+		if y+8 < h {
+			addRow(y, -1)
+			addRow(y+8, 1)
+		}
+	}
 }
 
 // accumulate sums soft values of the block grid at offset (ox, oy) into

@@ -64,17 +64,15 @@ func newFieldSource(y2 *plane, valid []bool, paper float32) *fieldSource {
 		return nil
 	}
 	s := &fieldSource{w: w, h: h, ok: windowsInside(y2, valid), inv: getBuf(w * h)}
-	iw := y2.w + 1
 	if paper < 0 {
 		s.a = bandMaps(y2.v, y2.w, y2.h)
-		s1, s2 := integral(y2.v, nil, y2.w, y2.h), integral(y2.v, y2.v, y2.w, y2.h)
-		for y := 0; y < h; y++ {
+		boxRows(y2.w, y2.h, []boxTerm{{y2.v, nil}, {y2.v, y2.v}}, func(y int, sum [][]float64) {
 			for x := 0; x < w; x++ {
-				m := boxSum(s1, iw, x, y) / 64
-				vr := boxSum(s2, iw, x, y)/64 - m*m
+				m := sum[0][x] / 64
+				vr := sum[1][x]/64 - m*m
 				s.inv[y*w+x] = float32(1 / (math.Sqrt(math.Max(vr, 0)) + softFloor))
 			}
-		}
+		})
 		return s
 	}
 	clean := paperMask(y2, paper, 0)
@@ -87,22 +85,19 @@ func newFieldSource(y2 *plane, valid []bool, paper float32) *fieldSource {
 	}
 	s.a, s.b = bandMaps(masked, y2.w, y2.h), bandMaps(mask, y2.w, y2.h)
 	s.mean = getBuf(w * h)
-	s0 := integral(mask, nil, y2.w, y2.h)
-	s1 := integral(masked, nil, y2.w, y2.h)
-	s2 := integral(masked, y2.v, y2.w, y2.h)
-	for y := 0; y < h; y++ {
+	boxRows(y2.w, y2.h, []boxTerm{{mask, nil}, {masked, nil}, {masked, y2.v}}, func(y int, sum [][]float64) {
 		for x := 0; x < w; x++ {
 			i := y*w + x
-			n := boxSum(s0, iw, x, y)
+			n := sum[0][x]
 			if n < minPaperPixels {
 				continue
 			}
-			mean := boxSum(s1, iw, x, y) / n
-			vr := boxSum(s2, iw, x, y)/n - mean*mean
+			mean := sum[1][x] / n
+			vr := sum[2][x]/n - mean*mean
 			s.mean[i] = float32(mean)
 			s.inv[i] = float32(1 / (math.Sqrt(math.Max(vr, 0)) + softFloor))
 		}
-	}
+	})
 	return s
 }
 
