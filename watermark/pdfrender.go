@@ -70,7 +70,10 @@ func (m *Marker) decodePDFText(data []byte) Result {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, bin, "-f", "1", "-l", "3", in, "-").Output()
+	// -raw: content-stream order. Ghostscript rewrites the invisible line
+	// with glyph positions that poppler's layout analysis cut into pieces
+	// and re-ordered in about half of the files (the token did not read).
+	out, err := exec.CommandContext(ctx, bin, "-raw", "-f", "1", "-l", "3", in, "-").Output()
 	if err != nil {
 		return Result{}
 	}

@@ -123,6 +123,33 @@ func TestPrintedPageWithPhoto(t *testing.T) {
 	t.Logf("printed page traced through layer %s", got.Layer)
 }
 
+// TestPDFTextTokenAfterGhostscript marks several one-page PDFs (each
+// token is random) and drops their images with Ghostscript: every one must
+// trace through the text token. Read in poppler's layout order, about half
+// of the tokens came out cut and re-ordered.
+func TestPDFTextTokenAfterGhostscript(t *testing.T) {
+	gs := needCITool(t, "gs", "ghostscript")
+	needCITool(t, "pdftotext", "poppler-utils")
+	m := NewMarker(testKey)
+	m.RenderTool = "-" // the text token only
+	dir := t.TempDir()
+	for i := 0; i < 8; i++ {
+		_, out := stampTestPDF(t, m, 1)
+		in, dst := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
+		if err := os.WriteFile(in, out, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		run(t, gs, "-q", "-dNOPAUSE", "-dBATCH", "-sDEVICE=pdfwrite", "-dFILTERIMAGE", "-o", dst, in)
+		b, err := os.ReadFile(dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err := m.Decode(b); err != nil || !r.Found || r.MarkID != testMark.ID || r.Layer != "pdf-text" {
+			t.Errorf("file %d: traced %+v %v, want %x through pdf-text", i, r, err, testMark.ID)
+		}
+	}
+}
+
 func pdftotextOf(t *testing.T, path string) string {
 	t.Helper()
 	tool := needTool(t, "pdftotext")
