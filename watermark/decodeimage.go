@@ -3,6 +3,7 @@ package watermark
 import (
 	"image"
 	"math"
+	"sort"
 )
 
 // Bounds of the blind search, counted in work rather than wall-clock time
@@ -30,7 +31,7 @@ const (
 // or photos enlarged 2^k times, are at their own size there), starting at
 // the level where an unscaled copy of this image carries its mark.
 func (k *keyed) decodePicture(img image.Image) (candidate, bool) {
-	return k.searchPicture(img, search{lattice: latticeFrames, perturb: true, up: true})
+	return k.searchPicture(img, search{lattice: latticeFrames, perturb: true, up: true, keystone: true})
 }
 
 // decodePictureQuick is the search Stamp runs before marking (to keep a
@@ -42,10 +43,11 @@ func (k *keyed) decodePictureQuick(img image.Image) (candidate, bool) {
 
 // search bounds one blind search.
 type search struct {
-	lattice int   // lattice frames tried per level
-	perturb bool  // fine steps around the best lattice frame
-	up      bool  // also the levels above the file's own (enlarged copies)
-	levels  []int // only these pyramid levels (nil: the file's own, then the others)
+	lattice  int   // lattice frames tried per level
+	perturb  bool  // fine steps around the best lattice frame
+	keystone bool  // tilted views (keystones) at the file's own level
+	up       bool  // also the levels above the file's own (enlarged copies)
+	levels   []int // only these pyramid levels (nil: the file's own, then the others)
 }
 
 func (k *keyed) searchPicture(img image.Image, opt search) (candidate, bool) {
@@ -70,7 +72,9 @@ func (k *keyed) searchPicture(img image.Image, opt search) (candidate, bool) {
 			continue
 		}
 		lum := lumaLevel(img, l, maxWindow)
-		if c, ok := k.decodeLuma(&lum, opt, l == 0); ok {
+		o := opt
+		o.keystone = opt.keystone && l == levels[0]
+		if c, ok := k.decodeLuma(&lum, o, l == 0); ok {
 			return c, true
 		}
 	}
@@ -82,27 +86,33 @@ func (k *keyed) searchPicture(img image.Image, opt search) (candidate, bool) {
 // frames estimated from the tile's autocorrelation (scaled or rotated
 // files), then small perturbations of the best estimate.
 func (k *keyed) decodeLuma(lum *plane, opt search, odd bool) (candidate, bool) {
-	try := func(t affine) (candidate, float64, bool) {
+	// try decodes frame t; the tilted views are searched upright only
+	// (turned or mirrored and then tilted is rare, and 8× the work).
+	try := func(t warp) (candidate, float64, bool) {
+		n := orientations
+		if t.g != 0 || t.h != 0 {
+			n = 1
+		}
 		y2, valid := canonicalY2(lum, t)
 		if y2.w < 24 || y2.h < 24 {
 			return candidate{}, 0, false
 		}
 		best := 0.0
 		if level, doc := paperLevelOf(&y2); doc {
-			c, s, ok := k.decodeCells(k.accumulateAll(&y2, valid, level))
+			c, s, ok := k.decodeCells(k.accumulateAll(&y2, valid, level, n))
 			if ok {
 				return c, s, true
 			}
 			best = s
 		}
-		c, s, ok := k.decodeCells(k.accumulateAll(&y2, valid, -1))
+		c, s, ok := k.decodeCells(k.accumulateAll(&y2, valid, -1, n))
 		return c, math.Max(s, best), ok
 	}
 	// A crop by an odd number of pixels shifts the 2×2 grid by half a
 	// sample; that matters at full resolution only.
-	frames := []affine{identity}
+	frames := []warp{identity}
 	if odd {
-		frames = append(frames, affine{a: 1, d: 1, tx: 1, ty: 1})
+		frames = append(frames, warp{a: 1, d: 1, tx: 1, ty: 1})
 	}
 	for _, t := range frames {
 		if c, _, ok := try(t); ok {
@@ -112,7 +122,7 @@ func (k *keyed) decodeLuma(lum *plane, opt search, odd bool) (candidate, bool) {
 	if opt.lattice == 0 {
 		return candidate{}, false
 	}
-	bestSync, bestFrame, n := 0.0, affine{}, 0
+	bestSync, bestFrame, n := 0.0, warp{}, 0
 	for _, e := range estimateFrames(lum) {
 		t := e.t
 		if nearIdentity(t) {
@@ -140,18 +150,40 @@ func (k *keyed) decodeLuma(lum *plane, opt search, odd bool) (candidate, bool) {
 			}
 		}
 	}
-	return candidate{}, false
-}
-
-func nearIdentity(t affine) bool {
-	return math.Abs(t.a-1) < 0.003 && math.Abs(t.d-1) < 0.003 && math.Abs(t.b) < 0.003 && math.Abs(t.c) < 0.003
-}
-
-// compose returns the affine t∘u (apply u first).
-func compose(t, u affine) affine {
-	return affine{
-		a: t.a*u.a + t.b*u.c, b: t.a*u.b + t.b*u.d,
-		c: t.c*u.a + t.d*u.c, d: t.c*u.b + t.d*u.d,
-		tx: t.a*u.tx + t.b*u.ty + t.tx, ty: t.c*u.tx + t.d*u.ty + t.ty,
+	// A picture skewed or photographed at an angle smears the lattice
+	// (its significance stays under latticeSig), so tilted views are
+	// tried as they are: each edge at 3° and 5°, then the two best of
+	// those 1° either side (a view decodes within about ±0.5° of the tilt).
+	if opt.keystone {
+		w, h := float64(lum.w), float64(lum.h)
+		type view struct {
+			deg  float64
+			edge int
+			sync float64
+		}
+		var views []view
+		for _, deg := range []float64{3, 5} {
+			for edge := 0; edge < 4; edge++ {
+				c, s, ok := try(keystone(w, h, deg, edge))
+				if ok {
+					return c, true
+				}
+				views = append(views, view{deg, edge, s})
+			}
+		}
+		sort.Slice(views, func(i, j int) bool { return views[i].sync > views[j].sync })
+		tried := map[view]bool{}
+		for _, v := range views[:2] {
+			for _, deg := range []float64{v.deg - 1, v.deg + 1} {
+				if deg == 3 || deg == 5 || tried[view{deg, v.edge, 0}] {
+					continue
+				}
+				tried[view{deg, v.edge, 0}] = true
+				if c, _, ok := try(keystone(w, h, deg, v.edge)); ok {
+					return c, true
+				}
+			}
+		}
 	}
+	return candidate{}, false
 }

@@ -158,10 +158,11 @@ type frameCells struct {
 	blocks [orientations][64]int // windows summed into the cells
 }
 
-// accumulateAll computes the correlation field of each orientation's
-// kernel over y2 (over paper pixels only when paper ≥ 0) and sums it into
-// tile cells for all 64 grid offsets. One field is held at a time.
-func (k *keyed) accumulateAll(y2 *plane, valid []bool, paper float32) *frameCells {
+// accumulateAll computes the correlation field of each of the first n
+// orientations' kernels (orientations: all; 1: upright only) over y2 (over
+// paper pixels only when paper ≥ 0) and sums it into tile cells for all 64
+// grid offsets. One field per worker is held at a time.
+func (k *keyed) accumulateAll(y2 *plane, valid []bool, paper float32, n int) *frameCells {
 	fc := &frameCells{}
 	src := newFieldSource(y2, valid, paper)
 	if src == nil || src.w < 8 || src.h < 8 {
@@ -171,12 +172,12 @@ func (k *keyed) accumulateAll(y2 *plane, valid []bool, paper float32) *frameCell
 	// The orientations are independent: two workers (trace runs on small
 	// servers; more would only add memory).
 	var wg sync.WaitGroup
-	next := make(chan int, orientations)
-	for o := 0; o < orientations; o++ {
+	next := make(chan int, n)
+	for o := 0; o < n; o++ {
 		next <- o
 	}
 	close(next)
-	for w := 0; w < min(2, runtime.GOMAXPROCS(0)); w++ {
+	for w := 0; w < min(2, n, runtime.GOMAXPROCS(0)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

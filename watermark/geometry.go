@@ -22,7 +22,7 @@ const (
 // significance of its peak: its prominence over the 90th percentile of all
 // candidate peaks' (an unmarked photo's best peak is 1.3–2 times that).
 type frameEst struct {
-	t   affine
+	t   warp
 	sig float64
 }
 
@@ -150,10 +150,10 @@ func estimateFrames(lum *plane) []frameEst {
 	for i := 0; i < len(sims) && i < 3; i++ {
 		c, sn := math.Cos(sims[i].r), math.Sin(sims[i].r)
 		sc, sig := sims[i].s, sims[i].score/ref
-		out = append(out, frameEst{affine{a: sc * c, b: -sc * sn, c: sc * sn, d: sc * c}, sig})
+		out = append(out, frameEst{warp{a: sc * c, b: -sc * sn, c: sc * sn, d: sc * c}, sig})
 		// The lattice may have been found at twice the period.
 		if sc*tilePeriodY2/2 >= minLag*0.9 {
-			half = append(half, frameEst{affine{a: sc / 2 * c, b: -sc / 2 * sn, c: sc / 2 * sn, d: sc / 2 * c}, sig})
+			half = append(half, frameEst{warp{a: sc / 2 * c, b: -sc / 2 * sn, c: sc / 2 * sn, d: sc / 2 * c}, sig})
 		}
 	}
 	return append(out, half...)

@@ -73,33 +73,11 @@ func (p *plane) at(x, y float64) (float32, bool) {
 	return a*(1-fy) + b*fy, true
 }
 
-// affine maps canonical (as-embedded) pixel coordinates to coordinates in
-// the suspect image: s = A·c + T.
-type affine struct {
-	a, b, c, d float64 // A = [[a b] [c d]]
-	tx, ty     float64
-}
-
-var identity = affine{a: 1, d: 1}
-
-func (t affine) isIdentity() bool { return t == identity }
-
-func (t affine) apply(x, y float64) (float64, float64) {
-	return t.a*x + t.b*y + t.tx, t.c*x + t.d*y + t.ty
-}
-
-// scaleRot builds the affine for a uniform scale and a rotation in degrees.
-func scaleRot(s, deg float64) affine {
-	r := deg * math.Pi / 180
-	c, sn := math.Cos(r), math.Sin(r)
-	return affine{a: s * c, b: -s * sn, c: s * sn, d: s * c}
-}
-
 // canonicalY2 resamples the suspect luma into the canonical frame at half
 // resolution (the domain the mark is embedded in). valid marks pixels that
 // came from inside the suspect image.
-func canonicalY2(src *plane, t affine) (plane, []bool) {
-	if t.a == 1 && t.d == 1 && t.b == 0 && t.c == 0 && (t.tx == 0 || t.tx == 1) && (t.ty == 0 || t.ty == 1) {
+func canonicalY2(src *plane, t warp) (plane, []bool) {
+	if t.a == 1 && t.d == 1 && t.b == 0 && t.c == 0 && t.g == 0 && t.h == 0 && (t.tx == 0 || t.tx == 1) && (t.ty == 0 || t.ty == 1) {
 		// Pure whole-pixel shift: exact 2×2 box average.
 		ox, oy := int(t.tx), int(t.ty)
 		w2, h2 := (src.w-ox)/2, (src.h-oy)/2
@@ -114,11 +92,7 @@ func canonicalY2(src *plane, t affine) (plane, []bool) {
 		return out, nil
 	}
 	// Bounding box of the suspect image in canonical coordinates.
-	det := t.a*t.d - t.b*t.c
-	inv := func(x, y float64) (float64, float64) {
-		x, y = x-t.tx, y-t.ty
-		return (t.d*x - t.b*y) / det, (-t.c*x + t.a*y) / det
-	}
+	inv := t.inverse().apply
 	minx, miny, maxx, maxy := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	for _, c := range [][2]float64{{0, 0}, {float64(src.w), 0}, {0, float64(src.h)}, {float64(src.w), float64(src.h)}} {
 		x, y := inv(c[0], c[1])

@@ -336,12 +336,10 @@ func checkRealTargets(t *testing.T, full bool, psnrs map[string][]float64, asMar
 		t.Errorf("as marked: %d/%d images ≥ 256 px trace exactly, want all", asMarked.okBig, asMarked.big)
 	}
 	// Regression thresholds on the images ≥ 256 px, a little under what the
-	// CI set measured (README); perspective skew has none (a known gap).
+	// CI set measured (README).
 	for i, a := range attacks {
 		want := 0.9
 		switch {
-		case strings.HasPrefix(a.name, "perspective"):
-			continue
 		case a.group == "crop+rotate":
 			want = 0.4
 		case strings.HasPrefix(a.name, "ImageMagick"), strings.HasPrefix(a.name, "pasted"), a.group == "screenshot":
