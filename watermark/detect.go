@@ -2,9 +2,7 @@ package watermark
 
 import (
 	"math"
-	"runtime"
 	"sort"
-	"sync"
 )
 
 // Soft-value normalisation: a block's correlation is divided by its texture
@@ -106,13 +104,19 @@ func boxRows(w, h int, terms []boxTerm, fn func(y int, sums [][]float64)) {
 	}
 }
 
-// accumulate sums soft values of the block grid at offset (ox, oy) into
-// tile cells indexed by block position modulo the tile.
-func (f *corrField) accumulate(ox, oy int) (cells [tileSlots]float64, n int) {
-	for y, by := oy, 0; y < f.h; y, by = y+8, by+1 {
-		cy := (by % tileBlocks) * tileBlocks
+// accumulate adds the soft values of the block grid at offset (ox, oy)
+// into tile cells indexed by block position modulo the tile; the field's
+// first row is window row y0 of the frame. n is the windows added.
+func (f *corrField) accumulate(ox, oy, y0 int, cells *[tileSlots]float64) (n int) {
+	y := oy
+	if y < y0 {
+		y += (y0 - oy + 7) / 8 * 8
+	}
+	for ; y < y0+f.h; y += 8 {
+		cy := ((y - oy) / 8 % tileBlocks) * tileBlocks
+		row := (y - y0) * f.w
 		for x, bx := ox, 0; x < f.w; x, bx = x+8, bx+1 {
-			i := y*f.w + x
+			i := row + x
 			if !f.ok[i] {
 				continue
 			}
@@ -120,7 +124,7 @@ func (f *corrField) accumulate(ox, oy int) (cells [tileSlots]float64, n int) {
 			n++
 		}
 	}
-	return
+	return n
 }
 
 // candidate is one decoded, verified payload.
@@ -158,53 +162,61 @@ type frameCells struct {
 	blocks [orientations][64]int // windows summed into the cells
 }
 
+// fieldRows is the number of window rows whose band maps and fields are
+// held at a time: a frame is read in strips, so its memory does not grow
+// with its size (the 14 whole-frame planes of a 1066² frame were 78 MB, the
+// largest part of a 24 MP trace's peak).
+var fieldRows = 64
+
 // accumulateAll computes the correlation field of each of the first n
 // orientations' kernels (orientations: all; 1: upright only) over y2 (over
 // paper pixels only when paper ≥ 0) and sums it into tile cells for all 64
-// grid offsets. One field per worker is held at a time.
+// grid offsets, a strip of fieldRows window rows at a time.
 func (k *keyed) accumulateAll(y2 *plane, valid []bool, paper float32, n int) *frameCells {
 	fc := &frameCells{}
-	src := newFieldSource(y2, valid, paper)
-	if src == nil || src.w < 8 || src.h < 8 {
+	w, h := y2.w-7, y2.h-7
+	if w < 8 || h < 8 {
 		return fc
 	}
-	defer src.release()
-	// The orientations are independent: two workers (trace runs on small
-	// servers; more would only add memory).
-	var wg sync.WaitGroup
-	next := make(chan int, n)
-	for o := 0; o < n; o++ {
-		next <- o
-	}
-	close(next)
-	for w := 0; w < min(2, n, runtime.GOMAXPROCS(0)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	cells := make([][64][tileSlots]float64, n)
+	var blocks [orientations][64]int
+	for y0 := 0; y0 < h; y0 += fieldRows {
+		y1 := min(h, y0+fieldRows)
+		strip := plane{w: y2.w, h: y1 - y0 + 7, v: y2.v[y0*y2.w : (y1+7)*y2.w]}
+		var sv []bool
+		if valid != nil {
+			sv = valid[y0*y2.w : (y1+7)*y2.w]
+		}
+		src := newFieldSource(&strip, sv, paper)
+		// The orientations are independent: two workers (trace runs on
+		// small servers; more would only add memory).
+		parallelDo(n, func(o int) {
 			buf := getBuf(src.w * src.h)
 			defer putBuf(buf)
-			for o := range next {
-				f := src.field(k.orientBand[o], buf)
-				for off := 0; off < 64; off++ {
-					cells, n := f.accumulate(off%8, off/8)
-					if n == 0 {
-						continue
-					}
-					rms := 0.0
-					for _, c := range cells {
-						rms += c * c
-					}
-					if rms == 0 {
-						continue
-					}
-					fc.cells[o][off] = &cells
-					fc.rms[o][off] = math.Sqrt(rms / tileSlots)
-					fc.blocks[o][off] = n
-				}
+			f := src.field(k.orientBand[o], buf)
+			for off := 0; off < 64; off++ {
+				blocks[o][off] += f.accumulate(off%8, off/8, y0, &cells[o][off])
 			}
-		}()
+		})
+		src.release()
 	}
-	wg.Wait()
+	for o := range cells {
+		for off := range cells[o] {
+			if blocks[o][off] == 0 {
+				continue
+			}
+			rms := 0.0
+			for _, c := range cells[o][off] {
+				rms += c * c
+			}
+			if rms == 0 {
+				continue
+			}
+			fc.cells[o][off] = &cells[o][off]
+			fc.rms[o][off] = math.Sqrt(rms / tileSlots)
+			fc.blocks[o][off] = blocks[o][off]
+		}
+	}
 	return fc
 }
 

@@ -40,3 +40,41 @@ func TestBoxRows(t *testing.T) {
 	}
 	boxRows(7, 20, []boxTerm{{a[:140], nil}}, func(int, [][]float64) { t.Fatal("a plane narrower than a window has no windows") })
 }
+
+// TestAccumulateStrips checks that reading a frame in strips of window rows
+// gives the cells of reading it whole, for photos and the paper model, with
+// windows outside the suspect image left out.
+func TestAccumulateStrips(t *testing.T) {
+	k := newKeyed(testKey)
+	img := genPhoto(300, 230, 3)
+	p := lumaPlane(img)
+	for i := 0; i < 40*p.w; i++ {
+		p.v[i] = 250 // a paper band at the top
+	}
+	valid := make([]bool, len(p.v))
+	for i := range valid {
+		valid[i] = i%p.w > 11 // a strip on the left came from outside
+	}
+	defer func(r int) { fieldRows = r }(fieldRows)
+	for _, paper := range []float32{-1, 250} {
+		fieldRows = 1 << 20
+		whole := k.accumulateAll(&p, valid, paper, orientations)
+		for _, rows := range []int{64, 13, 1} {
+			fieldRows = rows
+			got := k.accumulateAll(&p, valid, paper, orientations)
+			for o := 0; o < orientations; o++ {
+				for off := 0; off < 64; off++ {
+					a, b := whole.cells[o][off], got.cells[o][off]
+					if (a == nil) != (b == nil) || whole.blocks[o][off] != got.blocks[o][off] {
+						t.Fatalf("paper %v, strips of %d rows, orientation %d offset %d: %d windows, want %d", paper, rows, o, off, got.blocks[o][off], whole.blocks[o][off])
+					}
+					for c := range a {
+						if math.Abs(a[c]-b[c]) > 1e-3*(1+math.Abs(a[c])) {
+							t.Fatalf("paper %v, strips of %d rows, orientation %d offset %d cell %d: %v, want %v", paper, rows, o, off, c, b[c], a[c])
+						}
+					}
+				}
+			}
+		}
+	}
+}
