@@ -22,6 +22,12 @@ const (
 	// had ≥ 3.9; unmarked photos give 1.2–3 (rotated ones with white
 	// corners up to 9, which only costs time).
 	latticeSig = 3.0
+	// smallWindow is the largest window (pixels) read at every scale (see
+	// tryViews): a frame there costs under a third of a full window's.
+	smallWindow = 300_000
+	// sweepStep is the step of that scale sweep: a frame reads a
+	// rescaled copy within about ±1.5 % of its scale.
+	sweepStep = 0.03
 	// minLevelSide is the smallest side of a pyramid level searched.
 	minLevelSide = 160
 )
@@ -31,7 +37,7 @@ const (
 // or photos enlarged 2^k times, are at their own size there), starting at
 // the level where an unscaled copy of this image carries its mark.
 func (k *keyed) decodePicture(img image.Image) (candidate, bool) {
-	return k.searchPicture(img, search{lattice: latticeFrames, perturb: true, up: true, keystone: true})
+	return k.searchPicture(img, search{lattice: latticeFrames, perturb: true, up: true, views: true})
 }
 
 // decodePictureQuick is the search Stamp runs before marking (to keep a
@@ -43,11 +49,11 @@ func (k *keyed) decodePictureQuick(img image.Image) (candidate, bool) {
 
 // search bounds one blind search.
 type search struct {
-	lattice  int   // lattice frames tried per level
-	perturb  bool  // fine steps around the best lattice frame
-	keystone bool  // tilted views (keystones) at the file's own level
-	up       bool  // also the levels above the file's own (enlarged copies)
-	levels   []int // only these pyramid levels (nil: the file's own, then the others)
+	lattice int   // lattice frames tried per level
+	perturb bool  // fine steps around the best lattice frame
+	views   bool  // frames read as they are at the file's own level (tryViews)
+	up      bool  // also the levels above the file's own (enlarged copies)
+	levels  []int // only these pyramid levels (nil: the file's own, then the others)
 }
 
 func (k *keyed) searchPicture(img image.Image, opt search) (candidate, bool) {
@@ -73,7 +79,7 @@ func (k *keyed) searchPicture(img image.Image, opt search) (candidate, bool) {
 		}
 		lum := lumaLevel(img, l, maxWindow)
 		o := opt
-		o.keystone = opt.keystone && l == levels[0]
+		o.views = opt.views && l == levels[0]
 		if c, ok := k.decodeLuma(&lum, o, l == 0); ok {
 			return c, true
 		}
@@ -86,13 +92,9 @@ func (k *keyed) searchPicture(img image.Image, opt search) (candidate, bool) {
 // frames estimated from the tile's autocorrelation (scaled or rotated
 // files), then small perturbations of the best estimate.
 func (k *keyed) decodeLuma(lum *plane, opt search, odd bool) (candidate, bool) {
-	// try decodes frame t; the tilted views are searched upright only
-	// (turned or mirrored and then tilted is rare, and 8× the work).
-	try := func(t warp) (candidate, float64, bool) {
-		n := orientations
-		if t.g != 0 || t.h != 0 {
-			n = 1
-		}
+	// try decodes frame t in the first n orientations (all, or upright
+	// only for the views a picture is rarely also turned or mirrored in).
+	try := func(t warp, n int) (candidate, float64, bool) {
 		y2, valid := canonicalY2(lum, t)
 		if y2.w < 24 || y2.h < 24 {
 			return candidate{}, 0, false
@@ -115,7 +117,7 @@ func (k *keyed) decodeLuma(lum *plane, opt search, odd bool) (candidate, bool) {
 		frames = append(frames, warp{a: 1, d: 1, tx: 1, ty: 1})
 	}
 	for _, t := range frames {
-		if c, _, ok := try(t); ok {
+		if c, _, ok := try(t, orientations); ok {
 			return c, true
 		}
 	}
@@ -134,7 +136,7 @@ func (k *keyed) decodeLuma(lum *plane, opt search, odd bool) (candidate, bool) {
 		if n++; n > opt.lattice {
 			break
 		}
-		c, s, ok := try(t)
+		c, s, ok := try(t, orientations)
 		if ok {
 			return c, true
 		}
@@ -145,44 +147,63 @@ func (k *keyed) decodeLuma(lum *plane, opt search, odd bool) (candidate, bool) {
 	// Fine steps around the best estimate absorb sub-pixel lattice error.
 	if opt.perturb && bestSync >= perturbGate {
 		for _, p := range [][2]float64{{1.004, 0}, {0.996, 0}, {1, 0.25}, {1, -0.25}} {
-			if c, _, ok := try(compose(bestFrame, scaleRot(p[0], p[1]))); ok {
+			if c, _, ok := try(compose(bestFrame, scaleRot(p[0], p[1])), orientations); ok {
 				return c, true
 			}
 		}
 	}
-	// A picture skewed or photographed at an angle smears the lattice
-	// (its significance stays under latticeSig), so tilted views are
-	// tried as they are: each edge at 3° and 5°, then the two best of
-	// those 1° either side (a view decodes within about ±0.5° of the tilt).
-	if opt.keystone {
-		w, h := float64(lum.w), float64(lum.h)
-		type view struct {
-			deg  float64
-			edge int
-			sync float64
+	if opt.views {
+		return tryViews(lum, try)
+	}
+	return candidate{}, false
+}
+
+// tryViews tries the frames read as they are at a file's own level, upright
+// only (turned or mirrored as well is rare, and 8× the work). A picture
+// skewed or photographed at an angle smears the lattice (its significance
+// stays under latticeSig): each edge is tilted 3° and 5°, then the two
+// best of those 1° either side (a view decodes within about ±0.5° of the
+// tilt). A small picture rescaled and recompressed leaves no lattice peak
+// either (1.6–2.7 for photos at 480–640 px resized to 70 % + JPEG 60, and
+// the top peaks at the wrong scale): windows up to smallWindow are read at
+// every scale from 0.97 down to 0.52 in sweepStep steps.
+func tryViews(lum *plane, try func(warp, int) (candidate, float64, bool)) (candidate, bool) {
+	w, h := float64(lum.w), float64(lum.h)
+	type view struct {
+		deg  float64
+		edge int
+	}
+	var tilted []view
+	sync := map[view]float64{}
+	for _, deg := range []float64{3, 5} {
+		for edge := 0; edge < 4; edge++ {
+			c, s, ok := try(keystone(w, h, deg, edge), 1)
+			if ok {
+				return c, true
+			}
+			v := view{deg, edge}
+			tilted, sync[v] = append(tilted, v), s
 		}
-		var views []view
-		for _, deg := range []float64{3, 5} {
-			for edge := 0; edge < 4; edge++ {
-				c, s, ok := try(keystone(w, h, deg, edge))
-				if ok {
-					return c, true
-				}
-				views = append(views, view{deg, edge, s})
+	}
+	sort.Slice(tilted, func(i, j int) bool { return sync[tilted[i]] > sync[tilted[j]] })
+	for _, v := range tilted[:2] {
+		for _, deg := range []float64{v.deg - 1, v.deg + 1} {
+			n := view{deg, v.edge}
+			if _, done := sync[n]; done {
+				continue
+			}
+			sync[n] = 0
+			if c, _, ok := try(keystone(w, h, deg, v.edge), 1); ok {
+				return c, true
 			}
 		}
-		sort.Slice(views, func(i, j int) bool { return views[i].sync > views[j].sync })
-		tried := map[view]bool{}
-		for _, v := range views[:2] {
-			for _, deg := range []float64{v.deg - 1, v.deg + 1} {
-				if deg == 3 || deg == 5 || tried[view{deg, v.edge, 0}] {
-					continue
-				}
-				tried[view{deg, v.edge, 0}] = true
-				if c, _, ok := try(keystone(w, h, deg, v.edge)); ok {
-					return c, true
-				}
-			}
+	}
+	if lum.w*lum.h > smallWindow {
+		return candidate{}, false
+	}
+	for sc := 0.97; sc > 0.5; sc -= sweepStep {
+		if c, _, ok := try(scaleRot(sc, 0), 1); ok {
+			return c, true
 		}
 	}
 	return candidate{}, false

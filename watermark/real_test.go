@@ -342,7 +342,7 @@ func checkRealTargets(t *testing.T, full bool, psnrs map[string][]float64, asMar
 		switch {
 		case a.group == "crop+rotate":
 			want = 0.4
-		case strings.HasPrefix(a.name, "ImageMagick"), strings.HasPrefix(a.name, "pasted"), a.group == "screenshot":
+		case strings.HasPrefix(a.name, "pasted"):
 			want = 0.7
 		}
 		if tl := tallies[i]; tl.big > 0 && float64(tl.okBig) < want*float64(tl.big) {
