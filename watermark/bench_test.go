@@ -102,20 +102,31 @@ func BenchmarkStampJPEG(b *testing.B) {
 	}
 }
 
-// BenchmarkTraceJPEG traces a marked 12 and 24 MP photo (target < 3 s) and
+// BenchmarkTraceJPEG traces a marked 12 and 24 MP photo (target < 3 s),
 // an unmarked 24 MP one, trace's worst case on a photo (every search
-// bounded; target < 3 s and < 300 MB).
+// bounded; target < 3 s and < 300 MB), and an unmarked copy of the 12 MP
+// photo at 480 px (a chat picture: small files are also read at every
+// scale).
 func BenchmarkTraceJPEG(b *testing.B) {
 	for _, c := range []struct {
+		name   string
 		mp     int
+		px     int // long side of a resized copy (0: as it is)
 		marked bool
-	}{{12, true}, {24, true}, {24, false}} {
-		name := fmt.Sprintf("%dMP-marked", c.mp)
-		if !c.marked {
-			name = fmt.Sprintf("%dMP-unmarked", c.mp)
-		}
-		b.Run(name, func(b *testing.B) {
+	}{{"12MP-marked", 12, 0, true}, {"24MP-marked", 24, 0, true}, {"24MP-unmarked", 24, 0, false}, {"480px-unmarked", 12, 480, false}} {
+		b.Run(c.name, func(b *testing.B) {
 			m, data, want := benchMarker(), realPhoto(b, c.mp), uint64(0)
+			if c.px > 0 {
+				img, err := decodeImage(data)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var buf bytes.Buffer
+				if err := jpeg.Encode(&buf, fitLong(img, c.px), &jpeg.Options{Quality: 85}); err != nil {
+					b.Fatal(err)
+				}
+				data = buf.Bytes()
+			}
 			if c.marked {
 				data, want = marked(b, m, data), benchMark.ID
 			}
