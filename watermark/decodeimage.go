@@ -177,7 +177,11 @@ func tryViews(lum *plane, try func(warp, int) (candidate, float64, bool)) (candi
 	sync := map[view]float64{}
 	for _, deg := range []float64{3, 5} {
 		for edge := 0; edge < 4; edge++ {
-			c, s, ok := try(keystone(w, h, deg, edge), 1)
+			k, fits := keystone(w, h, deg, edge)
+			if !fits {
+				continue
+			}
+			c, s, ok := try(k, 1)
 			if ok {
 				return c, true
 			}
@@ -186,14 +190,18 @@ func tryViews(lum *plane, try func(warp, int) (candidate, float64, bool)) (candi
 		}
 	}
 	sort.Slice(tilted, func(i, j int) bool { return sync[tilted[i]] > sync[tilted[j]] })
-	for _, v := range tilted[:2] {
+	for _, v := range tilted[:min(2, len(tilted))] {
 		for _, deg := range []float64{v.deg - 1, v.deg + 1} {
 			n := view{deg, v.edge}
 			if _, done := sync[n]; done {
 				continue
 			}
 			sync[n] = 0
-			if c, _, ok := try(keystone(w, h, deg, v.edge), 1); ok {
+			k, fits := keystone(w, h, deg, v.edge)
+			if !fits {
+				continue
+			}
+			if c, _, ok := try(k, 1); ok {
 				return c, true
 			}
 		}

@@ -163,9 +163,10 @@ type frameCells struct {
 }
 
 // fieldRows is the number of window rows whose band maps and fields are
-// held at a time: a frame is read in strips, so its memory does not grow
-// with its size (the 14 whole-frame planes of a 1066² frame were 78 MB, the
-// largest part of a 24 MP trace's peak).
+// held at a time: a frame is read in strips, so only the resampled frame
+// and its validity flags (5 bytes a sample) cover the whole of it (the 14
+// whole-frame planes of a 1066² frame were 78 MB, the largest part of a
+// 24 MP trace's peak).
 var fieldRows = 64
 
 // accumulateAll computes the correlation field of each of the first n

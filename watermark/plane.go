@@ -101,7 +101,10 @@ func canonicalY2(src *plane, t warp) (plane, []bool) {
 	}
 	x0, y0 := math.Floor(minx), math.Floor(miny)
 	w2, h2 := int((maxx-x0)/2), int((maxy-y0)/2)
-	if w2 <= 0 || h2 <= 0 || w2*h2 > 1<<26 {
+	// A frame searched resamples into at most about twice the window's
+	// pixels (half resolution at scale 0.38, turned 7°, of a 3:1 window);
+	// anything larger is a frame near a vanishing point, not a picture.
+	if w2 <= 0 || h2 <= 0 || w2*h2 > 4*src.w*src.h {
 		return plane{}, nil
 	}
 	out := plane{w: w2, h: h2, v: make([]float32, w2*h2)}

@@ -99,10 +99,16 @@ func warpFromCorners(src, dst [4][2]float64) warp {
 
 // keystone returns the view of a w×h picture tilted away about one axis:
 // edge (0 top, 1 bottom, 2 left, 3 right) shortened, its two sides leaning
-// inwards by deg degrees, the opposite edge kept.
-func keystone(w, h, deg float64, edge int) warp {
-	t := math.Tan(deg * math.Pi / 180)
-	dx, dy := t*h, t*w
+// inwards by deg degrees, the opposite edge kept. ok is false when the
+// edge would lose more than half its length (a short edge of a long, narrow
+// picture): near the vanishing point such a view resamples the picture
+// into a plane many times its size.
+func keystone(w, h, deg float64, edge int) (t warp, ok bool) {
+	tan := math.Tan(deg * math.Pi / 180)
+	dx, dy := tan*h, tan*w
+	if edge < 2 && dx > w/4 || edge >= 2 && dy > h/4 {
+		return warp{}, false
+	}
 	corners := [4][2]float64{{0, 0}, {w, 0}, {0, h}, {w, h}}
 	moved := [4][4][2]float64{
 		{{dx, 0}, {w - dx, 0}, {0, h}, {w, h}},
@@ -110,7 +116,7 @@ func keystone(w, h, deg float64, edge int) warp {
 		{{0, dy}, {w, 0}, {0, h - dy}, {w, h}},
 		{{0, 0}, {w, dy}, {0, h}, {w, h - dy}},
 	}
-	return warpFromCorners(corners, moved[edge])
+	return warpFromCorners(corners, moved[edge]), true
 }
 
 func nearIdentity(t warp) bool {

@@ -36,27 +36,43 @@ func TestWarpAlgebra(t *testing.T) {
 }
 
 // TestKeystone checks the tilted views: the shortened edge's sides lean by
-// the angle, the opposite edge stays where it was.
+// the angle, the opposite edge stays where it was, for each edge; and the
+// short edge of a banner is not tilted (the view would be near its
+// vanishing point).
 func TestKeystone(t *testing.T) {
 	w, h := 800.0, 533.0
-	d := h * math.Tan(3*math.Pi/180)
-	k := keystone(w, h, 3, 0) // top edge shorter
-	for _, c := range []struct{ from, to [2]float64 }{
-		{[2]float64{0, 0}, [2]float64{d, 0}},
-		{[2]float64{w, 0}, [2]float64{w - d, 0}},
-		{[2]float64{0, h}, [2]float64{0, h}},
-		{[2]float64{w, h}, [2]float64{w, h}},
-	} {
-		x, y := k.apply(c.from[0], c.from[1])
-		if !near([2]float64{x, y}, c.to) {
-			t.Errorf("top keystone takes %v to (%.3f, %.3f), want %v", c.from, x, y, c.to)
+	dx, dy := h*math.Tan(3*math.Pi/180), w*math.Tan(3*math.Pi/180)
+	corners := [4][2]float64{{0, 0}, {w, 0}, {0, h}, {w, h}}
+	want := [4][4][2]float64{
+		{{dx, 0}, {w - dx, 0}, {0, h}, {w, h}},
+		{{0, 0}, {w, 0}, {dx, h}, {w - dx, h}},
+		{{0, dy}, {w, 0}, {0, h - dy}, {w, h}},
+		{{0, 0}, {w, dy}, {0, h}, {w, h - dy}},
+	}
+	for edge := range want {
+		k, ok := keystone(w, h, 3, edge)
+		if !ok || k.g == 0 && k.h == 0 || nearIdentity(k) {
+			t.Fatalf("edge %d: no perspective view (ok %v, %+v)", edge, ok, k)
+		}
+		for i, c := range corners {
+			if x, y := k.apply(c[0], c[1]); !near([2]float64{x, y}, want[edge][i]) {
+				t.Errorf("edge %d takes corner %v to (%.3f, %.3f), want %v", edge, c, x, y, want[edge][i])
+			}
 		}
 	}
-	dy := w * math.Tan(5*math.Pi/180)
-	if x, y := keystone(w, h, 5, 3).apply(w, 0); !near([2]float64{x, y}, [2]float64{w, dy}) {
-		t.Errorf("right keystone takes the top right corner to (%.3f, %.3f), want (%.0f, %.3f)", x, y, w, dy)
+	// A 1024×179 banner: its left and right edges would lose more than
+	// half their length at 5°; its top and bottom are fine.
+	for edge, fits := range []bool{true, true, false, false} {
+		if _, ok := keystone(1024, 179, 5, edge); ok != fits {
+			t.Errorf("banner, edge %d at 5°: tried %v, want %v", edge, ok, fits)
+		}
 	}
-	if k.g == 0 && k.h == 0 || nearIdentity(k) {
-		t.Error("a keystone has no perspective terms")
+	// The search on such a banner stays within its bounds (a view near the
+	// vanishing point resampled it into 46 M samples).
+	y2, _ := canonicalY2(&plane{w: 1024, h: 179, v: make([]float32, 1024*179)}, warpFromCorners(corners1024x179, [4][2]float64{{0, 89}, {1024, 0}, {0, 90}, {1024, 179}}))
+	if y2.w*y2.h > 4*1024*179 {
+		t.Errorf("a frame at the vanishing point resampled into %d×%d", y2.w, y2.h)
 	}
 }
+
+var corners1024x179 = [4][2]float64{{0, 0}, {1024, 0}, {0, 179}, {1024, 179}}
