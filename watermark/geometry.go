@@ -148,12 +148,11 @@ func estimateFrames(lum *plane) []frameEst {
 	}
 	var out, half []frameEst
 	for i := 0; i < len(sims) && i < 3; i++ {
-		c, sn := math.Cos(sims[i].r), math.Sin(sims[i].r)
-		sc, sig := sims[i].s, sims[i].score/ref
-		out = append(out, frameEst{warp{a: sc * c, b: -sc * sn, c: sc * sn, d: sc * c}, sig})
+		sc, deg, sig := sims[i].s, sims[i].r*180/math.Pi, sims[i].score/ref
+		out = append(out, frameEst{scaleRot(sc, deg), sig})
 		// The lattice may have been found at twice the period.
 		if sc*tilePeriodY2/2 >= minLag*0.9 {
-			half = append(half, frameEst{warp{a: sc / 2 * c, b: -sc / 2 * sn, c: sc / 2 * sn, d: sc / 2 * c}, sig})
+			half = append(half, frameEst{scaleRot(sc/2, deg), sig})
 		}
 	}
 	return append(out, half...)

@@ -96,7 +96,7 @@ func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, sc
 			}
 			m := s / 64
 			vr := math.Max(0, s2/64-m*m)
-			slot := (by%tileBlocks)*tileBlocks + bx%tileBlocks
+			slot := tileSlot(bx, by, [2]int{})
 			amp := math.Min(strengthMax, math.Max(strengthMin, strengthPerSigma*maskingSigma(&y2)))
 			b := blockHost{p: p, r: math.Max(0, vr-p*p/64), mask: 8 * amp, slot: slot, sign: float64(signs[slot]),
 				head: headroom(img, bx*16*sc, by*16*sc, sc), room: math.Inf(1)}
@@ -120,10 +120,16 @@ func withTile(hs []blockHost, signs *[tileSlots]int8, nbx int, shift [2]int) []b
 	out := append([]blockHost(nil), hs...)
 	for i := range out {
 		bx, by := i%nbx, i/nbx
-		out[i].slot = ((by+shift[1])%tileBlocks)*tileBlocks + (bx+shift[0])%tileBlocks
+		out[i].slot = tileSlot(bx, by, shift)
 		out[i].sign = float64(signs[out[i].slot])
 	}
 	return out
+}
+
+// tileSlot is the slot block (bx, by) carries when the tile starts shift
+// blocks into it.
+func tileSlot(bx, by int, shift [2]int) int {
+	return ((by+shift[1])%tileBlocks)*tileBlocks + (bx+shift[0])%tileBlocks
 }
 
 // headroom returns the clipping room of the block at (x0, y0) per

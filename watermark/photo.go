@@ -112,16 +112,15 @@ func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, orig []byte)
 	if orig == nil {
 		orig = append([]byte(nil), img.Pix...)
 	}
-	first := photoPSNR
+	first, floor := photoPSNR, fallbackPSNR[len(fallbackPSNR)-1]
 	if smallPhoto(img) {
 		// A small photo is marked at the floor at once: it is the one a
 		// chat app rescales and recompresses, and its 2–4 blocks a slot
 		// need the strength (38 photos at 480 and 640 px through
 		// ImageMagick: rotate 5° 22 → 24, resize 70 % + JPEG 60 12 → 17,
 		// 67 % 14 → 16, crop + 2° 9 → 10).
-		first = fallbackPSNR[len(fallbackPSNR)-1]
+		first = floor
 	}
-	floor := fallbackPSNR[len(fallbackPSNR)-1]
 	q = embedInformed(img, k, signs, psnrMSE(first), orig)
 	atFloor = first == floor
 	for _, db := range fallbackPSNR {

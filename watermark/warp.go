@@ -14,8 +14,6 @@ type warp struct {
 
 var identity = warp{a: 1, d: 1}
 
-func (t warp) isIdentity() bool { return t == identity }
-
 func (t warp) apply(x, y float64) (float64, float64) {
 	w := 1 + t.g*x + t.h*y
 	return (t.a*x + t.b*y + t.tx) / w, (t.c*x + t.d*y + t.ty) / w

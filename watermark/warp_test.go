@@ -35,28 +35,43 @@ func TestWarpAlgebra(t *testing.T) {
 	}
 }
 
-// TestKeystone checks the tilted views: the shortened edge's sides lean by
-// the angle, the opposite edge stays where it was, for each edge; and the
-// short edge of a banner is not tilted (the view would be near its
+// TestKeystone checks the tilted views by their geometry: for each edge,
+// the opposite edge's corners stay, the shortened edge's corners stay on
+// its line and move inwards, and the sides joining them lean by the angle;
+// and the short edge of a banner is not tilted (the view would be near its
 // vanishing point).
 func TestKeystone(t *testing.T) {
 	w, h := 800.0, 533.0
-	dx, dy := h*math.Tan(3*math.Pi/180), w*math.Tan(3*math.Pi/180)
 	corners := [4][2]float64{{0, 0}, {w, 0}, {0, h}, {w, h}}
-	want := [4][4][2]float64{
-		{{dx, 0}, {w - dx, 0}, {0, h}, {w, h}},
-		{{0, 0}, {w, 0}, {dx, h}, {w - dx, h}},
-		{{0, dy}, {w, 0}, {0, h - dy}, {w, h}},
-		{{0, 0}, {w, dy}, {0, h}, {w, h - dy}},
-	}
-	for edge := range want {
+	// Corner indices of each edge and of the opposite edge, side by side.
+	edges := [4][2][2]int{{{0, 1}, {2, 3}}, {{2, 3}, {0, 1}}, {{0, 2}, {1, 3}}, {{1, 3}, {0, 2}}}
+	for edge, e := range edges {
 		k, ok := keystone(w, h, 3, edge)
 		if !ok || k.g == 0 && k.h == 0 || nearIdentity(k) {
 			t.Fatalf("edge %d: no perspective view (ok %v, %+v)", edge, ok, k)
 		}
-		for i, c := range corners {
-			if x, y := k.apply(c[0], c[1]); !near([2]float64{x, y}, want[edge][i]) {
-				t.Errorf("edge %d takes corner %v to (%.3f, %.3f), want %v", edge, c, x, y, want[edge][i])
+		along := 0 // coordinate along the edge: x for top and bottom
+		if edge >= 2 {
+			along = 1
+		}
+		for i := 0; i < 2; i++ {
+			p, q := corners[e[0][i]], corners[e[1][i]]
+			px, py := k.apply(p[0], p[1])
+			qx, qy := k.apply(q[0], q[1])
+			mp, mq := [2]float64{px, py}, [2]float64{qx, qy}
+			if !near(mq, q) {
+				t.Errorf("edge %d moved the opposite corner %v to %v", edge, q, mq)
+			}
+			if math.Abs(mp[1-along]-p[1-along]) > 1e-6 {
+				t.Errorf("edge %d moved corner %v off its edge, to %v", edge, p, mp)
+			}
+			centre := [2]float64{w / 2, h / 2}
+			if math.Abs(mp[along]-centre[along]) >= math.Abs(p[along]-centre[along]) {
+				t.Errorf("edge %d moved corner %v outwards, to %v", edge, p, mp)
+			}
+			lean := math.Atan2(math.Abs(mp[along]-mq[along]), math.Abs(mp[1-along]-mq[1-along])) * 180 / math.Pi
+			if math.Abs(lean-3) > 1e-6 {
+				t.Errorf("edge %d: the side through corner %v leans %.4f°, want 3°", edge, p, lean)
 			}
 		}
 	}
