@@ -93,20 +93,24 @@ func realPhoto(b *testing.B, mp int) []byte {
 
 // BenchmarkStampJPEG marks a real 12 and 24 MP photo as the proxy does
 // (look for an earlier mark, visible and hidden mark, re-encode, read it
-// back): -bench 'StampJPEG/24MP$' for one size's peak RSS.
+// back), and a copy of the 12 MP one at 640 px (two layers):
+// -bench 'StampJPEG/24MP$' for one size's peak RSS.
 func BenchmarkStampJPEG(b *testing.B) {
 	for _, mp := range []int{12, 24} {
 		b.Run(fmt.Sprintf("%dMP", mp), func(b *testing.B) {
 			benchOp(b, stampOp(benchMarker(), realPhoto(b, mp)))
 		})
 	}
+	b.Run("640px", func(b *testing.B) {
+		benchOp(b, stampOp(benchMarker(), resizedPhoto(b, 12, 640)))
+	})
 }
 
 // BenchmarkTraceJPEG traces a marked 12 and 24 MP photo (target < 3 s),
 // an unmarked 24 MP one, trace's worst case on a photo (every search
 // bounded; target < 3 s and < 300 MB), and an unmarked copy of the 12 MP
 // photo at 480 px (a chat picture: small files are also read at every
-// scale).
+// scale, and at level -1 for the fine layer).
 func BenchmarkTraceJPEG(b *testing.B) {
 	for _, c := range []struct {
 		name   string
@@ -117,15 +121,7 @@ func BenchmarkTraceJPEG(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			m, data, want := benchMarker(), realPhoto(b, c.mp), uint64(0)
 			if c.px > 0 {
-				img, err := decodeImage(data)
-				if err != nil {
-					b.Fatal(err)
-				}
-				var buf bytes.Buffer
-				if err := jpeg.Encode(&buf, fitLong(img, c.px), &jpeg.Options{Quality: 85}); err != nil {
-					b.Fatal(err)
-				}
-				data = buf.Bytes()
+				data = resizedPhoto(b, c.mp, c.px)
 			}
 			if c.marked {
 				data, want = marked(b, m, data), benchMark.ID
@@ -205,4 +201,18 @@ func peakRSS(b *testing.B) {
 			b.ReportMetric(float64(kb)/1024, "peak-RSS-MB")
 		}
 	}
+}
+
+// resizedPhoto is the mp-megapixel real photo resized to px on its long
+// side, as JPEG 85.
+func resizedPhoto(b *testing.B, mp, px int) []byte {
+	img, err := decodeImage(realPhoto(b, mp))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, fitLong(img, px), &jpeg.Options{Quality: 85}); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
 }

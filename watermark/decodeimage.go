@@ -35,7 +35,8 @@ const (
 // decodePicture runs the blind search over the image's pyramid: level k is
 // the luma averaged over 2^k×2^k pixels (marks embedded at markScale 2^k,
 // or photos enlarged 2^k times, are at their own size there), starting at
-// the level where an unscaled copy of this image carries its mark.
+// the level where an unscaled copy of this image carries its mark; level
+// -1, the luma enlarged twice, carries a small photo's fine layer.
 func (k *keyed) decodePicture(img image.Image) (candidate, bool) {
 	return k.searchPicture(img, search{lattice: latticeFrames, perturb: true, up: true, views: true})
 }
@@ -52,6 +53,7 @@ type search struct {
 	lattice int   // lattice frames tried per level
 	perturb bool  // fine steps around the best lattice frame
 	views   bool  // frames read as they are at the file's own level (tryViews)
+	sweep   bool  // the views include the scale sweep (small files)
 	up      bool  // also the levels above the file's own (enlarged copies)
 	levels  []int // only these pyramid levels (nil: the file's own, then the others)
 }
@@ -67,6 +69,11 @@ func (k *keyed) searchPicture(img image.Image, opt search) (candidate, bool) {
 	for l := first - 1; l >= 0; l-- {
 		levels = append(levels, l)
 	}
+	if fineLayer(w, h) {
+		// The fine layer of a photo this size or a smaller copy of one is
+		// at its own size on the luma enlarged twice (level -1).
+		levels = append(levels, -1)
+	}
 	for l := first + 1; opt.up && l <= first+1 && min(w, h)>>l >= minLevelSide; l++ {
 		levels = append(levels, l)
 	}
@@ -74,12 +81,19 @@ func (k *keyed) searchPicture(img image.Image, opt search) (candidate, bool) {
 		levels = opt.levels
 	}
 	for _, l := range levels {
-		if min(w, h)>>l < 48 {
+		if l >= 0 && min(w, h)>>l < 48 {
 			continue
 		}
 		lum := lumaLevel(img, l, maxWindow)
 		o := opt
-		o.views = opt.views && l == levels[0]
+		o.views = opt.views && (l == levels[0] || l == -1)
+		// The sweep is for files of up to smallWindow pixels; level -1
+		// holds such a file's luma four times over.
+		area := lum.w * lum.h
+		if l < 0 {
+			area /= 4
+		}
+		o.sweep = area <= smallWindow
 		if c, ok := k.decodeLuma(&lum, o, l == 0); ok {
 			return c, true
 		}
@@ -153,7 +167,7 @@ func (k *keyed) decodeLuma(lum *plane, opt search, odd bool) (candidate, bool) {
 		}
 	}
 	if opt.views {
-		return tryViews(lum, try)
+		return tryViews(lum, try, opt.sweep)
 	}
 	return candidate{}, false
 }
@@ -165,9 +179,10 @@ func (k *keyed) decodeLuma(lum *plane, opt search, odd bool) (candidate, bool) {
 // best of those 1° either side (a view decodes within about ±0.5° of the
 // tilt). A small picture rescaled and recompressed leaves no lattice peak
 // either (1.6–2.7 for photos at 480–640 px resized to 70 % + JPEG 60, and
-// the top peaks at the wrong scale): windows up to smallWindow are read at
-// every scale from 0.97 down to 0.52 in sweepStep steps.
-func tryViews(lum *plane, try func(warp, int) (candidate, float64, bool)) (candidate, bool) {
+// the top peaks at the wrong scale): with sweep (files of up to
+// smallWindow pixels) the window is read at every scale from 0.97 down to
+// 0.52 in sweepStep steps.
+func tryViews(lum *plane, try func(warp, int) (candidate, float64, bool), sweep bool) (candidate, bool) {
 	w, h := float64(lum.w), float64(lum.h)
 	type view struct {
 		deg  float64
@@ -206,7 +221,7 @@ func tryViews(lum *plane, try func(warp, int) (candidate, float64, bool)) (candi
 			}
 		}
 	}
-	if lum.w*lum.h > smallWindow {
+	if !sweep {
 		return candidate{}, false
 	}
 	for sc := 0.97; sc > 0.5; sc -= sweepStep {

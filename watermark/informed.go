@@ -80,14 +80,14 @@ func softZ(q, r float64) float64 {
 	return float64(softValue(q, r+q*q/64))
 }
 
-// hostBlocks measures every block (16·sc pixels square) of img against the
-// kernel, with the tile starting at the image's corner (see withTile).
-func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, sc int) []blockHost {
+// hostBlocks measures every block (8·u pixels square, u pixels a mark
+// sample) of img against the kernel, with the tile starting at the image's corner (see withTile).
+func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, u int) []blockHost {
 	hs := make([]blockHost, nbx*nby)
 	var y2 [64]float64
 	for by := 0; by < nby; by++ {
 		for bx := 0; bx < nbx; bx++ {
-			blockMeans(img, bx*16*sc, by*16*sc, sc, &y2)
+			blockMeans(img, bx*8*u, by*8*u, u, &y2)
 			p, s, s2 := 0.0, 0.0, 0.0
 			for i, v := range y2 {
 				p += float64(k.kernel[i]) * v
@@ -99,7 +99,7 @@ func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, sc
 			slot := tileSlot(bx, by, [2]int{})
 			amp := math.Min(strengthMax, math.Max(strengthMin, strengthPerSigma*maskingSigma(&y2)))
 			b := blockHost{p: p, r: math.Max(0, vr-p*p/64), mask: 8 * amp, slot: slot, sign: float64(signs[slot]),
-				head: headroom(img, bx*16*sc, by*16*sc, sc), room: math.Inf(1)}
+				head: headroom(img, bx*8*u, by*8*u, u), room: math.Inf(1)}
 			if b.head != nil {
 				for _, h := range b.head {
 					for _, v := range h {
@@ -134,9 +134,9 @@ func tileSlot(bx, by int, shift [2]int) int {
 
 // headroom returns the clipping room of the block at (x0, y0) per
 // half-resolution pixel, or nil when no pixel is near white or black.
-func headroom(img *image.NRGBA, x0, y0, sc int) *[2][64]float64 {
+func headroom(img *image.NRGBA, x0, y0, u int) *[2][64]float64 {
 	var h *[2][64]float64
-	n := 16 * sc
+	n := 8 * u
 	for yy := 0; yy < n; yy++ {
 		o := img.PixOffset(x0, y0+yy)
 		row := img.Pix[o : o+4*n : o+4*n]
@@ -152,7 +152,7 @@ func headroom(img *image.NRGBA, x0, y0, sc int) *[2][64]float64 {
 					h[0][j], h[1][j] = math.Inf(1), math.Inf(1)
 				}
 			}
-			j := (yy/(2*sc))*8 + xx/(2*sc)
+			j := (yy/u)*8 + xx/u
 			if cmin >= 200 {
 				h[0][j] = math.Min(h[0][j], float64(255-cmax))
 			}
@@ -175,19 +175,19 @@ type blockPlan struct {
 // summed over pixels and channels) of block i at amplitude d with shift
 // sh. Blocks without near-saturated pixels are computed in closed form;
 // the others are simulated pixel by pixel, clipping included.
-func evalBlock(img *image.NRGBA, k *keyed, b *blockHost, bx, by, sc int, d, sh float64) (z, cost float64) {
+func evalBlock(img *image.NRGBA, k *keyed, b *blockHost, bx, by, u int, d, sh float64) (z, cost float64) {
 	sd := b.sign * d
 	if b.head == nil || sh == 0 && d*k.kernelMax <= b.room {
-		return b.sign * softZ(b.p+sd, b.r), float64(12*sc*sc) * (d*d + 64*sh*sh)
+		return b.sign * softZ(b.p+sd, b.r), float64(3*u*u) * (d*d + 64*sh*sh)
 	}
 	var y2 [64]float64
-	n := 16 * sc
-	area := float64(4 * sc * sc)
+	n := 8 * u
+	area := float64(u * u)
 	for yy := 0; yy < n; yy++ {
 		o := img.PixOffset(bx*n, by*n+yy)
 		row := img.Pix[o : o+4*n : o+4*n]
 		for xx := 0; xx < n; xx++ {
-			j := (yy/(2*sc))*8 + xx/(2*sc)
+			j := (yy/u)*8 + xx/u
 			base, m := splitDelta(sd*float64(k.kernel[j]) + sh)
 			var nv [3]float64
 			for c := 0; c < 3; c++ {

@@ -87,22 +87,22 @@ func (q planQuality) better(o planQuality) bool {
 // is as strong as possible for a total cost of at most budget, and the
 // plan's quality. When a pass gives up bytes, the plan is made again
 // without spending on them from the start.
-func planInformed(img *image.NRGBA, hs []blockHost, k *keyed, nbx, sc int, budget float64) (d, sh []float64, q planQuality) {
+func planInformed(img *image.NRGBA, hs []blockHost, k *keyed, nbx, u int, budget float64) (d, sh []float64, q planQuality) {
 	var lost [rsTotal]bool
-	d, sh, q, gaveUp := planPass(img, hs, k, nbx, sc, budget, lost)
+	d, sh, q, gaveUp := planPass(img, hs, k, nbx, u, budget, lost)
 	if len(gaveUp) == 0 {
 		return d, sh, q
 	}
 	for _, b := range gaveUp {
 		lost[b] = true
 	}
-	d, sh, q, _ = planPass(img, hs, k, nbx, sc, budget, lost)
+	d, sh, q, _ = planPass(img, hs, k, nbx, u, budget, lost)
 	return d, sh, q
 }
 
 // planPass is one greedy plan with the bytes in lost given up from the
 // start; it returns the bytes it gave up on the way.
-func planPass(img *image.NRGBA, hs []blockHost, k *keyed, nbx, sc int, budget float64, lost [rsTotal]bool) (d, sh []float64, q planQuality, gaveUp []int) {
+func planPass(img *image.NRGBA, hs []blockHost, k *keyed, nbx, u int, budget float64, lost [rsTotal]bool) (d, sh []float64, q planQuality, gaveUp []int) {
 	ps := make([]blockPlan, len(hs))
 	slots := make([]*slotState, tileSlots)
 	for i := range slots {
@@ -111,7 +111,7 @@ func planPass(img *image.NRGBA, hs []blockHost, k *keyed, nbx, sc int, budget fl
 	// The base layer takes at most a quarter of the budget.
 	e := 0.0
 	for i := range hs {
-		e += float64(12*sc*sc) * hs[i].mask * hs[i].mask
+		e += float64(3*u*u) * hs[i].mask * hs[i].mask
 	}
 	base := informedBase
 	if base*base*e > budget/4 {
@@ -132,7 +132,7 @@ func planPass(img *image.NRGBA, hs []blockHost, k *keyed, nbx, sc int, budget fl
 					continue
 				}
 			}
-			z, c := evalBlock(img, k, b, bx, by, sc, nd, s)
+			z, c := evalBlock(img, k, b, bx, by, u, nd, s)
 			g := (z - z0) / math.Max(c-c0, 1e-9)
 			if g > best {
 				best, nz, nc, nsh, ok = g, z, c, s, true
@@ -151,7 +151,7 @@ func planPass(img *image.NRGBA, hs []blockHost, k *keyed, nbx, sc int, budget fl
 	spent := 0.0
 	for i := range hs {
 		b := &hs[i]
-		ps[i].z, ps[i].cost = evalBlock(img, k, b, i%nbx, i/nbx, sc, 0, 0)
+		ps[i].z, ps[i].cost = evalBlock(img, k, b, i%nbx, i/nbx, u, 0, 0)
 		if z, c, s, ok := step(i, base*b.mask); ok {
 			ps[i].d, ps[i].sh, ps[i].z, ps[i].cost = base*b.mask, s, z, c
 		}

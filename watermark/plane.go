@@ -159,9 +159,13 @@ func lumaRow(img image.Image, y, x0 int, dst []float32) {
 }
 
 // lumaLevel returns pyramid level l of img's luma (means of 2^l×2^l
-// pixels), cropped to its centre window of at most window pixels per side.
+// pixels; l = -1: level 0 enlarged twice), cropped to its centre window of
+// at most window pixels per side.
 // Only that window is read, so a 24 MP photo never becomes a float plane.
 func lumaLevel(img image.Image, l, window int) plane {
+	if l < 0 {
+		return enlarge2(lumaLevel(img, 0, window/2))
+	}
 	b := img.Bounds()
 	f := 1 << l
 	w, h := min(b.Dx()/f, window), min(b.Dy()/f, window)
@@ -209,4 +213,18 @@ func lumaOnly(img image.Image) image.Image {
 		}
 	}
 	return g
+}
+
+// enlarge2 returns p with every sample repeated 2×2 (level -1: the fine
+// layer's 8-pixel blocks read as the coarse layer's 16).
+func enlarge2(p plane) plane {
+	out := plane{w: 2 * p.w, h: 2 * p.h, v: make([]float32, 4*p.w*p.h)}
+	for y := 0; y < out.h; y++ {
+		src := p.v[(y/2)*p.w : (y/2)*p.w+p.w]
+		dst := out.v[y*out.w : y*out.w+out.w]
+		for x := range dst {
+			dst[x] = src[x/2]
+		}
+	}
+	return out
 }

@@ -341,7 +341,7 @@ func checkRealTargets(t *testing.T, full bool, psnrs map[string][]float64, asMar
 		want := 0.9
 		switch {
 		case a.group == "crop+rotate":
-			want = 0.4
+			want = 0.6
 		case strings.HasPrefix(a.name, "pasted"):
 			want = 0.7
 		}
