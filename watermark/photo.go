@@ -137,13 +137,14 @@ func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, orig []byte)
 // A photo of at most fineSide pixels on its long side carries a
 // second, fine layer of the same mark: blocks of 8 pixels instead of 16
 // (one mark sample a pixel), taking fineShare of the distortion budget.
-// Where the coarse layer holds the tile two to six times, the fine one
+// Where the coarse layer holds the tile one to six times, the fine one
 // holds it four times as often, so a crop or a turned copy keeps enough
-// of it (38 photos at 480 and 640 px through ImageMagick, 40.2 dB in
-// all: crop to a quarter 4 → 20, crop 50 % + 2° 11 → 24, crop a quarter
-// + 5° 4 → 15, rotate 5° 26 → 34); its 8-pixel blocks suffer more from a
-// downscale and a strong JPEG (resize 70 % + JPEG 60 alone: 24 of 38),
-// which the coarse layer carries (both: 34, coarse alone: 36).
+// of it. 38 photos at 480 and 640 px, StampFile, through ImageMagick:
+// crop to a quarter 3 → 22, crop 50 % + 2° 9 → 23, a quarter + 5° 3 → 15,
+// rotate 5° 25 → 33, as marked 38 either way; resize 70 % + JPEG 60
+// 37 → 35: 8-pixel blocks suffer more from a downscale and a strong JPEG
+// (a fine layer alone read 24 of 38 in a simulation), so the coarse layer
+// stays, planned over the fine one.
 const (
 	fineSide  = 640
 	fineShare = 0.5
