@@ -185,9 +185,15 @@ func TestRobustness(t *testing.T) {
 	// Regression thresholds: slightly under the targets, applied to
 	// the images the targets are defined on.
 	for _, k := range []string{"photo", "small", "large"} {
+		// Photos up to 640 px carry two layers at the 40.2 dB floor, on
+		// purpose (README: Strength); the others ≥ 42.
+		want := 41.5
+		if k == "small" {
+			want = 40
+		}
 		for _, v := range psnrByKind[k] {
-			if v < 41.5 {
-				t.Errorf("PSNR on a %s photo %.1f dB, want ≥ 42 (regression threshold 41.5)", k, v)
+			if v < want {
+				t.Errorf("PSNR on a %s photo %.1f dB, regression threshold %.1f", k, v, want)
 			}
 		}
 	}

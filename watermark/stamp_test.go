@@ -25,12 +25,22 @@ func TestStampFileVerifies(t *testing.T) {
 	if got, _ := m.Decode(r.Out); !got.Found || got.MarkID != mark.ID {
 		t.Fatalf("Decode of the stamped file: %+v", got)
 	}
+	// A 120×90 thumbnail carries the fine layer (15×11 blocks of 8 px,
+	// most of the 12×12-block tile); a 64×48 one (8×6 blocks, a third of
+	// the tile) cannot carry the mark.
 	r, err = m.StampFile(encodeTestJPEG(t, genPhoto(120, 90, 4), 85), mark)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if r.Weak || r.Verified.MarkID != mark.ID {
+		t.Fatalf("a 120×90 thumbnail should verify through its fine layer: %+v weak=%v", r.Verified, r.Weak)
+	}
+	r, err = m.StampFile(encodeTestJPEG(t, genPhoto(64, 48, 4), 85), mark)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !r.Weak || r.Verified.Found {
-		t.Fatalf("a 120×90 picture cannot carry the mark, want Weak: %+v weak=%v", r.Verified, r.Weak)
+		t.Fatalf("a 64×48 picture cannot carry the mark, want Weak: %+v weak=%v", r.Verified, r.Weak)
 	}
 }
 
