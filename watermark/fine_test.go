@@ -42,13 +42,7 @@ func TestEnlarge2(t *testing.T) {
 // of the area (JPEG 85) must then trace in at least half the cases, more
 // than the coarse layer alone reads.
 func TestFineLayer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("real photos skipped in -short mode")
-	}
-	files, _ := sourceFiles(t, tuningSources[:1])
-	if len(files) == 0 {
-		t.Skip("no corpus pictures: apt-get install " + tuningSources[0].pkg)
-	}
+	files := ciPhotos(t)
 	files = files[:min(len(files), 6)]
 	m := NewMarker([]byte("fine-layer-key-0123456789abcdef!"))
 	sizes := []int{480, 640}

@@ -81,7 +81,8 @@ func softZ(q, r float64) float64 {
 }
 
 // hostBlocks measures every block (8·u pixels square, u pixels a mark
-// sample) of img against the kernel, with the tile starting at the image's corner (see withTile).
+// sample) of img against the kernel, with the tile starting at the
+// image's corner (see withTile).
 func hostBlocks(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, nbx, nby, u int) []blockHost {
 	hs := make([]blockHost, nbx*nby)
 	var y2 [64]float64

@@ -105,10 +105,9 @@ const smallPhotoBlocks = 1000
 func psnrMSE(db float64) float64 { return 255 * 255 / math.Pow(10, db/10) }
 
 // embedPhoto marks a photo, as strongly as its slots need within the PSNR
-// floor, and returns the quality of the plan it kept and whether it was
-// made at the floor. orig, when not nil,
-// is a copy of img.Pix the caller already holds.
-func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, orig []byte) (q planQuality, atFloor bool) {
+// floor, and reports whether the plan it kept was made at the floor.
+// orig, when not nil, is a copy of img.Pix the caller already holds.
+func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, orig []byte) (atFloor bool) {
 	if orig == nil {
 		orig = append([]byte(nil), img.Pix...)
 	}
@@ -121,7 +120,7 @@ func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, orig []byte)
 		// crop + 2° 9 → 10), and it carries two layers.
 		first = floor
 	}
-	q = embedInformed(img, k, signs, psnrMSE(first), orig)
+	q := embedInformed(img, k, signs, psnrMSE(first), orig)
 	atFloor = first == floor
 	for _, db := range fallbackPSNR {
 		if q.atRisk == 0 || atFloor {
@@ -131,7 +130,7 @@ func embedPhoto(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, orig []byte)
 		q = embedInformed(img, k, signs, psnrMSE(db), orig)
 		atFloor = db == floor
 	}
-	return q, atFloor
+	return atFloor
 }
 
 // A photo of at most fineSide pixels on its long side carries a
@@ -165,8 +164,9 @@ func smallPhoto(img *image.NRGBA) bool {
 // embedInformed adds the planned pattern to a photo (at its markScale, and
 // the fine layer first where fineLayer says so) within maxMSE per channel
 // (after rounding and clipping, which are measured), and returns the
-// better of its layers' plan qualities. orig is img.Pix before marking
-// (nil: copied here).
+// quality of the plan at its markScale (the one that decides embedPhoto's
+// fallback: photos with a fine layer are planned at the floor at once).
+// orig is img.Pix before marking (nil: copied here).
 func embedInformed(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, maxMSE float64, orig []byte) planQuality {
 	if orig == nil {
 		orig = append([]byte(nil), img.Pix...)
@@ -176,15 +176,11 @@ func embedInformed(img *image.NRGBA, k *keyed, signs *[tileSlots]int8, maxMSE fl
 	if !fineLayer(w, h) {
 		return embedLayer(img, k, signs, maxMSE, coarse, orig)
 	}
-	fq := embedLayer(img, k, signs, fineShare*maxMSE, 1, orig)
+	embedLayer(img, k, signs, fineShare*maxMSE, 1, orig)
 	// The coarse layer is planned over the fine one (the host it sees) and
 	// gets what the fine one left of the budget.
 	base := append([]byte(nil), img.Pix...)
-	cq := embedLayer(img, k, signs, math.Max(maxMSE-pixMSE(orig, base), maxMSE/4), coarse, base)
-	if fq.better(cq) {
-		return fq
-	}
-	return cq
+	return embedLayer(img, k, signs, math.Max(maxMSE-pixMSE(orig, base), 0), coarse, base)
 }
 
 // embedLayer adds one layer of the planned pattern, u pixels a mark

@@ -118,6 +118,35 @@ func fitLong(img image.Image, n int) *image.NRGBA {
 	return imaging.Resize(img, 0, n, imaging.Lanczos)
 }
 
+// ciPhotos returns the photos of the package CI installs (the first
+// tuning source); it skips in -short mode.
+func ciPhotos(t *testing.T) []string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("real photos skipped in -short mode")
+	}
+	files, _ := sourceFiles(t, tuningSources[:1])
+	if len(files) == 0 {
+		noPictures(t, tuningSources[:1])
+	}
+	return files
+}
+
+// noPictures ends a test that found none of the pictures of sources: it
+// fails in CI (scripts/test.sh installs them) and is skipped elsewhere.
+func noPictures(t *testing.T, sources []realSource) {
+	t.Helper()
+	var pk []string
+	for _, s := range sources {
+		pk = append(pk, s.pkg)
+	}
+	msg := "no corpus pictures: apt-get install " + strings.Join(pk, " ")
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
 // realCorpus builds the corpus: every size of every source file (CI: a
 // few photos of the first package), as the files Sluice would mark.
 func realCorpus(t *testing.T, full, heldOut bool) []realImage {
@@ -130,15 +159,7 @@ func realCorpus(t *testing.T, full, heldOut bool) []realImage {
 	}
 	files, photo := sourceFiles(t, sources)
 	if len(files) == 0 {
-		var pk []string
-		for _, s := range sources {
-			pk = append(pk, s.pkg)
-		}
-		msg := "no corpus pictures: apt-get install " + strings.Join(pk, " ")
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		noPictures(t, sources)
 	}
 	if !full && !heldOut {
 		// CI: two photos, spread over the package.

@@ -15,13 +15,7 @@ import (
 // StampFile must not call a mark that traces weak. The 300-px copies
 // (under 256 px on the short side) are reported, not required.
 func TestSmallPhotosAsMarked(t *testing.T) {
-	if testing.Short() {
-		t.Skip("real photos skipped in -short mode")
-	}
-	files, _ := sourceFiles(t, tuningSources[:1])
-	if len(files) == 0 {
-		t.Skip("no corpus pictures: apt-get install " + tuningSources[0].pkg)
-	}
+	files := ciPhotos(t)
 	m := NewMarker([]byte("small-photo-key-0123456789abcdef"))
 	sizes := []int{300, 480, 640}
 	var mu sync.Mutex

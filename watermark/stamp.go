@@ -111,7 +111,7 @@ func (m *Marker) stampImage(data []byte, typ string, mark Mark) (StampResult, er
 		case doc && attempt == 0:
 			embedHidden(img, m.k, &signs)
 		case attempt == 0:
-			_, atFloor = embedPhoto(img, m.k, &signs, visible)
+			atFloor = embedPhoto(img, m.k, &signs, visible)
 		default:
 			// Second attempt: the informed photo mark at the strength
 			// floor (40 dB) at once; for a document whose paper mark did
